@@ -1,0 +1,7 @@
+"""etlnb: compile tagged Jupyter notebooks into Prefect 3 flows.
+
+Importing the package must stay cheap: `etlnb compile` runs on every save,
+so nothing here pulls in prefect, nbformat or Jupyter.
+"""
+
+__version__ = "0.1.0"

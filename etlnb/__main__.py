@@ -1,0 +1,3 @@
+from etlnb.cli import main
+
+raise SystemExit(main())

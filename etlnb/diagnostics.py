@@ -1,0 +1,53 @@
+"""Diagnostics: one finding about a notebook, located at a cell and line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A finding that names where it is and what to do about it."""
+
+    severity: Severity
+    message: str
+    notebook: str
+    cell: int | None = None  # index in the notebook, 0-based as Jupyter shows it
+    cell_id: str | None = None
+    line: int | None = None  # 1-based line inside the cell
+    hint: str = ""
+    related: tuple[str, ...] = field(default=())
+
+    @property
+    def location(self) -> str:
+        parts = [self.notebook]
+        if self.cell is not None:
+            cell = f"cell {self.cell}"
+            if self.cell_id:
+                cell += f" (id={self.cell_id})"
+            parts.append(cell)
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        return ": ".join(parts)
+
+    def format(self) -> str:
+        text = f"{self.location}: {self.severity}: {self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+
+class CompileError(Exception):
+    """Raised when a notebook cannot be compiled; carries every diagnostic."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = diagnostics
+        errors = [d for d in diagnostics if d.severity == "error"]
+        super().__init__(errors[0].format() if errors else "compile failed")
+
+
+def has_errors(diagnostics: list[Diagnostic]) -> bool:
+    return any(d.severity == "error" for d in diagnostics)

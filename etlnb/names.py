@@ -1,0 +1,485 @@
+"""Analyse step: which names each top-level statement reads, binds and mutates.
+
+Reads are free names in evaluation order (a name bound earlier in the same
+statement is not a read). Nested scopes follow Python's rules: function
+bodies are summarised as FunctionInfo (their free names count when the
+function is used, not when it is defined); lambdas and comprehensions run
+where they stand, so their free names are reads of the statement.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+@dataclass
+class FunctionInfo:
+    """What calling (or otherwise using) a function or class touches."""
+
+    name: str
+    reads: set[str] = field(default_factory=set)  # free names read
+    writes: set[str] = field(default_factory=set)  # globals assigned via `global`
+    mutates: set[str] = field(default_factory=set)  # free names mutated in place
+
+
+@dataclass
+class StatementInfo:
+    node: ast.stmt
+    reads: list[str] = field(default_factory=list)  # in evaluation order, unique
+    binds: set[str] = field(default_factory=set)  # data names bound
+    code: set[str] = field(default_factory=set)  # names bound by import / def / class
+    mutates: set[str] = field(default_factory=set)
+    deletes: set[str] = field(default_factory=set)
+    functions: dict[str, FunctionInfo] = field(default_factory=dict)
+    star_import: str | None = None  # module of a `from m import *`
+
+    @property
+    def hoisted(self) -> bool:
+        """Definitions and imports move to module level in the flow script."""
+        return isinstance(self.node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))
+
+    @property
+    def writes(self) -> set[str]:
+        return self.binds | self.mutates
+
+
+# Methods that change their object even when their result is displayed.
+MUTATING_METHODS = frozenset(
+    {"append", "extend", "insert", "remove", "pop", "clear", "update", "sort", "reverse", "add", "discard", "setdefault", "popitem"}
+)
+
+
+def analyse_module(tree: ast.Module) -> list[StatementInfo]:
+    last = len(tree.body) - 1
+    return [analyse_statement(stmt, displayed=i == last) for i, stmt in enumerate(tree.body)]
+
+
+def analyse_statement(stmt: ast.stmt, displayed: bool = False) -> StatementInfo:
+    """Facts of one top-level statement; `displayed`: the cell's last line, whose value Jupyter shows."""
+    info = StatementInfo(stmt)
+    _ModuleWalker(info, displayed).visit(stmt)
+    return info
+
+
+def mutation_root(node: ast.expr) -> str | None:
+    """`x` for `x`, `x.a`, `x[k]`, `x.a[k].b`: the name whose object is changed."""
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _thrown_away_method_call(stmt: ast.stmt) -> str | None:
+    """`x.append(v)` as a statement mutates x (its result is not used)."""
+    if isinstance(stmt, ast.Expr):
+        value = stmt.value
+        if isinstance(value, ast.Await):
+            value = value.value
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+            return mutation_root(value.func.value)
+    return None
+
+
+def _mutating_call(call: ast.expr) -> bool:
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+        return False
+    inplace = any(k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True for k in call.keywords)
+    return inplace or call.func.attr in MUTATING_METHODS
+
+
+def _target_names(target: ast.expr) -> list[ast.expr]:
+    if isinstance(target, (ast.Tuple, ast.List)):
+        out = []
+        for elt in target.elts:
+            out.extend(_target_names(elt))
+        return out
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    return [target]
+
+
+class _ModuleWalker(ast.NodeVisitor):
+    """Walks one module-level statement in evaluation order."""
+
+    def __init__(self, info: StatementInfo, displayed: bool = False):
+        self.info = info
+        self.displayed = displayed
+        self.bound: set[str] = set()
+
+    # -- names -------------------------------------------------------
+    def _read(self, name: str) -> None:
+        if name not in self.bound and name not in self.info.reads:
+            self.info.reads.append(name)
+
+    def _bind(self, name: str, code: bool = False) -> None:
+        self.bound.add(name)
+        (self.info.code if code else self.info.binds).add(name)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self._read(node.id)
+        elif isinstance(node.ctx, ast.Store):
+            self._bind(node.id)
+        else:
+            self.info.deletes.add(node.id)
+            self.bound.discard(node.id)
+
+    def _store_target(self, target: ast.expr) -> None:
+        for t in _target_names(target):
+            if isinstance(t, ast.Name):
+                self._bind(t.id)
+            else:
+                self.visit(t)  # subscript / attribute: reads its base and index
+                root = mutation_root(t)
+                if root:
+                    self.info.mutates.add(root)
+
+    # -- statements in evaluation order --------------------------------
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
+        for target in node.targets:
+            self._store_target(target)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+        self.visit(node.annotation)
+        if node.value is not None or not isinstance(node.target, ast.Name):
+            self._store_target(node.target)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        # x += v reads x and writes it (in place for lists and frames)
+        if isinstance(node.target, ast.Name):
+            self._read(node.target.id)
+        self.visit(node.value)
+        self._store_target(node.target)
+        root = mutation_root(node.target)
+        if root:
+            self.info.mutates.add(root)
+
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
+        self.visit(node.iter)
+        self._store_target(node.target)
+        for stmt in node.body + node.orelse:
+            self.visit(stmt)
+
+    visit_AsyncFor = visit_For
+
+    def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
+        for item in node.items:
+            self.visit(item.context_expr)
+            if item.optional_vars is not None:
+                self._store_target(item.optional_vars)
+        for stmt in node.body:
+            self.visit(stmt)
+
+    visit_AsyncWith = visit_With
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.type is not None:
+            self.visit(node.type)
+        if node.name:
+            self._bind(node.name)
+        for stmt in node.body:
+            self.visit(stmt)
+
+    def visit_Delete(self, node: ast.Delete) -> None:
+        for target in node.targets:
+            for t in _target_names(target):
+                if isinstance(t, ast.Name):
+                    self.info.deletes.add(t.id)
+                    self.bound.discard(t.id)
+                else:
+                    self.visit(t)
+                    root = mutation_root(t)
+                    if root:
+                        self.info.mutates.add(root)
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        self.visit(node.value)
+        root = _thrown_away_method_call(node)
+        if root and self.displayed and node is self.info.node and not _mutating_call(node.value):
+            root = None  # `df.head()` as a cell's last line: its result is shown, not thrown away
+        if root:
+            self.info.mutates.add(root)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.visit(node.value)
+        self._bind(node.target.id)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self._bind(alias.asname or alias.name.split(".")[0], code=True)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        for alias in node.names:
+            if alias.name == "*":
+                self.info.star_import = "." * node.level + (node.module or "")
+            else:
+                self._bind(alias.asname or alias.name, code=True)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        pass  # module level: a no-op
+
+    def visit_MatchAs(self, node: ast.MatchAs) -> None:
+        if node.pattern is not None:
+            self.visit(node.pattern)
+        if node.name:
+            self._bind(node.name)
+
+    def visit_MatchStar(self, node: ast.MatchStar) -> None:
+        if node.name:
+            self._bind(node.name)
+
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
+        self.generic_visit(node)
+        if node.rest:
+            self._bind(node.rest)
+
+    # -- nested scopes -------------------------------------------------
+    def _definition(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        for dec in node.decorator_list:
+            self.visit(dec)
+        if isinstance(node, ast.ClassDef):
+            for base in node.bases + [k.value for k in node.keywords]:
+                self.visit(base)
+        else:
+            _visit_arguments_outside(self, node.args)
+            if node.returns is not None:
+                self.visit(node.returns)
+        self.info.functions[node.name] = function_info(node)
+        self._bind(node.name, code=True)
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _definition
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        _visit_arguments_outside(self, node.args)
+        scope = _Scope.of(node)
+        for name in scope.free_reads_in_order():
+            self._read(name)
+        self.info.mutates |= scope.free_mutates()
+
+    def _comprehension(self, node: ast.expr) -> None:
+        # The first iterable is evaluated here; the rest runs in its own scope.
+        generators = node.generators  # type: ignore[attr-defined]
+        self.visit(generators[0].iter)
+        scope = _Scope.of(node)
+        for name in scope.free_reads_in_order():
+            self._read(name)
+        for name in sorted(scope.walrus_targets):
+            self._bind(name)
+
+    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comprehension
+
+
+def _visit_arguments_outside(visitor: ast.NodeVisitor, args: ast.arguments) -> None:
+    """Defaults and annotations are evaluated where the def stands."""
+    for default in args.defaults + [d for d in args.kw_defaults if d is not None]:
+        visitor.visit(default)
+    for arg in args.posonlyargs + args.args + args.kwonlyargs + [a for a in (args.vararg, args.kwarg) if a]:
+        if arg.annotation is not None:
+            visitor.visit(arg.annotation)
+
+
+def function_info(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> FunctionInfo:
+    scope = _Scope.of(node)
+    return FunctionInfo(
+        name=node.name,
+        reads=set(scope.free_reads_in_order()),
+        writes=set(scope.global_writes),
+        mutates=scope.free_mutates(),
+    )
+
+
+class _Scope:
+    """One function, lambda, class or comprehension scope (symtable's rules)."""
+
+    def __init__(self, node: ast.AST):
+        self.node = node
+        self.is_class = isinstance(node, ast.ClassDef)
+        self.is_comprehension = isinstance(node, _COMPREHENSIONS)
+        self.locals: set[str] = set()
+        self.globals: set[str] = set()
+        self.nonlocals: set[str] = set()
+        self.loads: list[str] = []
+        self.mutated: set[str] = set()
+        self.stores: set[str] = set()
+        self.walrus_targets: set[str] = set()  # comprehension: bound in the enclosing scope
+        self.children: list[_Scope] = []
+
+    @classmethod
+    def of(cls, node: ast.AST) -> _Scope:
+        scope = cls(node)
+        scope._collect()
+        return scope
+
+    def _collect(self) -> None:
+        node = self.node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            args = node.args
+            for arg in args.posonlyargs + args.args + args.kwonlyargs + [a for a in (args.vararg, args.kwarg) if a]:
+                self.locals.add(arg.arg)
+            body = node.body if isinstance(node.body, list) else [node.body]
+            for child in body:
+                self._walk(child)
+        elif isinstance(node, ast.ClassDef):
+            for child in node.body:
+                self._walk(child)
+        else:  # comprehension
+            for i, gen in enumerate(node.generators):  # type: ignore[attr-defined]
+                if i > 0:
+                    self._walk(gen.iter)
+                self._bind_target(gen.target)
+                for cond in gen.ifs:
+                    self._walk(cond)
+            if isinstance(node, ast.DictComp):
+                self._walk(node.key)
+                self._walk(node.value)
+            else:
+                self._walk(node.elt)  # type: ignore[attr-defined]
+
+    def _bind_target(self, target: ast.expr) -> None:
+        for t in _target_names(target):
+            if isinstance(t, ast.Name):
+                self._store(t.id)
+            else:
+                self._walk(t)
+                root = mutation_root(t)
+                if root:
+                    self.mutated.add(root)
+
+    def _store(self, name: str) -> None:
+        self.stores.add(name)
+        if name not in self.globals and name not in self.nonlocals:
+            self.locals.add(name)
+
+    def _walk(self, node: ast.AST) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for dec in node.decorator_list:
+                self._walk(dec)
+            if isinstance(node, ast.ClassDef):
+                for base in node.bases + [k.value for k in node.keywords]:
+                    self._walk(base)
+            else:
+                self._walk_arguments(node.args)
+            self._store(node.name)
+            self.children.append(_Scope.of(node))
+            return
+        if isinstance(node, ast.Lambda):
+            self._walk_arguments(node.args)
+            self.children.append(_Scope.of(node))
+            return
+        if isinstance(node, _COMPREHENSIONS):
+            self._walk(node.generators[0].iter)
+            child = _Scope.of(node)
+            self.children.append(child)
+            for name in child.walrus_targets:
+                self._walrus(name)
+            return
+        if isinstance(node, ast.Global):
+            self.globals.update(node.names)
+            self.locals.difference_update(node.names)
+            return
+        if isinstance(node, ast.Nonlocal):
+            self.nonlocals.update(node.names)
+            self.locals.difference_update(node.names)
+            return
+        if isinstance(node, ast.NamedExpr):
+            self._walk(node.value)
+            self._walrus(node.target.id)
+            return
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                self.loads.append(node.id)
+            else:
+                self._store(node.id)
+            return
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if alias.name != "*":
+                    self._store(alias.asname or alias.name.split(".")[0])
+            return
+        if isinstance(node, ast.ExceptHandler) and node.name:
+            self._store(node.name)
+        if isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            self._store(node.name)
+        if isinstance(node, ast.MatchMapping) and node.rest:
+            self._store(node.rest)
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                for tt in _target_names(t):
+                    root = mutation_root(tt)
+                    if root and not isinstance(tt, ast.Name):
+                        self.mutated.add(root)
+            if isinstance(node, ast.AugAssign):
+                root = mutation_root(node.target)
+                if root:
+                    self.mutated.add(root)
+                if isinstance(node.target, ast.Name):
+                    self.loads.append(node.target.id)
+        if isinstance(node, ast.Delete):
+            for t in node.targets:
+                for tt in _target_names(t):
+                    if not isinstance(tt, ast.Name):
+                        root = mutation_root(tt)
+                        if root:
+                            self.mutated.add(root)
+        if isinstance(node, ast.stmt):
+            root = _thrown_away_method_call(node)
+            if root:
+                self.mutated.add(root)
+        for child in ast.iter_child_nodes(node):
+            self._walk(child)
+
+    def _walrus(self, name: str) -> None:
+        if self.is_comprehension:
+            self.walrus_targets.add(name)
+        else:
+            self._store(name)
+
+    def _walk_arguments(self, args: ast.arguments) -> None:
+        for default in args.defaults + [d for d in args.kw_defaults if d is not None]:
+            self._walk(default)
+        for arg in args.posonlyargs + args.args + args.kwonlyargs + [a for a in (args.vararg, args.kwarg) if a]:
+            if arg.annotation is not None:
+                self._walk(arg.annotation)
+
+    def _is_local(self, name: str) -> bool:
+        return name in self.locals and name not in self.globals
+
+    def free_reads_in_order(self) -> list[str]:
+        """Names this scope (and its nested scopes) read from outside it."""
+        out: list[str] = []
+        seen: set[str] = set()
+
+        def add(name: str) -> None:
+            if name not in seen:
+                seen.add(name)
+                out.append(name)
+
+        for name in self.loads:
+            if not self._is_local(name):
+                add(name)
+        for child in self.children:
+            for name in child.free_reads_in_order():
+                # a class body's names are not visible to its methods
+                if self.is_class or not self._is_local(name):
+                    add(name)
+        return out
+
+    @property
+    def global_writes(self) -> set[str]:
+        out = {n for n in self.stores if n in self.globals}
+        for child in self.children:
+            out |= child.global_writes
+        return out
+
+    def free_mutates(self) -> set[str]:
+        out = {n for n in self.mutated if not self._is_local(n)}
+        for child in self.children:
+            out |= {n for n in child.free_mutates() if self.is_class or not self._is_local(n)}
+        return out

@@ -1,0 +1,97 @@
+"""The compile pipeline: load -> classify -> parse -> graph -> emit.
+
+Every step is a pure function of data; reading the notebook, running the
+sample cells and writing the script happen only here, at the ends.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from etlnb.cells import ParsedCell, parse_cells
+from etlnb.diagnostics import CompileError, Diagnostic, has_errors
+from etlnb.graph import FlowGraph, build_graph, identifier
+from etlnb.notebook import Notebook, read_notebook
+from etlnb.roles import classify
+
+
+@dataclass
+class Analysis:
+    notebook: Notebook
+    project: str
+    flow_name: str
+    graph: FlowGraph | None
+    parsed: list[ParsedCell]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.graph is not None and not has_errors(self.diagnostics)
+
+
+@dataclass
+class Compiled:
+    analysis: Analysis
+    script: str
+    sample: dict[str, Any]
+    path: Path  # where the script belongs
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return self.analysis.diagnostics
+
+
+def names_for(notebook: Notebook) -> tuple[str, str]:
+    """Project and flow name: notebook metadata first, else folder and file name."""
+    meta = notebook.etlnb_metadata
+    path = Path(notebook.path)
+    folder = path.resolve().parent.name
+    project = meta.get("project") if isinstance(meta.get("project"), str) else folder
+    flow = meta.get("flow") if isinstance(meta.get("flow"), str) else path.stem
+    return identifier(project), identifier(flow)
+
+
+def analyse(notebook: Notebook) -> Analysis:
+    project, flow_name = names_for(notebook)
+    cells, diagnostics = classify(notebook)
+    parsed, parse_diags = parse_cells(notebook.path, cells)
+    diagnostics += parse_diags
+    graph, graph_diags = build_graph(notebook.path, parsed, flow_name)
+    diagnostics += graph_diags
+    return Analysis(notebook, project, flow_name, graph, parsed, diagnostics)
+
+
+def analyse_file(path: str | Path) -> Analysis:
+    return analyse(read_notebook(path))
+
+
+def compile_file(path: str | Path, out_dir: str | Path = "build") -> Compiled:
+    """Analyse, evaluate the sample cells and emit; raises CompileError on errors."""
+    from etlnb.emit_prefect3 import EmitOptions, emit
+    from etlnb.samples import sample_parameters
+
+    analysis = analyse_file(path)
+    if not analysis.ok:
+        raise CompileError(analysis.diagnostics)
+    assert analysis.graph is not None
+    notebook_dir = Path(path).resolve().parent
+    sample, sample_diags = sample_parameters(str(path), analysis.parsed, analysis.graph.params, notebook_dir)
+    analysis.diagnostics += sample_diags
+    if has_errors(sample_diags):
+        raise CompileError(analysis.diagnostics)
+    script_path = Path(out_dir) / analysis.project / f"{analysis.flow_name}.py"
+    rel = os.path.relpath(notebook_dir, Path(script_path).resolve().parent)
+    options = EmitOptions(notebook_name=Path(path).name, project=analysis.project, notebook_dir=Path(rel).as_posix())
+    script = emit(analysis.graph, sample, options)
+    return Compiled(analysis, script, sample, script_path)
+
+
+def write(compiled: Compiled) -> Path:
+    compiled.path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = compiled.path.with_suffix(".py.tmp")
+    tmp.write_text(compiled.script, encoding="utf-8")
+    tmp.replace(compiled.path)  # never leave a half-written script
+    return compiled.path
