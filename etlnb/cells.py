@@ -33,7 +33,9 @@ def parse_cells(path: str, cells: list[RoleCell]) -> tuple[list[ParsedCell], lis
     return parsed, diagnostics
 
 
-def _diag(path: str, rc: RoleCell, line: int | None, message: str, hint: str = "", severity: str = "error") -> Diagnostic:
+def _diag(
+    path: str, rc: RoleCell, line: int | None, message: str, hint: str = "", severity: str = "error"
+) -> Diagnostic:
     return Diagnostic(severity, message, path, cell=rc.cell.index, cell_id=rc.cell.id, line=line, hint=hint)  # type: ignore[arg-type]
 
 

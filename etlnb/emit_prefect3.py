@@ -79,7 +79,9 @@ def indent_code(text: str, prefix: str = INDENT) -> str:
 def marker(block: Block) -> str:
     rc = block.cell
     ident = f" id={rc.cell.id}" if rc.cell.id else ""
-    lines = f"line {block.start}" if block.start == block.end else f"lines {block.start}-{block.end}"
+    ranges = block.ranges or ((block.start, block.end),)
+    spans = [f"{a}" if a == b else f"{a}-{b}" for a, b in ranges]
+    lines = ("line " if len(ranges) == 1 and ranges[0][0] == ranges[0][1] else "lines ") + ", ".join(spans)
     return f"# cell {rc.cell.index} [{rc.role}]{ident}, {lines}"
 
 
@@ -167,7 +169,7 @@ class _Emitter:
         decorator = f"@task({', '.join(options)})"
         if seg.map is not None:
             m = seg.map
-            args = [m.item] + seg.publish
+            args = [m.item, *seg.publish]
             body = []
             if seg.publish:
                 body.append(self._publish(seg))
@@ -202,7 +204,11 @@ class _Emitter:
                 first, nl, rest = line.partition("\n")
                 line = first + "  # noqa: B006" + nl + rest
             params.append(line)
-        signature = f"def {self.flow_func}(\n" + "\n".join(params) + "\n) -> None:" if params else f"def {self.flow_func}() -> None:"
+        signature = (
+            f"def {self.flow_func}(\n" + "\n".join(params) + "\n) -> None:"
+            if params
+            else f"def {self.flow_func}() -> None:"
+        )
         body = [f'{INDENT}"""Steps start as soon as their inputs are ready; independent steps run concurrently."""']
         unpacked: set[str] = set()
         futures: list[str] = []

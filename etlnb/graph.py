@@ -21,7 +21,19 @@ from etlnb.roles import RoleCell
 BUILTINS = frozenset(dir(builtins)) | {"__name__", "__doc__"}
 IPYTHON_ONLY = frozenset({"display", "get_ipython", "In", "Out", "_", "__", "___", "_ih", "_oh", "_i", "_ii", "_iii"})
 # Names the generated script defines at module level.
-RESERVED = frozenset({"flow", "task", "unmapped", "NO_CACHE", "ThreadPoolTaskRunner", "Any", "SAMPLE_PARAMETERS", "NOTEBOOK_DIR", "run_sample"})
+RESERVED = frozenset(
+    {
+        "flow",
+        "task",
+        "unmapped",
+        "NO_CACHE",
+        "ThreadPoolTaskRunner",
+        "Any",
+        "SAMPLE_PARAMETERS",
+        "NOTEBOOK_DIR",
+        "run_sample",
+    }
+)
 
 
 @dataclass
@@ -35,13 +47,18 @@ class Param:
 
 @dataclass
 class Block:
-    """Verbatim lines of one cell: lines[start-1:end] of the cell's source."""
+    """Verbatim lines of one cell: lines[start-1:end] of the cell's source.
+
+    `ranges` lists the line ranges copied when hoisted definitions were cut
+    out of the middle (start..end spans them all).
+    """
 
     cell: RoleCell
     start: int
     end: int
     text: str
     is_import: bool = False
+    ranges: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass
@@ -62,6 +79,8 @@ class Segment:
     block: Block
     map: MapSpec | None = None
     reads: list[str] = field(default_factory=list)
+    maybe_reads: list[str] = field(default_factory=list)  # read where only some paths bound them
+    read_lines: dict[str, int] = field(default_factory=dict)  # line in the cell of each read
     writes: set[str] = field(default_factory=set)
     mutates: set[str] = field(default_factory=set)
     deletes: set[str] = field(default_factory=set)
@@ -196,6 +215,8 @@ class _Builder:
         for st in pc.statements:
             for name in sorted(st.writes | st.code):
                 current = self.defs.get(name)
+                if current is not None and current.kind == "code" and name not in st.binds | st.code:
+                    continue  # `pd.set_option(...)` calls into a module; it does not redefine it
                 if rc.role == "sample" and current is not None and current.kind == "param":
                     continue  # a sample override of a parameter: the flow gets it as a parameter
                 self.defs[name] = _Def("hidden", rc)
@@ -236,13 +257,11 @@ class _Builder:
                 groups[-1][0].append(st)
         code_groups = sum(1 for _, spec in groups if spec is None)
         n_code = 0
-        trailing_end = len(pc.lines)
+        if pc.statements:  # comments after the last statement stay with it
+            last = pc.statements[-1]
+            extents[id(last)] = (extents[id(last)][0], len(pc.lines))
         for i, (stmts, spec) in enumerate(groups):
-            start = extents[id(stmts[0])][0]
-            end = extents[id(stmts[-1])][1]
-            if i == len(groups) - 1:
-                end = trailing_end
-            block = _block(rc, pc.lines, start, end) or Block(rc, start, end, "")
+            block = _joined_block(rc, pc.lines, [extents[id(st)] for st in stmts])
             if spec is not None:
                 key = f"cell{rc.cell.index}_map_{spec.func}"
                 if any(s.key == key for s in self.segments):
@@ -289,6 +308,11 @@ class _Builder:
             for name in st.reads:
                 if name not in bound and name not in seg.reads:
                     seg.reads.append(name)
+                    seg.read_lines[name] = st.read_lines.get(name, st.node.lineno)
+            for name in st.maybe_reads:
+                if name not in bound and name not in seg.reads and name not in seg.maybe_reads:
+                    seg.maybe_reads.append(name)
+                    seg.read_lines[name] = st.read_lines.get(name, st.node.lineno)
             bound |= st.binds | st.code
             seg.writes |= st.binds
             seg.mutates |= st.mutates
@@ -307,7 +331,11 @@ class _Builder:
                             seg.declare_global.append(free)
                     elif free not in seg.function_reads:
                         seg.function_reads[free] = func
+                        seg.read_lines.setdefault(free, seg.read_lines.get(name, stmts[0].node.lineno))
                 for written, func in writes.items():
+                    d = self.defs.get(written)
+                    if d is not None and d.kind == "code" and written not in self.functions[func].writes:
+                        continue  # `time.sleep()` or `log.info()` uses a module; it does not write data
                     if seg.map is not None:
                         self.error(
                             seg.cell,
@@ -342,14 +370,17 @@ class _Builder:
 
     def _resolve(self, seg: Segment, first_line: int) -> None:
         rc = seg.cell
-        line = seg.map.line if seg.map else first_line
         direct = [(n, None) for n in seg.reads]
         carried = [(n, f) for n, f in seg.function_reads.items() if n not in seg.reads]
-        for name, func in direct + carried:
+        maybe = [(n, None) for n in seg.maybe_reads if n not in seg.reads and n not in seg.function_reads]
+        for name, func in direct + carried + maybe:
             d = self.defs.get(name)
+            if (name, func) in maybe and (d is None or d.kind == "deleted"):
+                continue  # bound by this step on the paths that read it
             if d is None or d.kind in ("hidden", "deleted"):
                 if name in BUILTINS and d is None:
                     continue
+                line = seg.map.line if seg.map else seg.read_lines.get(name, first_line)
                 self._unresolved(seg, name, func, d, line)
                 continue
             if d.kind == "code":
@@ -402,7 +433,12 @@ class _Builder:
                 hint,
             )
         elif name in IPYTHON_ONLY:
-            self.error(rc, line, f"`{name}`{via} only exists inside IPython", "use print(), or import it explicitly (from IPython.display import display)")
+            self.error(
+                rc,
+                line,
+                f"`{name}`{via} only exists inside IPython",
+                "use print(), or import it explicitly (from IPython.display import display)",
+            )
         else:
             self.error(
                 rc,
@@ -445,6 +481,22 @@ def _common(types: set[str | None]) -> str:
     if types == {"int", "float"}:
         return "float"
     return "Any"
+
+
+def _joined_block(rc: RoleCell, lines: list[str], extents: list[tuple[int, int]]) -> Block:
+    """One block from several line ranges of a cell (hoisted lines between them left out)."""
+    merged: list[list[int]] = []
+    for start, end in extents:
+        if merged and merged[-1][1] + 1 == start:
+            merged[-1][1] = end
+        else:
+            merged.append([start, end])
+    pieces = [b for b in (_block(rc, lines, start, end) for start, end in merged) if b is not None]
+    if not pieces:
+        start, end = extents[0][0], extents[-1][1]
+        return Block(rc, start, end, "")
+    ranges = tuple((b.start, b.end) for b in pieces)
+    return Block(rc, pieces[0].start, pieces[-1].end, "\n".join(b.text for b in pieces), ranges=ranges)
 
 
 def _block(rc: RoleCell, lines: list[str], start: int, end: int) -> Block | None:

@@ -1,11 +1,12 @@
 """Find IPython-only syntax (magics, shell escapes, help) in cell source.
 
-Only called on source that plain Python rejects, so a '%' or '!' inside a
-string of valid code is never mistaken for a magic.
+Only lines that Python's own parser rejects are looked at, one at a time,
+so a '%' or '!' line inside a multi-line string is never taken for a magic.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 
@@ -33,23 +34,33 @@ class Finding:
 
 
 def scan(source: str) -> tuple[str, list[Finding]]:
-    """Return source with harmless IPython lines commented out, and every finding.
+    """Return source with IPython lines commented out, and every finding.
 
-    Line numbers are kept: each dropped line becomes a comment in place.
+    Line numbers are kept: each such line becomes a comment in place. Scanning
+    stops at the first syntax error that is not IPython syntax.
     """
     lines = source.split("\n")
     findings: list[Finding] = []
-    out: list[str] = []
-    for number, line in enumerate(lines, start=1):
+    for _ in range(len(lines)):
+        try:
+            ast.parse("\n".join(lines))
+            break
+        except SyntaxError as exc:
+            number = exc.lineno
+        except ValueError:
+            break
+        if number is None or not 1 <= number <= len(lines):
+            break
+        line = lines[number - 1]
         finding = _classify(line, number)
         if finding is None:
-            out.append(line)
-            continue
+            break
         findings.append(finding)
         indent = line[: len(line) - len(line.lstrip())]
         note = f"# {line.strip()}  (dropped by etlnb: IPython {finding.kind})"
-        out.append(indent + ("pass  " + note if indent else note))
-    return "\n".join(out), findings
+        lines[number - 1] = indent + ("pass  " + note if indent else note)
+    findings.sort(key=lambda f: f.line)
+    return "\n".join(lines), findings
 
 
 def _classify(line: str, number: int) -> Finding | None:

@@ -30,6 +30,9 @@ class FunctionInfo:
 class StatementInfo:
     node: ast.stmt
     reads: list[str] = field(default_factory=list)  # in evaluation order, unique
+    read_lines: dict[str, int] = field(default_factory=dict)  # name -> line of its first read
+    # reads of names that only some branches before them bound: inputs if an earlier cell defines them
+    maybe_reads: list[str] = field(default_factory=list)
     binds: set[str] = field(default_factory=set)  # data names bound
     code: set[str] = field(default_factory=set)  # names bound by import / def / class
     mutates: set[str] = field(default_factory=set)
@@ -49,7 +52,21 @@ class StatementInfo:
 
 # Methods that change their object even when their result is displayed.
 MUTATING_METHODS = frozenset(
-    {"append", "extend", "insert", "remove", "pop", "clear", "update", "sort", "reverse", "add", "discard", "setdefault", "popitem"}
+    {
+        "append",
+        "extend",
+        "insert",
+        "remove",
+        "pop",
+        "clear",
+        "update",
+        "sort",
+        "reverse",
+        "add",
+        "discard",
+        "setdefault",
+        "popitem",
+    }
 )
 
 
@@ -86,7 +103,9 @@ def _thrown_away_method_call(stmt: ast.stmt) -> str | None:
 def _mutating_call(call: ast.expr) -> bool:
     if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
         return False
-    inplace = any(k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True for k in call.keywords)
+    inplace = any(
+        k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True for k in call.keywords
+    )
     return inplace or call.func.attr in MUTATING_METHODS
 
 
@@ -108,11 +127,48 @@ class _ModuleWalker(ast.NodeVisitor):
         self.info = info
         self.displayed = displayed
         self.bound: set[str] = set()
+        self.maybe: set[str] = set()  # bound on some paths only
 
     # -- names -------------------------------------------------------
-    def _read(self, name: str) -> None:
-        if name not in self.bound and name not in self.info.reads:
+    def _read(self, name: str, line: int) -> None:
+        if name in self.maybe and name not in self.bound:
+            if name not in self.info.maybe_reads and name not in self.info.reads:
+                self.info.maybe_reads.append(name)
+                self.info.read_lines.setdefault(name, line)
+        elif name not in self.bound and name not in self.info.reads:
             self.info.reads.append(name)
+            self.info.read_lines[name] = line
+
+    def _branches(self, branches: list[list[ast.AST]]) -> None:
+        """Each branch starts from the same names; after them, only names all bound are certain."""
+        entry = set(self.bound)
+        results = []
+        for branch in branches:
+            self.bound = set(entry)
+            for node in branch:
+                self.visit(node)
+            results.append(self.bound)
+        certain = set.intersection(*results) if results else set(entry)
+        self.bound = entry | certain
+        self.maybe |= set().union(*results) - self.bound
+
+    def visit_If(self, node: ast.If) -> None:
+        self.visit(node.test)
+        self._branches([node.body, node.orelse])
+
+    def visit_Try(self, node: ast.Try) -> None:
+        self._branches([node.body + node.orelse, *([h] for h in node.handlers)])
+        for stmt in node.finalbody:
+            self.visit(stmt)
+
+    visit_TryStar = visit_Try
+
+    def visit_Match(self, node: ast.Match) -> None:
+        self.visit(node.subject)
+        branches: list[list[ast.AST]] = [
+            [case.pattern, *([case.guard] if case.guard else []), *case.body] for case in node.cases
+        ]
+        self._branches([*branches, []])
 
     def _bind(self, name: str, code: bool = False) -> None:
         self.bound.add(name)
@@ -120,10 +176,11 @@ class _ModuleWalker(ast.NodeVisitor):
 
     def visit_Name(self, node: ast.Name) -> None:
         if isinstance(node.ctx, ast.Load):
-            self._read(node.id)
+            self._read(node.id, node.lineno)
         elif isinstance(node.ctx, ast.Store):
             self._bind(node.id)
-        else:
+        else:  # `del x` needs x: a read of it, then it is gone
+            self._read(node.id, node.lineno)
             self.info.deletes.add(node.id)
             self.bound.discard(node.id)
 
@@ -153,7 +210,7 @@ class _ModuleWalker(ast.NodeVisitor):
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         # x += v reads x and writes it (in place for lists and frames)
         if isinstance(node.target, ast.Name):
-            self._read(node.target.id)
+            self._read(node.target.id, node.lineno)
         self.visit(node.value)
         self._store_target(node.target)
         root = mutation_root(node.target)
@@ -190,6 +247,7 @@ class _ModuleWalker(ast.NodeVisitor):
         for target in node.targets:
             for t in _target_names(target):
                 if isinstance(t, ast.Name):
+                    self._read(t.id, t.lineno)
                     self.info.deletes.add(t.id)
                     self.bound.discard(t.id)
                 else:
@@ -259,7 +317,7 @@ class _ModuleWalker(ast.NodeVisitor):
         _visit_arguments_outside(self, node.args)
         scope = _Scope.of(node)
         for name in scope.free_reads_in_order():
-            self._read(name)
+            self._read(name, node.lineno)
         self.info.mutates |= scope.free_mutates()
 
     def _comprehension(self, node: ast.expr) -> None:
@@ -268,7 +326,7 @@ class _ModuleWalker(ast.NodeVisitor):
         self.visit(generators[0].iter)
         scope = _Scope.of(node)
         for name in scope.free_reads_in_order():
-            self._read(name)
+            self._read(name, node.lineno)
         for name in sorted(scope.walrus_targets):
             self._bind(name)
 

@@ -83,7 +83,7 @@ def parse_notebook(text: str, name: str) -> Notebook:
                 )
             ]
         ) from None
-    if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
+    if not isinstance(data, dict) or ("cells" not in data and "worksheets" not in data):
         raise _fail(name, "not a Jupyter notebook (no 'cells')", "pass an .ipynb file")
     major = data.get("nbformat")
     if "worksheets" in data or (isinstance(major, int) and major < 4):

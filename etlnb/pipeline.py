@@ -7,7 +7,7 @@ sample cells and writing the script happen only here, at the ends.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +54,27 @@ def names_for(notebook: Notebook) -> tuple[str, str]:
     return identifier(project), identifier(flow)
 
 
+def _shadowing(flow_name: str) -> Diagnostic | None:
+    """`python build/p/json.py` would import itself instead of json."""
+    import importlib.util
+    import sys
+
+    if flow_name in sys.stdlib_module_names or importlib.util.find_spec(flow_name) is not None:
+        return Diagnostic(
+            "error",
+            f"flow name `{flow_name}` is also the name of an importable module; the script {flow_name}.py would shadow it",
+            "",
+            hint='rename the notebook, or set the flow name in its metadata: "etlnb": {"flow": "..."}',
+        )
+    return None
+
+
 def analyse(notebook: Notebook) -> Analysis:
     project, flow_name = names_for(notebook)
     cells, diagnostics = classify(notebook)
+    shadow = _shadowing(flow_name)
+    if shadow is not None:
+        diagnostics.append(replace(shadow, notebook=notebook.path))
     parsed, parse_diags = parse_cells(notebook.path, cells)
     diagnostics += parse_diags
     graph, graph_diags = build_graph(notebook.path, parsed, flow_name)

@@ -80,7 +80,9 @@ def _literal_assignments(pc: ParsedCell) -> dict[str, Any] | None:
     return values
 
 
-def _exec_sample(pc: ParsedCell, namespace: dict[str, Any], imports: list[ast.stmt], notebook_dir: Path) -> tuple[int | None, str] | None:
+def _exec_sample(
+    pc: ParsedCell, namespace: dict[str, Any], imports: list[ast.stmt], notebook_dir: Path
+) -> tuple[int | None, str] | None:
     needed = {n for st in pc.statements for n in st.reads}
     filename = f"<sample cell {pc.rc.cell.index}>"
     with _cwd(notebook_dir):

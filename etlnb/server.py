@@ -117,9 +117,7 @@ def ensure(server: Server | None = None, quiet: bool = False) -> Server:
     if _port_in_use(server.port):
         if healthy(server):
             return server  # a Prefect server of this project started elsewhere (e.g. another shell)
-        raise ServerError(
-            f"port {server.port} is in use by another program; set ETLNB_SERVER_PORT to a free port"
-        )
+        raise ServerError(f"port {server.port} is in use by another program; set ETLNB_SERVER_PORT to a free port")
     return start(server, quiet=quiet)
 
 

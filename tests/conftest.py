@@ -1,0 +1,71 @@
+"""Shared fixtures: one real local Prefect server for the whole test session."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = REPO / "notebooks"
+DEMOS = sorted(NOTEBOOKS.glob("*/*.ipynb"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory):
+    """A real `prefect server start` (SQLite), started once and stopped at the end."""
+    from etlnb import server
+
+    srv = server.Server(tmp_path_factory.mktemp("etlnb-home"), free_port())
+    server.start(srv, quiet=True)
+    yield srv
+    server.stop(srv)
+
+
+@pytest.fixture
+def flow_env(prefect_server):
+    """Environment for a subprocess that runs a compiled flow against the server."""
+    return dict(os.environ, PREFECT_API_URL=prefect_server.api_url)
+
+
+def copy_project(notebook: Path, dest: Path) -> Path:
+    """Copy a demo project folder (without earlier outputs); return the notebook's new path."""
+    shutil.copytree(notebook.parent, dest, ignore=shutil.ignore_patterns("out", ".ipynb_checkpoints"))
+    return dest / notebook.name
+
+
+def make_notebook(cells: list[tuple[str, list[str]]], metadata: dict | None = None) -> str:
+    """nbformat-4 JSON text; cells are (source, tags), all code cells."""
+    return json.dumps(
+        {
+            "cells": [
+                {
+                    "cell_type": "code",
+                    "id": f"c{i}",
+                    "metadata": {"tags": tags},
+                    "source": source,
+                    "outputs": [],
+                    "execution_count": None,
+                }
+                for i, (source, tags) in enumerate(cells)
+            ],
+            "metadata": metadata
+            or {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
+
+
+PYTHON = sys.executable
