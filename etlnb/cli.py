@@ -81,6 +81,26 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_where(args: argparse.Namespace) -> int:
+    from etlnb.where import origin
+
+    path, _, number = args.location.rpartition(":")
+    if not path or not number.isdigit():
+        print(f"etlnb where: expected SCRIPT:LINE, got {args.location!r}", file=sys.stderr)
+        return 2
+    try:
+        script = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"etlnb where: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    found = origin(script, int(number))
+    if found is None:
+        print(f"{args.location}: generated code (not from a notebook cell)")
+        return 1
+    print(f"{args.location}: {found}")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from etlnb.runner import run_flow
 
@@ -110,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("graph", help="print the step graph as Mermaid text")
     p.add_argument("notebook", type=Path)
     p.set_defaults(func=cmd_graph)
+
+    p = sub.add_parser("where", help="map a flow script line (from a traceback) to its notebook cell and line")
+    p.add_argument("location", help="SCRIPT:LINE")
+    p.set_defaults(func=cmd_where)
 
     p = sub.add_parser("run", help="compile and run the flow on the sample parameters (local Prefect server)")
     p.add_argument("notebook", type=Path)

@@ -179,12 +179,13 @@ class _Emitter:
             if source_line:
                 head = f"{marker(seg.block)}: {source_line}" if len(marker(seg.block)) + len(source_line) < 86 else head
             return f"{head}\n{decorator}\ndef {seg.key}({', '.join(args)}):\n" + "\n".join(INDENT + b for b in body)
-        lines = [decorator, f"def {seg.key}({', '.join(seg.inputs)}):", INDENT + marker(seg.block)]
+        lines = [decorator, f"def {seg.key}({', '.join(seg.inputs)}):"]
         if seg.declare_global:
             lines.append(f"{INDENT}global {', '.join(seg.declare_global)}  # read by helper functions")
         if seg.publish:
             lines.append(INDENT + self._publish(seg))
-        lines.append(indent_code(seg.block.text))
+        # the marker sits right above the copied lines: `etlnb where` counts from it
+        lines += [INDENT + marker(seg.block), indent_code(seg.block.text)]
         if seg.outputs:
             lines.append(f"{INDENT}return {', '.join(seg.outputs)}")
         return "\n".join(lines)

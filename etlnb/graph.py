@@ -84,6 +84,7 @@ class Segment:
     writes: set[str] = field(default_factory=set)
     mutates: set[str] = field(default_factory=set)
     deletes: set[str] = field(default_factory=set)
+    aliases: list[tuple[str, str]] = field(default_factory=list)
     function_reads: dict[str, str] = field(default_factory=dict)  # free name -> function
     inputs: list[str] = field(default_factory=list)
     publish: list[str] = field(default_factory=list)  # inputs that helper functions read as globals
@@ -142,6 +143,8 @@ class _Builder:
         self.function_cells: dict[str, RoleCell] = {}
         self.defs: dict[str, _Def] = {}
         self.readers: dict[str, list[str]] = {}  # name -> keys that read its current value
+        self.alias_of: dict[str, str] = {}  # `b = a` -> b: a (names bound to one object)
+        self.touched: dict[str, list[str]] = {}  # name -> keys that changed its object through an alias
         self.validates: list[str] = []
         self.diagnostics: list[Diagnostic] = []
         self.defined_later: dict[str, RoleCell] = {}
@@ -317,6 +320,7 @@ class _Builder:
             seg.writes |= st.binds
             seg.mutates |= st.mutates
             seg.deletes |= st.deletes
+            seg.aliases += st.aliases
         if seg.map is not None:
             seg.reads = [seg.map.iterable, seg.map.func]
             seg.writes = {seg.map.target}
@@ -396,6 +400,11 @@ class _Builder:
             self.readers.setdefault(name, []).append(seg.key)
         if seg.map is not None and seg.map.iterable in seg.publish:
             seg.publish.remove(seg.map.iterable)
+        for name in seg.inputs:  # an earlier step changed this object through another name
+            for key in self.touched.get(name, []):
+                if key != seg.key and key != seg.sources.get(name) and key not in seg.after:
+                    seg.after.append(key)
+        self._follow_aliases(seg)
         # writing an object in place must wait for everyone reading its current version
         for name in sorted(seg.mutates):
             for reader in self.readers.get(name, []):
@@ -410,8 +419,30 @@ class _Builder:
                 continue
             self.defs[name] = _Def("step", rc, seg.key)
             self.readers[name] = []
+            self.touched.pop(name, None)
         for name in sorted(seg.deletes):
             self.defs[name] = _Def("deleted", rc, seg.key)
+
+    def _follow_aliases(self, seg: Segment) -> None:
+        """`b = a; b.append(x)` changes `a` too: treat it as a write of `a`, or at least order it."""
+        for name in seg.writes:
+            self.alias_of.pop(name, None)
+        for target, source in seg.aliases:
+            self.alias_of[target] = self.alias_of.get(source, source)
+        for name in sorted(seg.mutates):
+            root = self.alias_of.get(name)
+            group = {n for n, r in self.alias_of.items() if r == root} | {root} if root else set()
+            for other in sorted(group - {name}):
+                d = self.defs.get(other)
+                if d is None or d.kind not in ("step", "param"):
+                    continue
+                if other in seg.inputs or other in seg.writes:
+                    seg.mutates.add(other)
+                else:
+                    for reader in self.readers.get(other, []):
+                        if reader != seg.key and reader not in seg.after:
+                            seg.after.append(reader)
+                    self.touched.setdefault(other, []).append(seg.key)
 
     def _segment(self, key: str) -> Segment:
         return next(s for s in self.segments if s.key == key)

@@ -31,6 +31,7 @@ class StatementInfo:
     node: ast.stmt
     reads: list[str] = field(default_factory=list)  # in evaluation order, unique
     read_lines: dict[str, int] = field(default_factory=dict)  # name -> line of its first read
+    aliases: list[tuple[str, str]] = field(default_factory=list)  # `b = a`: (b, a), same object
     # reads of names that only some branches before them bound: inputs if an earlier cell defines them
     maybe_reads: list[str] = field(default_factory=list)
     binds: set[str] = field(default_factory=set)  # data names bound
@@ -199,6 +200,8 @@ class _ModuleWalker(ast.NodeVisitor):
         self.visit(node.value)
         for target in node.targets:
             self._store_target(target)
+            if isinstance(target, ast.Name) and isinstance(node.value, ast.Name) and node is self.info.node:
+                self.info.aliases.append((target.id, node.value.id))
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:

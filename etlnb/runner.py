@@ -9,6 +9,7 @@ from pathlib import Path
 
 from etlnb import server as local_server
 from etlnb.diagnostics import CompileError
+from etlnb.where import origin
 
 
 def run_flow(notebook: Path, out_dir: Path) -> int:
@@ -29,8 +30,23 @@ def run_flow(notebook: Path, out_dir: Path) -> int:
     except local_server.ServerError as exc:
         print(f"etlnb run: {exc}", file=sys.stderr)
         return 1
-    env = dict(os.environ, PREFECT_API_URL=server.api_url)
-    result = subprocess.run([sys.executable, str(script)], env=env)
-    if result.returncode:
-        print(f"etlnb run: flow {compiled.analysis.flow_name} failed (exit {result.returncode})", file=sys.stderr)
-    return result.returncode
+    env = dict(os.environ, PREFECT_API_URL=server.api_url, PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(
+        [sys.executable, str(script)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    origins: list[str] = []
+    marker = f'File "{script.resolve()}", line '
+    assert process.stdout is not None
+    for line in process.stdout:
+        sys.stdout.write(line)
+        if marker in line:
+            number = line.split(marker, 1)[1].split(",", 1)[0]
+            found = origin(compiled.script, int(number)) if number.isdigit() else None
+            if found is not None and str(found) not in origins:
+                origins.append(str(found))
+    returncode = process.wait()
+    if returncode:
+        print(f"etlnb run: flow {compiled.analysis.flow_name} failed (exit {returncode})", file=sys.stderr)
+        for where in origins[-1:]:
+            print(f"  the error was raised in {notebook}: {where}", file=sys.stderr)
+    return returncode

@@ -58,8 +58,8 @@ def cell6_extract(rates_url):
 
 @task(cache_policy=NO_CACHE, persist_result=False)
 def cell8_transform(prices, rates, target_currency):
-    # cell 8 [transform] id=d6a1f04e, lines 1-10
     globals().update(target_currency=target_currency)  # helper functions read these as globals
+    # cell 8 [transform] id=d6a1f04e, lines 1-10
     prices["price_converted"] = [
         convert(amount, currency, rates) for amount, currency in zip(prices["price"], prices["currency"], strict=True)
     ]
