@@ -111,7 +111,14 @@ def _finding_diagnostic(path: str, rc: RoleCell, f: ipython_syntax.Finding) -> D
             "warning",
         )
     if f.dropped:
-        return _diag(path, rc, f.line, f"IPython {f.kind} `{f.text}` dropped from the flow", "", "warning")
+        return _diag(
+            path,
+            rc,
+            f.line,
+            f"IPython {f.kind} `{f.text}` dropped from the flow",
+            "it only changes the notebook session; move it to an untagged cell to silence this",
+            "warning",
+        )
     return _diag(
         path,
         rc,

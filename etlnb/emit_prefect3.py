@@ -174,10 +174,12 @@ class _Emitter:
             if seg.publish:
                 body.append(self._publish(seg))
             body.append(f"return {m.func}({m.item})")
-            source_line = seg.block.text.split("\n")[-1].strip() if seg.block.text else ""
-            head = f"{marker(seg.block)}\n# mapped: one task run per item of `{m.iterable}`"
-            if source_line:
-                head = f"{marker(seg.block)}: {source_line}" if len(marker(seg.block)) + len(source_line) < 86 else head
+            source_line = seg.block.text.split("\n")[-1].strip()
+            mark = marker(seg.block)
+            # the ": ..." suffix tells `etlnb where` that this wrapper runs that one line
+            head = (
+                f"{mark}: {source_line}" if len(mark) + len(source_line) < 86 else f"{mark}: mapped over {m.iterable}"
+            )
             return f"{head}\n{decorator}\ndef {seg.key}({', '.join(args)}):\n" + "\n".join(INDENT + b for b in body)
         lines = [decorator, f"def {seg.key}({', '.join(seg.inputs)}):"]
         if seg.declare_global:

@@ -451,7 +451,12 @@ class _Builder:
         rc = seg.cell
         via = f" (through function `{func}`)" if func else ""
         if d is not None and d.kind == "deleted":
-            self.error(rc, line, f"`{name}`{via} was deleted by {d.cell.label} before this step reads it")
+            self.error(
+                rc,
+                line,
+                f"`{name}`{via} was deleted by {d.cell.label} before this step reads it",
+                f"move the `del {name}` after this step, or read the value before deleting it",
+            )
         elif d is not None:
             hint = f"tag {d.cell.label.split(' [')[0]} as a step (extract/transform/load), or define `{name}` in a tagged cell"
             if d.cell.role == "sample":

@@ -55,6 +55,7 @@ def read_notebook(path: str | Path) -> Notebook:
 
 
 def _fail(name: str, message: str, hint: str = "", cell: int | None = None) -> CompileError:
+    hint = hint or "the file is damaged: re-save it from Jupyter or restore it from version control"
     return CompileError([Diagnostic("error", message, name, cell=cell, hint=hint)])
 
 

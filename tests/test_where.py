@@ -51,3 +51,14 @@ def test_traceback_of_a_failing_flow_maps_to_the_failing_cell_line(tmp_path, flo
     )
     assert where.returncode == 0, where.stderr
     assert where.stdout.strip().endswith("cell 2 (id=c2) [transform] line 8")
+
+
+def test_mapped_wrapper_lines_map_to_the_comprehension_line():
+    from .conftest import REPO
+
+    script = (REPO / "tests" / "golden" / "weather.weather.py").read_text()
+    lines = script.split("\n")
+    for call, cell, line in (("return extract(s)", 4, 13), ("return transform(r)", 6, 18)):
+        number = next(i + 1 for i, text in enumerate(lines) if text.strip() == call)
+        found = origin(script, number)
+        assert (found.cell, found.line) == (cell, line), call

@@ -62,8 +62,7 @@ def cell4_map_extract(s):
     return extract(s)
 
 
-# cell 6 [transform] id=250bed23, line 18
-# mapped: one task run per item of `raw_data`
+# cell 6 [transform] id=250bed23, line 18: mapped over raw_data
 @task(cache_policy=NO_CACHE, persist_result=False)
 def cell6_map_transform(r, min_valid_temp_c):
     globals().update(min_valid_temp_c=min_valid_temp_c)  # helper functions read these as globals
