@@ -14,14 +14,20 @@ from pathlib import Path
 from etlnb.diagnostics import CompileError, Diagnostic
 
 
-def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
-    ordered = sorted(diagnostics, key=lambda d: d.severity != "error")  # errors first, stable
-    for d in ordered:
-        print(d.format(), file=sys.stderr)
+def format_diagnostics(diagnostics: list[Diagnostic]) -> str:
+    """Errors first (stable), then a count line."""
+    ordered = sorted(diagnostics, key=lambda d: d.severity != "error")
+    lines = [d.format() for d in ordered]
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
     if errors or warnings:
-        print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+        lines.append(f"{errors} error(s), {warnings} warning(s)")
+    return "\n".join(lines)
+
+
+def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
+    if diagnostics:
+        print(format_diagnostics(diagnostics), file=sys.stderr)
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
@@ -102,9 +108,10 @@ def cmd_where(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from etlnb.runner import run_flow
+    from etlnb.runner import main as run
 
-    return run_flow(args.notebook, args.output)
+    mode = "parity" if args.parity else "sample" if args.sample else "flow"
+    return run(args.notebook, args.output, mode, args.param)
 
 
 def cmd_server(args: argparse.Namespace) -> int:
@@ -135,9 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("location", help="SCRIPT:LINE")
     p.set_defaults(func=cmd_where)
 
-    p = sub.add_parser("run", help="compile and run the flow on the sample parameters (local Prefect server)")
+    p = sub.add_parser("run", help="run the notebook on samples, the compiled flow, or both and compare")
     p.add_argument("notebook", type=Path)
-    p.add_argument("--flow", action="store_true", default=True, help="run the compiled flow (the default)")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--sample", action="store_true", help="run the notebook top to bottom with papermill")
+    what.add_argument("--flow", action="store_true", help="run the compiled flow on the local Prefect server (default)")
+    what.add_argument("--parity", action="store_true", help="run both and compare every step's outputs")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter (--flow)")
     p.add_argument("-o", "--output", type=Path, default=Path("build"))
     p.set_defaults(func=cmd_run)
 

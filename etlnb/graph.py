@@ -106,6 +106,7 @@ class FlowGraph:
     module_blocks: list[Block]
     segments: list[Segment]
     functions: dict[str, FunctionInfo]
+    code_names: set[str] = field(default_factory=set)  # module-level names: imports, defs, constants
 
     def segment(self, key: str) -> Segment:
         return next(s for s in self.segments if s.key == key)
@@ -128,7 +129,7 @@ def build_graph(path: str, parsed: list[ParsedCell], flow_name: str) -> tuple[Fl
     for pc in parsed:
         b.add_cell(pc)
     b.finish()
-    graph = FlowGraph(path, flow_name, b.params, b.module_blocks, b.segments, b.functions)
+    graph = FlowGraph(path, flow_name, b.params, b.module_blocks, b.segments, b.functions, set(b.module_names))
     return graph, b.diagnostics
 
 

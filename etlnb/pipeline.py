@@ -56,10 +56,14 @@ def names_for(notebook: Notebook) -> tuple[str, str]:
 
 def _shadowing(flow_name: str) -> Diagnostic | None:
     """`python build/p/json.py` would import itself instead of json."""
-    import importlib.util
+    import importlib.machinery
     import sys
 
-    if flow_name in sys.stdlib_module_names or importlib.util.find_spec(flow_name) is not None:
+    # installed modules only: the folder you run from is not on the script's path
+    paths = [p for p in sys.path if p not in ("", os.getcwd())]
+    spec = importlib.machinery.PathFinder.find_spec(flow_name, paths)
+    installed = spec is not None and spec.origin not in (None, "namespace")
+    if flow_name in sys.stdlib_module_names or installed:
         return Diagnostic(
             "error",
             f"flow name `{flow_name}` is also the name of an importable module; the script {flow_name}.py would shadow it",

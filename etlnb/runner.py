@@ -1,52 +1,246 @@
-"""Local runs of the compiled flow against the local Prefect server."""
+"""Local runs: the notebook on samples (papermill), the compiled flow on the
+local Prefect server, and parity between the two."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from etlnb import server as local_server
-from etlnb.diagnostics import CompileError
+from etlnb.diagnostics import CompileError, Diagnostic
 from etlnb.where import origin
 
 
-def run_flow(notebook: Path, out_dir: Path) -> int:
-    """Compile the notebook and run its flow on the sample parameters."""
-    from etlnb.cli import _print_diagnostics
+class RunError(Exception):
+    """A one-line reason a run could not start."""
+
+
+@dataclass
+class FlowRun:
+    ok: bool
+    returncode: int
+    report: dict[str, Any] = field(default_factory=dict)
+    origin: str = ""  # notebook cell and line of the error, if the flow failed
+    output: str = ""
+
+
+def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
+    from etlnb.cli import _print_diagnostics as show
+
+    show(diagnostics)
+
+
+def compile_to(notebook: Path, out_dir: Path):
     from etlnb.pipeline import compile_file, write
 
+    compiled = compile_file(notebook, out_dir)
+    write(compiled)
+    return compiled
+
+
+def parse_params(pairs: list[str], sample: dict[str, Any], known: list[str]) -> dict[str, Any]:
+    """`name=value` overrides; value is JSON when it parses, else a string."""
+    params = dict(sample)
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name:
+            raise RunError(f"--param expects name=value, got {pair!r}")
+        if name not in known:
+            raise RunError(f"--param {name}: the flow has no such parameter (it has: {', '.join(known) or 'none'})")
+        try:
+            params[name] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[name] = raw
+    return params
+
+
+def segments_manifest(graph) -> list[dict[str, Any]]:
+    from etlnb.notebook_run import data_writes
+
+    return [
+        {
+            "key": s.key,
+            "cell_key": f"cell{s.cell.cell.index}",
+            "outputs": list(s.outputs),
+            "writes": sorted(data_writes(s, graph)),
+            "mapped": s.map is not None,
+        }
+        for s in graph.segments
+    ]
+
+
+def run_compiled_flow(
+    compiled,
+    notebook: Path,
+    server: local_server.Server,
+    params: dict[str, Any],
+    capture: Path | None = None,
+    echo: bool = True,
+) -> FlowRun:
+    """Run the written script's flow in a child process against `server`."""
+    work = Path(tempfile.mkdtemp(prefix="etlnb-flow-"))
+    manifest = {
+        "script": str(compiled.path.resolve()),
+        "flow_function": f"{compiled.analysis.flow_name}_flow",
+        "parameters": params,
+        "cwd": str(notebook.resolve().parent),
+        "capture": str(capture.resolve()) if capture else None,
+        "segments": segments_manifest(compiled.analysis.graph),
+        "report": str(work / "report.json"),
+    }
+    (work / "manifest.json").write_text(json.dumps(manifest))
+    env = dict(os.environ, PREFECT_API_URL=server.api_url, PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "etlnb.flow_run", str(work / "manifest.json")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    marker = f'File "{compiled.path.resolve()}", line '
+    origins: list[str] = []
+    output: list[str] = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        output.append(line)
+        if echo:
+            sys.stdout.write(line)
+        if marker in line:
+            number = line.split(marker, 1)[1].split(",", 1)[0]
+            found = origin(compiled.script, int(number)) if number.isdigit() else None
+            if found is not None:
+                origins.append(str(found))
+    returncode = process.wait()
+    report_path = Path(manifest["report"])
+    report = json.loads(report_path.read_text()) if report_path.exists() else {}
+    return FlowRun(returncode == 0, returncode, report, origins[-1] if origins else "", "".join(output))
+
+
+def format_flow_report(run: FlowRun, server: local_server.Server) -> str:
+    report = run.report
+    if not report:
+        return f"the flow process failed before the flow ran (exit {run.returncode})"
+    lines = [f"flow run {server.url}/runs/flow-run/{report['flow_run_id']}: {report['state']}"]
+    if report.get("tasks"):
+        width = max(len(t["task"]) for t in report["tasks"])
+        lines.append(f"  {'task'.ljust(width)}  {'state':<10} seconds")
+        for t in report["tasks"]:
+            lines.append(f"  {t['task'].ljust(width)}  {t['state']:<10} {t['seconds']:.2f}")
+    return "\n".join(lines)
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return str(n)
+
+
+def format_sample_summary(steps, capture_dir: Path) -> str:
+    from etlnb import capture
+
+    rows = []
+    for step in steps:
+        summary = capture.summary(capture_dir, step.key)
+        if not step.outputs:
+            rows.append((step.label, "-", "(no outputs to later steps)", "", ""))
+        for name in step.outputs:
+            info = summary.get(name, {})
+            shape = info.get("shape")
+            dims = " x ".join(str(n) for n in shape) if shape else (f"{info['len']} items" if "len" in info else "")
+            if shape and len(shape) == 2:
+                dims = f"{shape[0]} rows x {shape[1]} cols"
+            rows.append((step.label, name, info.get("type", "?"), dims, _size(info.get("bytes", 0))))
+    widths = [max(len(r[i]) for r in [("step", "name", "type", "shape", "size"), *rows]) for i in range(5)]
+    head = ("step", "name", "type", "shape", "size")
+    return "\n".join(
+        "  " + "  ".join(col.ljust(w) for col, w in zip(r, widths, strict=True)).rstrip() for r in [head, *rows]
+    )
+
+
+@dataclass
+class ParityOutcome:
+    ok: bool
+    text: str  # first line names notebook, step and cell
+
+
+def parity_check(notebook: Path, out_dir: Path, server: local_server.Server) -> ParityOutcome:
+    """Notebook on samples vs compiled flow on the same parameters, quietly; for the pytest plugin."""
+    from etlnb.cli import format_diagnostics
+    from etlnb.notebook_run import run_notebook, step_outputs
+    from etlnb.parity import compare_runs, format_report
+
     try:
-        compiled = compile_file(notebook, out_dir)
+        compiled = compile_to(notebook, out_dir)
+    except CompileError as exc:
+        return ParityOutcome(False, format_diagnostics(exc.diagnostics))
+    analysis = compiled.analysis
+    capture_root = compiled.path.parent / ".capture" / analysis.flow_name
+    steps = step_outputs(analysis.graph)
+    executed = compiled.path.parent / f"{notebook.stem}.executed.ipynb"
+    nb_run = run_notebook(notebook, analysis.graph, executed, capture_root / "notebook", pickles=True, progress=False)
+    if not nb_run.ok:
+        return ParityOutcome(False, f"{nb_run.error}\n(the notebook itself fails on its samples)")
+    run = run_compiled_flow(compiled, notebook, server, compiled.sample, capture_root / "flow", echo=False)
+    if not run.ok:
+        where = f" ({run.origin})" if run.origin else ""
+        tail = "\n".join(run.output.strip().splitlines()[-15:])
+        return ParityOutcome(False, f"{notebook}: the compiled flow failed{where} but the notebook ran\n{tail}")
+    report = compare_runs(steps, capture_root / "notebook", capture_root / "flow")
+    return ParityOutcome(report.ok, format_report(report, str(notebook)))
+
+
+def main(notebook: Path, out_dir: Path, mode: str, params: list[str]) -> int:
+    """`etlnb run`: mode is "sample", "flow" or "parity"."""
+    try:
+        compiled = compile_to(notebook, out_dir)
     except CompileError as exc:
         _print_diagnostics(exc.diagnostics)
         return 1
     _print_diagnostics(compiled.diagnostics)
-    script = write(compiled)
-    print(f"compiled {notebook} -> {script}", file=sys.stderr)
-    try:
-        server = local_server.ensure()
-    except local_server.ServerError as exc:
-        print(f"etlnb run: {exc}", file=sys.stderr)
-        return 1
-    env = dict(os.environ, PREFECT_API_URL=server.api_url, PYTHONUNBUFFERED="1")
-    process = subprocess.Popen(
-        [sys.executable, str(script)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    origins: list[str] = []
-    marker = f'File "{script.resolve()}", line '
-    assert process.stdout is not None
-    for line in process.stdout:
-        sys.stdout.write(line)
-        if marker in line:
-            number = line.split(marker, 1)[1].split(",", 1)[0]
-            found = origin(compiled.script, int(number)) if number.isdigit() else None
-            if found is not None and str(found) not in origins:
-                origins.append(str(found))
-    returncode = process.wait()
-    if returncode:
-        print(f"etlnb run: flow {compiled.analysis.flow_name} failed (exit {returncode})", file=sys.stderr)
-        for where in origins[-1:]:
-            print(f"  the error was raised in {notebook}: {where}", file=sys.stderr)
-    return returncode
+    analysis = compiled.analysis
+    build = compiled.path.parent
+    capture_root = build / ".capture" / analysis.flow_name
+    status = 0
+    if mode in ("sample", "parity"):
+        from etlnb.notebook_run import run_notebook, step_outputs
+
+        steps = step_outputs(analysis.graph)
+        executed = build / f"{notebook.stem}.executed.ipynb"
+        print(f"running {notebook} on its samples (papermill)...", file=sys.stderr)
+        nb_run = run_notebook(notebook, analysis.graph, executed, capture_root / "notebook", pickles=mode == "parity")
+        if not nb_run.ok:
+            print(f"etlnb run: the notebook failed: {nb_run.error}", file=sys.stderr)
+            print(f"  executed copy: {executed}", file=sys.stderr)
+            return 1
+        print(f"sample run ok in {nb_run.seconds:.1f}s; executed copy: {executed}")
+        print(format_sample_summary(steps, capture_root / "notebook"))
+    if mode in ("flow", "parity"):
+        try:
+            known = [p.name for p in analysis.graph.params]
+            values = parse_params(params, compiled.sample, known)
+            server = local_server.ensure()
+        except (RunError, local_server.ServerError) as exc:
+            print(f"etlnb run: {exc}", file=sys.stderr)
+            return 1
+        run = run_compiled_flow(compiled, notebook, server, values, capture_root / "flow" if mode == "parity" else None)
+        print(format_flow_report(run, server))
+        if not run.ok:
+            print(f"etlnb run: flow {analysis.flow_name} failed", file=sys.stderr)
+            if run.origin:
+                print(f"  the error was raised in {notebook}: {run.origin}", file=sys.stderr)
+            return 1
+    if mode == "parity":
+        from etlnb.parity import compare_runs, format_report
+
+        report = compare_runs(steps, capture_root / "notebook", capture_root / "flow")
+        print(format_report(report, str(notebook)))
+        status = 0 if report.ok else 1
+    return status

@@ -23,14 +23,12 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def prefect_server(tmp_path_factory):
-    """A real `prefect server start` (SQLite), started once and stopped at the end."""
-    from etlnb import server
+def prefect_server(request):
+    """A real `prefect server start` (SQLite), shared with the etlnb pytest plugin's
+    parity items: started once per session, stopped when the session ends."""
+    from etlnb.pytest_plugin import session_server
 
-    srv = server.Server(tmp_path_factory.mktemp("etlnb-home"), free_port())
-    server.start(srv, quiet=True)
-    yield srv
-    server.stop(srv)
+    return session_server(request.config)
 
 
 @pytest.fixture

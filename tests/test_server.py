@@ -1,0 +1,276 @@
+"""`etlnb server start | stop | status` as a user runs it: the real CLI, a real local Prefect server.
+
+Every command runs `python -m etlnb server ...` in a subprocess with ETLNB_HOME set to a temporary
+folder and ETLNB_SERVER_PORT to a free port (never the default 4321, where a developer's server may
+run). Starting Prefect is slow, so one server is started for the whole module (the `server`
+fixture) and stopped by the last tests (`stopped` fixture), which pytest runs in file order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_PORT = 4321
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port != DEFAULT_PORT:
+            return port
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+def etlnb_server(action: str, home: Path, port: int, timeout: float = 180) -> Result:
+    """Run `etlnb server ACTION` as a user would, with this home and port."""
+    env = dict(os.environ, ETLNB_HOME=str(home), ETLNB_SERVER_PORT=str(port))
+    began = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "etlnb", "server", action],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - began)
+
+
+def health_status(port: int) -> int | None:
+    """HTTP status of /api/health on the port, or None if nothing answers."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=3) as response:
+            return response.status
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def cmdline(pid: int) -> list[str]:
+    """The process's arguments; empty if it is gone (or a zombie, which has exited)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [arg.decode(errors="replace") for arg in raw.split(b"\0") if arg]
+
+
+def prefect_processes(port: int) -> list[int]:
+    """Pids of live processes whose command line names prefect and this port."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        args = cmdline(int(entry.name))
+        if str(port) in args and any("prefect" in arg for arg in args):
+            pids.append(int(entry.name))
+    return pids
+
+
+def is_server_process(pid: int, port: int) -> bool:
+    return pid in prefect_processes(port)
+
+
+def state_pid(home: Path) -> int:
+    return int(json.loads((home / "server.json").read_text())["pid"])
+
+
+def dead_pid() -> int:
+    """A pid that existed a moment ago and has been reaped."""
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    assert not Path(f"/proc/{proc.pid}").exists()
+    return proc.pid
+
+
+def nonempty_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+# -- fixtures -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Started:
+    home: Path
+    port: int
+    start: Result
+    pid: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One real server for the module, started with `etlnb server start`."""
+    home = tmp_path_factory.mktemp("etlnb-home")
+    port = free_port()
+    start = etlnb_server("start", home, port)
+    pid = None
+    try:
+        if start.returncode != 0 or not (home / "server.json").exists():
+            log = home / "server.log"
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            pytest.fail(f"`etlnb server start` failed ({start.returncode}): {start.stderr}\n{tail}")
+        pid = state_pid(home)
+        yield Started(home, port, start, pid)
+    finally:
+        etlnb_server("stop", home, port, timeout=60)
+        if pid is not None and is_server_process(pid, port):  # safety net: never leave our server behind
+            os.killpg(pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def stopped(server):
+    """The module's server after `etlnb server stop`."""
+    return etlnb_server("stop", server.home, server.port, timeout=60)
+
+
+# -- nothing running ----------------------------------------------------------------------------
+
+
+def test_status_when_nothing_runs_says_stopped(tmp_path):
+    result = etlnb_server("status", tmp_path / "home", free_port())
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "stopped"
+
+
+def test_stale_pid_file_makes_status_say_stale(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    port = free_port()
+    pid = dead_pid()
+    (home / "server.json").write_text(json.dumps({"pid": pid, "port": port}))
+
+    result = etlnb_server("status", home, port)
+
+    assert result.returncode == 0, result.stderr
+    assert "stale" in result.stdout
+    assert f"pid {pid}" in result.stdout
+
+
+@pytest.mark.parametrize("stale_pid_file", [False, True], ids=["fresh-home", "stale-pid-file"])
+def test_start_on_a_port_taken_by_another_program_fails_in_one_line(tmp_path, stale_pid_file):
+    home = tmp_path / "home"
+    home.mkdir()
+    with socket.socket() as listener:  # listens but is no Prefect server: never answers HTTP
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        if stale_pid_file:
+            (home / "server.json").write_text(json.dumps({"pid": dead_pid(), "port": port}))
+
+        result = etlnb_server("start", home, port, timeout=60)
+
+        assert prefect_processes(port) == []
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = nonempty_lines(result.stderr)
+    assert len(lines) == 1, result.stderr
+    assert str(port) in lines[0]
+    assert "ETLNB_SERVER_PORT" in lines[0]
+    assert not (home / "server.json").exists()
+
+
+# -- a running server ---------------------------------------------------------------------------
+
+
+def test_start_starts_a_server_that_answers_and_says_where(server):
+    assert health_status(server.port) == 200
+    assert f"running at {server.url}" in server.start.stdout
+    assert f"pid {server.pid}" in server.start.stdout
+    assert f"ready at {server.url}" in server.start.stderr
+    assert is_server_process(server.pid, server.port)
+
+
+def test_second_start_reuses_the_running_server(server):
+    again = etlnb_server("start", server.home, server.port, timeout=60)
+
+    assert again.returncode == 0, again.stderr
+    assert again.seconds < 5
+    assert state_pid(server.home) == server.pid
+    assert f"pid {server.pid}" in again.stdout
+    assert "starting" not in again.stderr
+    assert prefect_processes(server.port) == [server.pid]
+
+
+def test_status_while_running_names_url_and_pid(server):
+    result = etlnb_server("status", server.home, server.port)
+
+    assert result.returncode == 0, result.stderr
+    assert "running" in result.stdout
+    assert server.url in result.stdout
+    assert f"pid {server.pid}" in result.stdout
+
+
+def test_start_removes_a_stale_pid_file_and_reuses_the_healthy_server_on_its_port(server, tmp_path):
+    other_home = tmp_path / "other-home"
+    other_home.mkdir()
+    pid = dead_pid()
+    (other_home / "server.json").write_text(json.dumps({"pid": pid, "port": server.port}))
+    assert "stale" in etlnb_server("status", other_home, server.port).stdout
+
+    result = etlnb_server("start", other_home, server.port, timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    assert result.seconds < 5
+    assert not (other_home / "server.json").exists()
+    assert server.url in result.stdout
+    assert prefect_processes(server.port) == [server.pid]  # no second server was started
+    assert "stale" not in etlnb_server("status", other_home, server.port).stdout
+    assert state_pid(server.home) == server.pid
+
+
+# -- stopping -----------------------------------------------------------------------------------
+
+
+def test_stop_stops_the_server(server, stopped):
+    assert stopped.returncode == 0, stopped.stderr
+    assert stopped.stdout.strip() == "stopped"
+    assert stopped.seconds < 15  # a graceful shutdown takes a few seconds, not the 20 s kill timeout
+    deadline = time.monotonic() + 20
+    while is_server_process(server.pid, server.port) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not is_server_process(server.pid, server.port)
+    assert health_status(server.port) is None
+    assert not (server.home / "server.json").exists()
+    assert etlnb_server("status", server.home, server.port).stdout.strip() == "stopped"
+
+    again = etlnb_server("stop", server.home, server.port, timeout=60)
+
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == "no server was running"
+
+
+def test_no_prefect_process_for_the_port_remains_after_stop(server, stopped):
+    assert stopped.returncode == 0, stopped.stderr
+    deadline = time.monotonic() + 20
+    while prefect_processes(server.port) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert prefect_processes(server.port) == []
