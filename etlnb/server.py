@@ -7,6 +7,7 @@ for a running server costs nothing.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -16,6 +17,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,14 +104,30 @@ def status(server: Server) -> str:
         return f"running at {server.url} (pid {pid}, home {server.home})"
     if pid is not None and not _alive(pid):
         return f"stopped (stale pid file for pid {pid} in {server.state_file})"
+    if pid is not None:
+        return f"starting at {server.url} (pid {pid}, not answering yet)"
     if healthy(server):
         return f"a server answers at {server.url} but was not started by etlnb here"
     return "stopped"
 
 
+@contextmanager
+def _start_lock(server: Server) -> Iterator[None]:
+    """Two `ensure()` at once (two shells, two commands) must not both start a server."""
+    server.home.mkdir(parents=True, exist_ok=True)
+    with open(server.home / "server.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
 def ensure(server: Server | None = None, quiet: bool = False) -> Server:
     """Return a healthy server, starting one if none runs."""
     server = server or default_server()
+    with _start_lock(server):
+        return _ensure_locked(server, quiet)
+
+
+def _ensure_locked(server: Server, quiet: bool) -> Server:
     pid = read_pid(server)
     if pid is not None and _alive(pid) and healthy(server):
         return server

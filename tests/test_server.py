@@ -274,3 +274,36 @@ def test_no_prefect_process_for_the_port_remains_after_stop(server, stopped):
     while prefect_processes(server.port) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert prefect_processes(server.port) == []
+
+
+# -- two starts at once -------------------------------------------------------------------------
+
+
+def test_two_starts_at_once_leave_one_server_that_stop_stops(tmp_path):
+    """Two shells run `etlnb server start` at the same moment, before any server runs (the second
+    start is made while the first is still booting): one server must result, and `stop` must stop it."""
+    home = tmp_path / "home"
+    port = free_port()
+    env = dict(os.environ, ETLNB_HOME=str(home), ETLNB_SERVER_PORT=str(port))
+    command = [sys.executable, "-m", "etlnb", "server", "start"]
+    try:
+        first = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        second = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for proc in (first, second):
+            _, err = proc.communicate(timeout=180)
+            assert proc.returncode == 0, err
+
+        assert prefect_processes(port) == [state_pid(home)]  # one server, and the one server.json names
+
+        stop = etlnb_server("stop", home, port, timeout=60)
+
+        assert stop.returncode == 0, stop.stderr
+        deadline = time.monotonic() + 20
+        while prefect_processes(port) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert prefect_processes(port) == []
+        assert health_status(port) is None
+    finally:  # this test's own port: any prefect process on it was started here
+        for pid in prefect_processes(port):
+            os.killpg(pid, signal.SIGKILL)
