@@ -110,14 +110,78 @@ def cmd_where(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from etlnb.runner import main as run
 
+    if args.deployed:
+        from etlnb.trigger import run_deployed
+
+        return run_deployed(args.notebook, args.param, args.output)
     mode = "parity" if args.parity else "sample" if args.sample else "flow"
     return run(args.notebook, args.output, mode, args.param)
+
+
+def _deploy_flags(args: argparse.Namespace) -> dict:
+    return {
+        "storage": args.storage,
+        "s3_endpoint_url": args.s3_endpoint_url,
+        "work_pool": args.work_pool,
+        "work_pool_type": args.pool_type,
+        "image": args.image,
+        "schedule": int(args.schedule) if args.schedule and args.schedule.isdigit() else args.schedule,
+        "retries": args.retries,
+        "tags": args.tag or None,
+        "deployment": args.name,
+    }
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from etlnb.deploy import DeployError, deploy
+
+    try:
+        result = deploy(args.notebook, _deploy_flags(args), args.output, version=args.version)
+    except DeployError as exc:
+        print(f"etlnb deploy: {exc.step} failed: {exc}", file=sys.stderr)
+        print("  nothing was registered; the previous deployment is unchanged", file=sys.stderr)
+        return 1
+    except CompileError as exc:
+        _print_diagnostics(exc.diagnostics)
+        return 1
+    print(f"deployed {result.full_name} (id {result.deployment_id})")
+    print(f"  version   {result.sha}")
+    print(f"  code      {result.location}")
+    print(f"  work pool {result.work_pool}")
+    print(f"  UI        {result.ui_url}")
+    return 0
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    from etlnb.versions import main as versions
+
+    return versions(args.notebook, _deploy_flags(args))
 
 
 def cmd_server(args: argparse.Namespace) -> int:
     from etlnb import server
 
     return server.command(args.action)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from etlnb import server, worker
+
+    srv = server.default_server()
+    if args.action == "start":
+        try:
+            server.ensure(srv)
+        except server.ServerError as exc:
+            print(f"etlnb worker: {exc}", file=sys.stderr)
+            return 1
+        pid = worker.ensure_worker(srv, args.pool)
+        print(f"worker for pool {args.pool!r} running (pid {pid})")
+    elif args.action == "stop":
+        print("stopped" if worker.stop_worker(srv, args.pool) else "no worker was running")
+    else:
+        pid = worker.worker_pid(srv, args.pool)
+        print(f"running (pid {pid})" if pid else "stopped")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -148,13 +212,46 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--sample", action="store_true", help="run the notebook top to bottom with papermill")
     what.add_argument("--flow", action="store_true", help="run the compiled flow on the local Prefect server (default)")
     what.add_argument("--parity", action="store_true", help="run both and compare every step's outputs")
+    what.add_argument(
+        "--deployed", action="store_true", help="run the registered deployment (sample parameters) and wait"
+    )
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter (--flow)")
     p.add_argument("-o", "--output", type=Path, default=Path("build"))
     p.set_defaults(func=cmd_run)
 
+    def deploy_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--storage", help="s3://bucket/prefix or a local folder (default: .etlnb/storage)")
+        p.add_argument("--s3-endpoint-url", help="S3-compatible endpoint (MinIO, ...)")
+        p.add_argument("--work-pool", help="work pool name (default: etlnb-local)")
+        p.add_argument("--pool-type", choices=["process", "kubernetes"], help="work pool type (default: process)")
+        p.add_argument(
+            "--image", help="base image for Kubernetes runs (default: Prefect Variable {project}_base_image)"
+        )
+        p.add_argument("--schedule", help="cron expression, or an interval in seconds")
+        p.add_argument("--retries", type=int, help="retries of mapped extract tasks")
+        p.add_argument("--tag", action="append", help="deployment tag (repeatable)")
+        p.add_argument("--name", help="deployment name (default: the flow name)")
+        p.add_argument("-o", "--output", type=Path, default=Path("build"))
+
+    p = sub.add_parser("deploy", help="compile, check, upload the code and register the Prefect deployment")
+    p.add_argument("notebook", type=Path)
+    p.add_argument("--version", help="register an earlier uploaded version again (rollback)")
+    deploy_options(p)
+    p.set_defaults(func=cmd_deploy)
+
+    p = sub.add_parser("versions", help="list the uploaded versions of a notebook's flow and which one is live")
+    p.add_argument("notebook", type=Path)
+    deploy_options(p)
+    p.set_defaults(func=cmd_versions)
+
     p = sub.add_parser("server", help="the local Prefect server (SQLite, under .etlnb/)")
     p.add_argument("action", choices=["start", "stop", "status"])
     p.set_defaults(func=cmd_server)
+
+    p = sub.add_parser("worker", help="a local process worker for the embedded default")
+    p.add_argument("action", choices=["start", "stop", "status"])
+    p.add_argument("--pool", default="etlnb-local")
+    p.set_defaults(func=cmd_worker)
     return parser
 
 

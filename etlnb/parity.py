@@ -128,7 +128,7 @@ def format_report(report: ParityReport, notebook: str) -> str:
         )
         lines += ["    " + ln for ln in m.detail.splitlines()]
     else:
-        lines.append(f"{notebook}: parity ok ({report.compared} step outputs equal)")
+        lines.append(f"{notebook}: parity ok ({report.compared} values equal)")
     for f in report.not_compared:
         lines.append(f"    not compared: {f.step.label} `{f.name}`: {f.detail}")
     return "\n".join(lines)

@@ -38,6 +38,13 @@ class Compiled:
     script: str
     sample: dict[str, Any]
     path: Path  # where the script belongs
+    settings: Any = None  # etlnb.config.Settings
+    prefect_yaml: str = ""
+    sha: str = ""  # content address of the script
+
+    @property
+    def entrypoint(self) -> str:
+        return f"{self.path.name}:{self.analysis.flow_name}_flow"
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -73,8 +80,11 @@ def _shadowing(flow_name: str) -> Diagnostic | None:
     return None
 
 
-def analyse(notebook: Notebook) -> Analysis:
+def analyse(notebook: Notebook, settings: Any = None) -> Analysis:
     project, flow_name = names_for(notebook)
+    if settings is not None:
+        project = identifier(settings.project) if settings.project else project
+        flow_name = identifier(settings.flow) if settings.flow else flow_name
     cells, diagnostics = classify(notebook)
     shadow = _shadowing(flow_name)
     if shadow is not None:
@@ -90,12 +100,15 @@ def analyse_file(path: str | Path) -> Analysis:
     return analyse(read_notebook(path))
 
 
-def compile_file(path: str | Path, out_dir: str | Path = "build") -> Compiled:
+def compile_file(path: str | Path, out_dir: str | Path = "build", flags: dict[str, Any] | None = None) -> Compiled:
     """Analyse, evaluate the sample cells and emit; raises CompileError on errors."""
+    from etlnb.config import load_settings
     from etlnb.emit_prefect3 import EmitOptions, emit
     from etlnb.samples import sample_parameters
 
-    analysis = analyse_file(path)
+    notebook = read_notebook(path)
+    settings = load_settings(Path(path), notebook.etlnb_metadata, flags)
+    analysis = analyse(notebook, settings)
     if not analysis.ok:
         raise CompileError(analysis.diagnostics)
     assert analysis.graph is not None
@@ -106,14 +119,59 @@ def compile_file(path: str | Path, out_dir: str | Path = "build") -> Compiled:
         raise CompileError(analysis.diagnostics)
     script_path = Path(out_dir) / analysis.project / f"{analysis.flow_name}.py"
     rel = os.path.relpath(notebook_dir, Path(script_path).resolve().parent)
-    options = EmitOptions(notebook_name=Path(path).name, project=analysis.project, notebook_dir=Path(rel).as_posix())
+    options = EmitOptions(
+        notebook_name=Path(path).name,
+        project=analysis.project,
+        notebook_dir=Path(rel).as_posix(),
+        extract_retries=settings.retries,
+    )
     script = emit(analysis.graph, sample, options)
-    return Compiled(analysis, script, sample, script_path)
+    compiled = Compiled(analysis, script, sample, script_path, settings)
+    compiled.sha, compiled.prefect_yaml = _prefect_yaml(compiled, notebook_dir)
+    return compiled
+
+
+def _prefect_yaml(compiled: Compiled, notebook_dir: Path) -> tuple[str, str]:
+    from etlnb import prefect_yaml
+    from etlnb.server import project_root
+    from etlnb.storage import content_sha, open_storage
+
+    settings = compiled.settings
+    analysis = compiled.analysis
+    sha = content_sha(compiled.script)
+    storage = open_storage(settings.storage_url(project_root(notebook_dir)), settings.s3_endpoint_url)
+    return sha, prefect_yaml.render(
+        project=analysis.project,
+        deployment=settings.deployment or analysis.flow_name,
+        entrypoint=compiled.entrypoint,
+        pull_step=storage.pull_step(analysis.project, analysis.flow_name, sha),
+        work_pool=settings.work_pool,
+        job_variables=job_variables(settings, analysis.project, image=None),
+        schedule=settings.schedule,
+        tags=list(settings.tags),
+        version=sha,
+    )
+
+
+def job_variables(settings: Any, project: str, image: str | None) -> dict[str, Any]:
+    """Per-pool job variables; never credentials. Kubernetes gets the base image."""
+    if settings.work_pool_type != "kubernetes":
+        return {}
+    values: dict[str, Any] = {
+        "image": image or settings.image or "{{ prefect.variables." + settings.image_variable_name(project) + " }}"
+    }
+    if settings.namespace:
+        values["namespace"] = settings.namespace
+    return values
 
 
 def write(compiled: Compiled) -> Path:
     compiled.path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = compiled.path.with_suffix(".py.tmp")
-    tmp.write_text(compiled.script, encoding="utf-8")
-    tmp.replace(compiled.path)  # never leave a half-written script
+    files = {compiled.path: compiled.script}
+    if compiled.prefect_yaml:
+        files[compiled.path.parent / "prefect.yaml"] = compiled.prefect_yaml
+    for target, text in files.items():
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)  # never leave a half-written file
     return compiled.path

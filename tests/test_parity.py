@@ -30,7 +30,7 @@ def _write(tmp_path, cells, name="paritynb"):
 def test_good_notebook_has_parity(tmp_path, prefect_server):
     outcome = parity_check(_write(tmp_path, GOOD), tmp_path / "build", prefect_server)
     assert outcome.ok, outcome.text
-    assert "parity ok (3 step outputs equal)" in outcome.text
+    assert "parity ok (3 values equal)" in outcome.text
 
 
 @pytest.mark.integration

@@ -1,0 +1,248 @@
+"""`etlnb deploy`: compile -> check -> upload -> register.
+
+Upload first, register second: the deployment is switched to the new code in
+one API call only after the code is safely stored, so a failure at any step
+leaves the previously registered deployment exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from etlnb import server as local_server
+from etlnb.diagnostics import CompileError
+from etlnb.storage import StorageError, open_storage
+
+STEPS = ("compile", "check", "upload", "register")
+
+
+class DeployError(Exception):
+    def __init__(self, step: str, message: str):
+        self.step = step
+        super().__init__(message)
+
+
+@dataclass
+class DeployResult:
+    flow: str
+    deployment: str
+    deployment_id: str
+    sha: str
+    location: str
+    ui_url: str
+    work_pool: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.flow}/{self.deployment}"
+
+
+class Progress:
+    """One line per step, with its time; quiet when echo is False."""
+
+    def __init__(self, echo: bool = True):
+        self.echo = echo
+
+    def step(self, name: str, detail: str = ""):
+        return _Step(self, name, detail)
+
+
+class _Step:
+    def __init__(self, progress: Progress, name: str, detail: str):
+        self.progress, self.name, self.detail = progress, name, detail
+
+    def __enter__(self):
+        self.started = time.perf_counter()
+        if self.progress.echo:
+            index = STEPS.index(self.name) + 1 if self.name in STEPS else 0
+            print(
+                f"[{index}/{len(STEPS)}] {self.name}{': ' + self.detail if self.detail else ''} ...",
+                end="",
+                flush=True,
+                file=sys.stderr,
+            )
+        return self
+
+    def __exit__(self, kind, value, tb):
+        if self.progress.echo:
+            took = time.perf_counter() - self.started
+            print(f" {'ok' if kind is None else 'FAILED'} ({took:.1f}s)", file=sys.stderr)
+        if kind is not None and not isinstance(value, DeployError | KeyboardInterrupt):
+            raise DeployError(self.name, _one_line(value)) from value
+        return False
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, CompileError):
+        return str(exc).splitlines()[0]
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def api_target() -> tuple[str, str]:
+    """(API URL, UI URL): PREFECT_API_URL when set, else the local embedded server."""
+    api = os.environ.get("PREFECT_API_URL")
+    if api:
+        ui = os.environ.get("PREFECT_UI_URL") or api.rstrip("/").removesuffix("/api")
+        return api, ui
+    srv = local_server.ensure()
+    os.environ["PREFECT_API_URL"] = srv.api_url  # for this process's Prefect client
+    return srv.api_url, srv.url
+
+
+def _schedules(schedule: str | int | None) -> list[Any]:
+    from prefect.client.schemas.actions import DeploymentScheduleCreate
+    from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule
+
+    if schedule is None or schedule == "":
+        return []
+    if isinstance(schedule, int) or str(schedule).isdigit():
+        return [DeploymentScheduleCreate(schedule=IntervalSchedule(interval=timedelta(seconds=int(schedule))))]
+    return [DeploymentScheduleCreate(schedule=CronSchedule(cron=str(schedule)))]
+
+
+def _parameter_schema(script: str, entrypoint: str) -> dict[str, Any]:
+    """The flow's parameter schema, from the exact script being registered."""
+    from prefect.flows import load_flow_from_entrypoint
+
+    folder = Path(tempfile.mkdtemp(prefix="etlnb-schema-"))
+    file_name, _, func = entrypoint.partition(":")
+    (folder / file_name).write_text(script, encoding="utf-8")
+    flow = load_flow_from_entrypoint(f"{folder / file_name}:{func}")
+    return flow.parameters.model_dump_for_openapi()
+
+
+def resolve_image(client, settings, project: str) -> str | None:
+    if settings.work_pool_type != "kubernetes":
+        return None
+    if settings.image:
+        return settings.image
+    name = settings.image_variable_name(project)
+    variable = client.read_variable_by_name(name)
+    if variable is None or not variable.value:
+        raise DeployError(
+            "check",
+            f"no base image for project {project!r}: set `image` in [tool.etlnb] or the Prefect Variable {name!r} "
+            f"(`etlnb image {project}` prints the command: prefect variable set {name} REGISTRY/IMAGE:TAG)",
+        )
+    return str(variable.value)
+
+
+def _ensure_pool(client, name: str, pool_type: str) -> None:
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        pool = client.read_work_pool(name)
+    except ObjectNotFound:
+        pool = None
+    if pool is not None:
+        if pool.type != pool_type:
+            raise DeployError("register", f"work pool {name!r} exists with type {pool.type!r}, not {pool_type!r}")
+        return
+    if pool_type == "kubernetes":
+        from prefect_kubernetes.worker import KubernetesWorker
+
+        template = KubernetesWorker.get_default_base_job_template()
+    else:
+        from prefect.workers.process import ProcessWorker
+
+        template = ProcessWorker.get_default_base_job_template()
+    client.create_work_pool(WorkPoolCreate(name=name, type=pool_type, base_job_template=template))
+
+
+def deploy(
+    notebook: Path, flags: dict[str, Any], out_dir: Path, version: str | None = None, echo: bool = True
+) -> DeployResult:
+    """Compile, check, upload and register; raises DeployError naming the failed step."""
+    from etlnb.pipeline import compile_file, job_variables, write
+
+    progress = Progress(echo)
+    with progress.step("compile", str(notebook)):
+        try:
+            compiled = compile_file(notebook, out_dir, flags)
+        except CompileError as exc:
+            raise DeployError("compile", exc.diagnostics[0].format().splitlines()[0]) from None
+        write(compiled)
+    settings = compiled.settings
+    project, flow = compiled.analysis.project, compiled.analysis.flow_name
+    deployment_name = settings.deployment or flow
+    root = local_server.project_root(notebook.parent)
+    with progress.step("check"):
+        try:
+            storage = open_storage(settings.storage_url(root), settings.s3_endpoint_url)
+        except StorageError as exc:
+            raise DeployError("check", str(exc)) from None
+        api_url, ui_url = api_target()
+        from prefect import get_client
+
+        with get_client(sync_client=True) as client:
+            try:
+                client.api_healthcheck()
+                client.read_flows(limit=1)
+            except Exception as exc:
+                raise DeployError("check", f"Prefect API at {api_url} is not reachable: {_one_line(exc)}") from None
+            image = resolve_image(client, settings, project)
+        schedules = _schedules(settings.schedule)
+        sha, script = compiled.sha, compiled.script
+        if version is not None:  # rollback: register an earlier, already uploaded version
+            sha = version
+            try:
+                script = storage.read(project, flow, sha, compiled.path.name).decode("utf-8")
+            except StorageError as exc:
+                raise DeployError("check", str(exc)) from None
+    with progress.step("upload", storage.url if version is None else f"{sha} is already stored"):
+        if version is None:
+            files = {compiled.path.name: script.encode(), "prefect.yaml": compiled.prefect_yaml.encode()}
+            try:
+                location = storage.upload(project, flow, sha, files)
+            except StorageError as exc:
+                raise DeployError("upload", str(exc)) from None
+        else:
+            location = storage.folder(project, flow, sha)
+    with progress.step("register", f"{flow}/{deployment_name} on pool {settings.work_pool}"):
+        schema = _parameter_schema(script, compiled.entrypoint)
+        with get_client(sync_client=True) as client:
+            _ensure_pool(client, settings.work_pool, settings.work_pool_type)
+            flow_id = client.create_flow_from_name(flow)
+            deployment_id = client.create_deployment(
+                flow_id=flow_id,
+                name=deployment_name,
+                version=sha,
+                entrypoint=compiled.entrypoint,
+                pull_steps=[storage.pull_step(project, flow, sha)],
+                work_pool_name=settings.work_pool,
+                job_variables=job_variables(settings, project, image),
+                parameter_openapi_schema=schema,
+                enforce_parameter_schema=True,
+                schedules=schedules,
+                tags=list(settings.tags),
+                description=f"etlnb: {notebook.name}, project {project}, code {location}",
+            )
+    return DeployResult(
+        flow,
+        deployment_name,
+        str(deployment_id),
+        sha,
+        location,
+        f"{ui_url}/deployments/deployment/{deployment_id}",
+        settings.work_pool,
+    )
+
+
+def live_version(flow: str, deployment: str) -> str | None:
+    from prefect import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            return client.read_deployment_by_name(f"{flow}/{deployment}").version
+        except ObjectNotFound:
+            return None

@@ -1,0 +1,87 @@
+"""`etlnb run NB --deployed`: run the registered deployment and wait for it.
+
+On the embedded default a local process worker is started for the pool. The
+run gets the notebook's sample parameters; relative sample paths are made
+absolute against the notebook's folder, since a deployed run starts in its
+code folder.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from etlnb import server as local_server
+
+
+def absolutize(value: Any, folder: Path) -> Any:
+    """Relative paths that exist under `folder` (or name a folder, `out/`) become absolute."""
+    if isinstance(value, list):
+        return [absolutize(v, folder) for v in value]
+    if isinstance(value, dict):
+        return {k: absolutize(v, folder) for k, v in value.items()}
+    if isinstance(value, str) and value and "://" not in value and not Path(value).is_absolute():
+        candidate = folder / value
+        if candidate.exists() or value.endswith("/"):
+            return str(candidate.resolve()) + ("/" if value.endswith("/") else "")
+    return value
+
+
+def _printed(flow_run_id: str) -> list[str]:
+    """What the run's tasks printed (flows log prints), in order: the run's result for a person."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])))
+    lines = []
+    for log in sorted(logs, key=lambda entry: entry.timestamp):
+        if log.task_run_id is not None and not log.message.startswith(("Finished in state", "Created task run")):
+            lines.extend(log.message.splitlines())
+    return lines
+
+
+def run_deployed(notebook: Path, params: list[str], out_dir: Path, timeout: float = 600) -> int:
+    from etlnb.deploy import api_target
+    from etlnb.pipeline import compile_file
+    from etlnb.runner import RunError, parse_params
+
+    compiled = compile_file(notebook, out_dir)
+    settings = compiled.settings
+    flow, deployment = compiled.analysis.flow_name, settings.deployment or compiled.analysis.flow_name
+    try:
+        values = parse_params(
+            params,
+            absolutize(compiled.sample, notebook.resolve().parent),
+            [p.name for p in compiled.analysis.graph.params],
+        )
+    except RunError as exc:
+        print(f"etlnb run: {exc}", file=sys.stderr)
+        return 1
+    api_url, ui_url = api_target()
+    if settings.work_pool_type == "process" and api_url == local_server.default_server().api_url:
+        from etlnb.worker import ensure_worker
+
+        ensure_worker(local_server.default_server(), settings.work_pool)
+    from prefect.deployments import run_deployment
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        run = run_deployment(f"{flow}/{deployment}", parameters=values, timeout=timeout)
+    except ObjectNotFound:
+        print(f"etlnb run: no deployment {flow}/{deployment}; run `etlnb deploy {notebook}` first", file=sys.stderr)
+        return 1
+    from etlnb.flow_run import _task_report
+
+    state = run.state.name if run.state else "?"
+    print(f"deployed run {ui_url}/runs/flow-run/{run.id}: {state}")
+    for task in _task_report(str(run.id)):
+        print(f"  {task['task']:<32} {task['state']:<10} {task['seconds']:.2f}")
+    for line in _printed(str(run.id)):
+        print(f"  | {line}")
+    if not (run.state and run.state.is_completed()):
+        message = run.state.message if run.state else "no state"
+        print(f"etlnb run: the deployed run ended {state}: {message}", file=sys.stderr)
+        return 1
+    return 0
