@@ -158,6 +158,12 @@ def cmd_versions(args: argparse.Namespace) -> int:
     return versions(args.notebook, _deploy_flags(args))
 
 
+def cmd_image(args: argparse.Namespace) -> int:
+    from etlnb.image import main as image
+
+    return image(args.target)
+
+
 def cmd_server(args: argparse.Namespace) -> int:
     from etlnb import server
 
@@ -243,6 +249,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("notebook", type=Path)
     deploy_options(p)
     p.set_defaults(func=cmd_versions)
+
+    p = sub.add_parser("image", help="write images/<project>/ (requirements + Dockerfile) for a project's base image")
+    p.add_argument("target", help="a notebook, or a project name (folder under notebooks/)")
+    p.set_defaults(func=cmd_image)
 
     p = sub.add_parser("server", help="the local Prefect server (SQLite, under .etlnb/)")
     p.add_argument("action", choices=["start", "stop", "status"])

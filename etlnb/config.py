@@ -52,6 +52,17 @@ def _merge(settings: Settings, values: dict[str, Any], source: str) -> Settings:
     updates: dict[str, Any] = {}
     for raw_key, value in values.items():
         key = raw_key.replace("-", "_")
+        if any(h in key for h in _SECRET_HINTS):
+            raise CompileError(
+                [
+                    Diagnostic(
+                        "error",
+                        f"`{raw_key}` in {source} looks like a credential; etlnb never stores credentials",
+                        source,
+                        hint="remove it: S3 access uses boto3's standard chain (environment, profile, role)",
+                    )
+                ]
+            )
         if key not in KEYS:
             raise CompileError(
                 [
@@ -62,10 +73,6 @@ def _merge(settings: Settings, values: dict[str, Any], source: str) -> Settings:
                         hint=f"known settings: {', '.join(sorted(KEYS))}",
                     )
                 ]
-            )
-        if any(h in key for h in _SECRET_HINTS):
-            raise CompileError(
-                [Diagnostic("error", f"`{raw_key}` looks like a credential; etlnb never stores credentials", source)]
             )
         if value is None:
             continue

@@ -1,0 +1,116 @@
+"""Configuration layering, local content-addressed storage, prefect.yaml."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from etlnb.config import load_settings
+from etlnb.diagnostics import CompileError
+from etlnb.pipeline import compile_file
+from etlnb.storage import LocalStorage, StorageError, content_sha, open_storage
+
+from .conftest import make_notebook
+
+CELLS = [("n = 2", ["parameters"]), ("xs = list(range(n))", ["extract"]), ("print(xs)", ["load"])]
+
+
+def _project(tmp_path, pyproject: str = "", metadata: dict | None = None):
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    nb = tmp_path / "notebooks" / "cfgdemo" / "cfgflow.ipynb"
+    nb.parent.mkdir(parents=True)
+    meta = {"kernelspec": {"name": "python3", "display_name": "P", "language": "python"}}
+    if metadata:
+        meta["etlnb"] = metadata
+    nb.write_text(make_notebook(CELLS, meta))
+    return nb
+
+
+def test_pyproject_then_notebook_metadata_then_flags(tmp_path):
+    nb = _project(
+        tmp_path,
+        '[tool.etlnb]\nwork_pool = "k8s"\nwork_pool_type = "kubernetes"\nschedule = "0 6 * * *"\ntags = ["etl"]\n',
+        {"schedule": 3600, "namespace": "etl"},
+    )
+    settings = load_settings(nb, {"schedule": 3600, "namespace": "etl"}, {"tags": ["cli"], "image": None})
+    assert (settings.work_pool, settings.work_pool_type) == ("k8s", "kubernetes")
+    assert settings.schedule == 3600  # metadata beats pyproject
+    assert settings.namespace == "etl"
+    assert settings.tags == ("cli",)  # flags beat both
+
+
+def test_etlnb_toml_is_found_and_env_gives_the_endpoint(tmp_path, monkeypatch):
+    nb = _project(tmp_path)
+    (tmp_path / "etlnb.toml").write_text('storage = "s3://code/flows"\n')
+    monkeypatch.setenv("ETLNB_S3_ENDPOINT_URL", "http://127.0.0.1:9000")
+    settings = load_settings(nb, {})
+    assert settings.storage == "s3://code/flows"
+    assert settings.s3_endpoint_url == "http://127.0.0.1:9000"
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[tool.etlnb]\nstorag = "x"\n', "unknown etlnb setting `storag`"),
+        ('[tool.etlnb]\naws_secret_access_key = "x"\n', "looks like a credential"),
+        ('[tool.etlnb]\nretries = "three"\n', "setting `retries`"),
+        ('[tool.etlnb]\nwork_pool_type = "docker"\n', "work_pool_type must be one of process, kubernetes"),
+    ],
+)
+def test_bad_settings_are_one_line_errors_naming_the_file(tmp_path, toml, message):
+    nb = _project(tmp_path, toml)
+    with pytest.raises(CompileError) as err:
+        load_settings(nb, {})
+    first = err.value.diagnostics[0].format().splitlines()[0]
+    assert message in first and "pyproject.toml" in first
+
+
+def test_local_storage_is_content_addressed_and_never_rewritten(tmp_path):
+    storage = open_storage(str(tmp_path / "store"))
+    assert isinstance(storage, LocalStorage)
+    sha = content_sha("print(1)\n")
+    where = storage.upload("p", "f", sha, {"f.py": b"print(1)\n"})
+    assert where.endswith(f"p/f/{sha}")
+    # a second upload of the same version keeps the original bytes
+    storage.upload("p", "f", sha, {"f.py": b"tampered"})
+    assert storage.read("p", "f", sha, "f.py") == b"print(1)\n"
+    other = content_sha("print(2)\n")
+    storage.upload("p", "f", other, {"f.py": b"print(2)\n"})
+    assert {v.sha for v in storage.versions("p", "f")} == {sha, other}
+    with pytest.raises(StorageError, match="is not in"):
+        storage.read("p", "f", "0" * 16, "f.py")
+
+
+def test_unwritable_local_storage_is_a_storage_error(tmp_path):
+    root = tmp_path / "store"
+    root.write_text("a file where the storage folder should be")
+    with pytest.raises(StorageError, match="cannot write"):
+        open_storage(str(root)).upload("p", "f", "abc", {"f.py": b"x"})
+    assert root.read_text().startswith("a file")
+
+
+def test_unsupported_storage_url_is_refused():
+    with pytest.raises(StorageError, match="use s3://bucket/prefix or a local folder"):
+        open_storage("gs://bucket/x")
+
+
+def test_compile_writes_prefect_yaml_for_the_same_deployment(tmp_path):
+    nb = _project(
+        tmp_path,
+        '[tool.etlnb]\nstorage = "s3://code/flows"\ns3_endpoint_url = "http://minio:9000"\nwork_pool = "k8s"\nwork_pool_type = "kubernetes"\nschedule = "0 6 * * *"\n',
+    )
+    compiled = compile_file(nb, tmp_path / "build")
+    doc = yaml.safe_load(compiled.prefect_yaml)
+    (deployment,) = doc["deployments"]
+    assert deployment["entrypoint"] == "cfgflow.py:cfgflow_flow"
+    assert deployment["version"] == compiled.sha
+    assert deployment["work_pool"] == {
+        "name": "k8s",
+        "job_variables": {"image": "{{ prefect.variables.cfgdemo_base_image }}"},
+    }
+    assert deployment["schedules"] == [{"cron": "0 6 * * *"}]
+    (pull,) = doc["pull"]
+    step = pull["prefect_aws.deployments.steps.pull_from_s3"]
+    assert step["bucket"] == "code" and step["folder"] == f"flows/cfgdemo/cfgflow/{compiled.sha}"
+    assert step["client_parameters"] == {"endpoint_url": "http://minio:9000"}
+    assert "secret" not in compiled.prefect_yaml.lower() and "access_key" not in compiled.prefect_yaml.lower()
