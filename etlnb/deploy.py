@@ -105,7 +105,11 @@ def _schedules(schedule: str | int | None) -> list[Any]:
         return []
     if isinstance(schedule, int) or str(schedule).isdigit():
         return [DeploymentScheduleCreate(schedule=IntervalSchedule(interval=timedelta(seconds=int(schedule))))]
-    return [DeploymentScheduleCreate(schedule=CronSchedule(cron=str(schedule)))]
+    try:
+        cron = CronSchedule(cron=str(schedule))
+    except ValueError:  # pydantic's ValidationError is a ValueError
+        raise DeployError("check", f"invalid schedule {schedule!r}: expected a cron expression or seconds") from None
+    return [DeploymentScheduleCreate(schedule=cron)]
 
 
 def _parameter_schema(script: str, entrypoint: str) -> dict[str, Any]:
@@ -191,11 +195,12 @@ def deploy(
                 raise DeployError("check", f"Prefect API at {api_url} is not reachable: {_one_line(exc)}") from None
             image = resolve_image(client, settings, project)
         schedules = _schedules(settings.schedule)
-        sha, script = compiled.sha, compiled.script
+        sha, script, stored_yaml = compiled.sha, compiled.script, compiled.prefect_yaml
         if version is not None:  # rollback: register an earlier, already uploaded version
             sha = version
             try:
                 script = storage.read(project, flow, sha, compiled.path.name).decode("utf-8")
+                stored_yaml = storage.read(project, flow, sha, "prefect.yaml").decode("utf-8")
             except StorageError as exc:
                 raise DeployError("check", str(exc)) from None
     with progress.step("upload", storage.url if version is None else f"{sha} is already stored"):
@@ -226,6 +231,9 @@ def deploy(
                 tags=list(settings.tags),
                 description=f"etlnb: {notebook.name}, project {project}, code {location}",
             )
+    if version is not None:  # build/ mirrors what is live: the rolled-back script and its prefect.yaml
+        compiled.path.write_text(script, encoding="utf-8")
+        (compiled.path.parent / "prefect.yaml").write_text(stored_yaml, encoding="utf-8")
     return DeployResult(
         flow,
         deployment_name,

@@ -16,25 +16,37 @@ from etlnb import server as local_server
 
 
 def absolutize(value: Any, folder: Path) -> Any:
-    """Relative paths that exist under `folder` (or name a folder, `out/`) become absolute."""
+    """Relative paths become absolute against `folder`: those that exist there, folders
+    (`out/`), and files under a folder (`out/result.json`) that the run will create."""
     if isinstance(value, list):
         return [absolutize(v, folder) for v in value]
     if isinstance(value, dict):
         return {k: absolutize(v, folder) for k, v in value.items()}
     if isinstance(value, str) and value and "://" not in value and not Path(value).is_absolute():
         candidate = folder / value
-        if candidate.exists() or value.endswith("/"):
+        a_file_in_a_folder = "/" in value.rstrip("/") and bool(Path(value).suffix)
+        if candidate.exists() or value.endswith("/") or a_file_in_a_folder:
             return str(candidate.resolve()) + ("/" if value.endswith("/") else "")
     return value
 
 
-def _printed(flow_run_id: str) -> list[str]:
+def _printed(flow_run_id: str, wait: float = 15.0) -> list[str]:
     """What the run's tasks printed (flows log prints), in order: the run's result for a person."""
+    import time
+
     from prefect import get_client
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
+    # the run's process ships logs in batches and may still be sending them when the run
+    # is already final; the flow's own "Finished in state" line comes last
+    deadline = time.monotonic() + wait
     with get_client(sync_client=True) as client:
-        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])))
+        while True:
+            logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])))
+            finished = any(log.task_run_id is None and log.message.startswith("Finished in state") for log in logs)
+            if finished or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
     lines = []
     for log in sorted(logs, key=lambda entry: entry.timestamp):
         if log.task_run_id is not None and not log.message.startswith(("Finished in state", "Created task run")):
@@ -60,18 +72,22 @@ def run_deployed(notebook: Path, params: list[str], out_dir: Path, timeout: floa
         print(f"etlnb run: {exc}", file=sys.stderr)
         return 1
     api_url, ui_url = api_target()
-    if settings.work_pool_type == "process" and api_url == local_server.default_server().api_url:
-        from etlnb.worker import ensure_worker
-
-        ensure_worker(local_server.default_server(), settings.work_pool)
+    from prefect import get_client
     from prefect.deployments import run_deployment
     from prefect.exceptions import ObjectNotFound
 
     try:
-        run = run_deployment(f"{flow}/{deployment}", parameters=values, timeout=timeout)
+        with get_client(sync_client=True) as client:
+            registered = client.read_deployment_by_name(f"{flow}/{deployment}")
+            pool = client.read_work_pool(registered.work_pool_name) if registered.work_pool_name else None
     except ObjectNotFound:
         print(f"etlnb run: no deployment {flow}/{deployment}; run `etlnb deploy {notebook}` first", file=sys.stderr)
         return 1
+    if pool is not None and pool.type == "process" and api_url == local_server.default_server().api_url:
+        from etlnb.worker import ensure_worker
+
+        ensure_worker(local_server.default_server(), pool.name)  # the pool the deployment really uses
+    run = run_deployment(f"{flow}/{deployment}", parameters=values, timeout=timeout)
     from etlnb.flow_run import _task_report
 
     state = run.state.name if run.state else "?"
