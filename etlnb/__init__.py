@@ -5,3 +5,10 @@ so nothing here pulls in prefect, nbformat or Jupyter.
 """
 
 __version__ = "0.1.0"
+
+
+def load_ipython_extension(ipython: object) -> None:
+    """`%load_ext etlnb`: the %etl_* magics."""
+    from etlnb.magics import load
+
+    load(ipython)

@@ -164,6 +164,12 @@ def cmd_image(args: argparse.Namespace) -> int:
     return image(args.target)
 
 
+def cmd_kernel(args: argparse.Namespace) -> int:
+    from etlnb.kernel import main as kernel
+
+    return kernel(args.user, args.sys_prefix)
+
+
 def cmd_server(args: argparse.Namespace) -> int:
     from etlnb import server
 
@@ -253,6 +259,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("image", help="write images/<project>/ (requirements + Dockerfile) for a project's base image")
     p.add_argument("target", help="a notebook, or a project name (folder under notebooks/)")
     p.set_defaults(func=cmd_image)
+
+    p = sub.add_parser("kernel", help="install the 'Python 3 (etlnb)' Jupyter kernel spec")
+    p.add_argument("action", choices=["install"])
+    p.add_argument("--user", action="store_true", help="for this user only")
+    p.add_argument("--sys-prefix", action="store_true", help="into this environment (sys.prefix)")
+    p.set_defaults(func=cmd_kernel)
 
     p = sub.add_parser("server", help="the local Prefect server (SQLite, under .etlnb/)")
     p.add_argument("action", choices=["start", "stop", "status"])

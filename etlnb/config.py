@@ -7,6 +7,7 @@ Prefect's settings provide them.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -40,6 +41,10 @@ class Settings:
 
     def storage_url(self, root: Path) -> str:
         return self.storage or str(root / ".etlnb" / "storage")
+
+    def deployment_name(self, project: str) -> str:
+        """Default: the project, so equal flow names in two projects never share a deployment."""
+        return self.deployment or project
 
     def image_variable_name(self, project: str) -> str:
         return self.image_variable or f"{project}_base_image"
@@ -82,6 +87,17 @@ def _merge(settings: Settings, values: dict[str, Any], source: str) -> Settings:
                 [
                     Diagnostic(
                         "error", f"setting `{raw_key}` in {source} has the wrong type ({type(value).__name__})", source
+                    )
+                ]
+            )
+        if key == "namespace" and not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", value):
+            raise CompileError(
+                [
+                    Diagnostic(
+                        "error",
+                        f"namespace {value!r} in {source} is not a Kubernetes namespace name",
+                        source,
+                        hint="lowercase letters, digits and '-', at most 63 characters",
                     )
                 ]
             )

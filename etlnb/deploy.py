@@ -45,10 +45,15 @@ class DeployResult:
 
 
 class Progress:
-    """One line per step, with its time; quiet when echo is False."""
+    """One line per step, with its time; quiet when echo is False.
 
-    def __init__(self, echo: bool = True):
+    `listener(step, status)` hears every step start ("running") and end ("ok"/"failed"):
+    the JupyterLab deploy panel drives its progress bar with it.
+    """
+
+    def __init__(self, echo: bool = True, listener=None):
         self.echo = echo
+        self.listener = listener
 
     def step(self, name: str, detail: str = ""):
         return _Step(self, name, detail)
@@ -60,6 +65,8 @@ class _Step:
 
     def __enter__(self):
         self.started = time.perf_counter()
+        if self.progress.listener:
+            self.progress.listener(self.name, "running")
         if self.progress.echo:
             index = STEPS.index(self.name) + 1 if self.name in STEPS else 0
             print(
@@ -71,6 +78,8 @@ class _Step:
         return self
 
     def __exit__(self, kind, value, tb):
+        if self.progress.listener:
+            self.progress.listener(self.name, "ok" if kind is None else "failed")
         if self.progress.echo:
             took = time.perf_counter() - self.started
             print(f" {'ok' if kind is None else 'FAILED'} ({took:.1f}s)", file=sys.stderr)
@@ -119,8 +128,14 @@ def _parameter_schema(script: str, entrypoint: str) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="etlnb-schema-"))
     file_name, _, func = entrypoint.partition(":")
     (folder / file_name).write_text(script, encoding="utf-8")
-    flow = load_flow_from_entrypoint(f"{folder / file_name}:{func}")
-    return flow.parameters.model_dump_for_openapi()
+    # loading may leave the script's folder on sys.path; in a long-lived kernel that would
+    # make the next compile think the flow name shadows an installed module
+    saved_path = list(sys.path)
+    try:
+        flow = load_flow_from_entrypoint(f"{folder / file_name}:{func}")
+        return flow.parameters.model_dump_for_openapi()
+    finally:
+        sys.path[:] = saved_path
 
 
 def resolve_image(client, settings, project: str) -> str | None:
@@ -134,7 +149,7 @@ def resolve_image(client, settings, project: str) -> str | None:
         raise DeployError(
             "check",
             f"no base image for project {project!r}: set `image` in [tool.etlnb] or the Prefect Variable {name!r} "
-            f"(`etlnb image {project}` prints the command: prefect variable set {name} REGISTRY/IMAGE:TAG)",
+            f"(`etlnb image {project}` prints the command: prefect variable set {name} REGISTRY/IMAGE:TAG --overwrite)",
         )
     return str(variable.value)
 
@@ -163,12 +178,12 @@ def _ensure_pool(client, name: str, pool_type: str) -> None:
 
 
 def deploy(
-    notebook: Path, flags: dict[str, Any], out_dir: Path, version: str | None = None, echo: bool = True
+    notebook: Path, flags: dict[str, Any], out_dir: Path, version: str | None = None, echo: bool = True, listener=None
 ) -> DeployResult:
     """Compile, check, upload and register; raises DeployError naming the failed step."""
     from etlnb.pipeline import compile_file, job_variables, write
 
-    progress = Progress(echo)
+    progress = Progress(echo, listener)
     with progress.step("compile", str(notebook)):
         try:
             compiled = compile_file(notebook, out_dir, flags)
@@ -177,7 +192,7 @@ def deploy(
         write(compiled)
     settings = compiled.settings
     project, flow = compiled.analysis.project, compiled.analysis.flow_name
-    deployment_name = settings.deployment or flow
+    deployment_name = settings.deployment_name(project)
     root = local_server.project_root(notebook.parent)
     with progress.step("check"):
         try:

@@ -142,7 +142,7 @@ def _prefect_yaml(compiled: Compiled, notebook_dir: Path) -> tuple[str, str]:
     storage = open_storage(settings.storage_url(project_root(notebook_dir)), settings.s3_endpoint_url)
     return sha, prefect_yaml.render(
         project=analysis.project,
-        deployment=settings.deployment or analysis.flow_name,
+        deployment=settings.deployment_name(analysis.project),
         entrypoint=compiled.entrypoint,
         pull_step=storage.pull_step(analysis.project, analysis.flow_name, sha),
         work_pool=settings.work_pool,

@@ -61,7 +61,7 @@ def run_deployed(notebook: Path, params: list[str], out_dir: Path, timeout: floa
 
     compiled = compile_file(notebook, out_dir)
     settings = compiled.settings
-    flow, deployment = compiled.analysis.flow_name, settings.deployment or compiled.analysis.flow_name
+    flow, deployment = compiled.analysis.flow_name, settings.deployment_name(compiled.analysis.project)
     try:
         values = parse_params(
             params,

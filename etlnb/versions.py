@@ -35,7 +35,7 @@ def main(notebook: Path, flags: dict[str, Any]) -> int:
     live = None
     try:
         api_target()
-        live = live_version(flow, settings.deployment or flow)
+        live = live_version(flow, settings.deployment_name(project))
     except Exception as exc:  # the listing is still useful without the API
         print(f"etlnb versions: cannot read the live deployment ({type(exc).__name__}: {exc})", file=sys.stderr)
     if not versions:

@@ -39,7 +39,7 @@ def flow_env(prefect_server):
 
 def copy_project(notebook: Path, dest: Path) -> Path:
     """Copy a demo project folder (without earlier outputs); return the notebook's new path."""
-    shutil.copytree(notebook.parent, dest, ignore=shutil.ignore_patterns("out", ".ipynb_checkpoints"))
+    shutil.copytree(notebook.parent, dest, ignore=shutil.ignore_patterns("out", "build", ".ipynb_checkpoints"))
     return dest / notebook.name
 
 

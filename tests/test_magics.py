@@ -1,0 +1,119 @@
+"""The %etl_* magics, through IPython's own in-process shell."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+from IPython.testing.globalipapp import start_ipython
+from IPython.utils.capture import capture_output
+
+from .conftest import DEMOS, copy_project, make_notebook
+
+
+@pytest.fixture(scope="module")
+def ip():
+    shell = start_ipython()
+    shell.run_line_magic("load_ext", "etlnb")
+    return shell
+
+
+@pytest.fixture
+def weather(tmp_path, ip, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text("")  # the project root: build/ goes here
+    path = copy_project(next(p for p in DEMOS if p.stem == "weather"), tmp_path / "weather")
+    monkeypatch.chdir(path.parent)
+    ip.user_ns["__session__"] = str(path)
+    yield path
+    ip.user_ns.pop("__session__", None)
+
+
+def run(ip, line: str):
+    name, _, rest = line.partition(" ")
+    with capture_output() as cap:
+        ip.run_line_magic(name, rest)
+    return cap
+
+
+def test_etl_check_shows_ok_for_a_good_notebook(ip, weather):
+    cap = run(ip, "etl_check")
+    (out,) = cap.outputs
+    assert out.data["text/plain"] == "weather.ipynb: ok (3 tasks)"
+    assert "&#10003;" in out.data["text/html"]
+
+
+def test_etl_check_lists_diagnostics_with_cells_and_hints(ip, tmp_path, monkeypatch):
+    bad = tmp_path / "badnb.ipynb"
+    bad.write_text(make_notebook([("x = 1", []), ("y = x + 1", ["transform"]), ("%timeit y", ["load"])]))
+    cap = run(ip, f"etl_check {bad}")
+    (out,) = cap.outputs
+    page = out.data["text/html"]
+    assert "hidden state" in page and 'href="#cell-id=c1"' in page and "cell 1 (id=c1)" in page
+    assert "%timeit y" in page and "what to do" in page
+    assert "Traceback" not in cap.stdout + cap.stderr
+
+
+def test_etl_graph_is_a_mermaid_bundle_with_a_text_fallback(ip, weather):
+    (out,) = run(ip, "etl_graph").outputs
+    assert out.data["text/vnd.mermaid"].startswith("flowchart TD")
+    assert "cell4_map_extract" in out.data["text/vnd.mermaid"]
+    assert out.data["text/plain"] == out.data["text/vnd.mermaid"]
+
+
+def test_etl_compile_writes_and_shows_the_script(ip, weather):
+    (out,) = run(ip, "etl_compile").outputs
+    assert (weather.parent.parent / "build" / "weather" / "weather.py").exists()
+    assert out.data["text/html"].startswith("<details class='etlnb-script'>")
+    assert "weather_flow" in out.data["text/html"]
+
+
+def test_unsaved_changes_are_refused_with_a_request_to_save(ip, weather):
+    nb = json.loads(weather.read_text())
+    transform = next(c for c in nb["cells"] if "transform" in c["metadata"].get("tags", []))
+    # the kernel ran an edited version of the transform cell that was never saved
+    ip.events.trigger("pre_run_cell", SimpleNamespace(cell_id=transform["id"], raw_cell="clean_data = []"))
+    cap = run(ip, "etl_compile")
+    assert "was changed and run but not saved: save the notebook (Ctrl+S)" in cap.stderr
+    assert not (weather.parent.parent / "build").exists()
+    ip.events.trigger("pre_run_cell", SimpleNamespace(cell_id=transform["id"], raw_cell="".join(transform["source"])))
+    run(ip, "etl_compile")
+    assert (weather.parent.parent / "build").exists()
+
+
+def test_errors_are_one_short_message_not_a_traceback(ip, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    ip.user_ns.pop("__session__", None)
+    cap = run(ip, "etl_graph")
+    assert cap.stderr.strip() == "cannot tell which notebook this is: pass its path, e.g. %etl_check my.ipynb"
+    cap = run(ip, "etl_deploy --bogus")
+    assert cap.stderr.strip() == "%etl_deploy: unrecognized arguments: --bogus"
+
+
+@pytest.mark.integration
+def test_etl_deploy_options_deploy_at_once_and_show_a_summary(ip, weather, prefect_server, monkeypatch):
+    monkeypatch.setenv("PREFECT_API_URL", prefect_server.api_url)
+    cap = run(ip, f"etl_deploy --storage {weather.parent / 'store'} --work-pool magic-pool")
+    assert "register: ok" in cap.stdout, cap.stderr
+    summary = cap.outputs[-1].data
+    assert "etlnb-deploy-summary" in summary["text/html"] and "weather/weather" in summary["text/plain"]
+    assert f"{prefect_server.url}/deployments/deployment/" in summary["text/html"]
+
+
+@pytest.mark.integration
+def test_deploy_panel_is_prefilled_and_its_button_deploys(weather, prefect_server, monkeypatch):
+    from etlnb.deploy_panel import DeployPanel
+
+    monkeypatch.setenv("PREFECT_API_URL", prefect_server.api_url)
+    panel = DeployPanel(weather)
+    assert (panel.project.value, panel.work_pool.value, panel.pool_type.value) == ("weather", "etlnb-local", "process")
+    panel.storage.value = str(weather.parent / "store")
+    panel.work_pool.value = "panel-pool"
+    panel.deploy()
+    assert panel.progress.value == 4 and panel.progress.bar_style == "success", panel.summary.value
+    assert "etlnb-deploy-summary" in panel.summary.value and "panel-pool" in panel.summary.value
+    # a failing deploy shows the failed step in the panel, not a traceback
+    panel.pool_type.value = "kubernetes"
+    panel.deploy()
+    assert panel.progress.bar_style == "danger"
+    assert "failed" in panel.summary.value and "Traceback" not in panel.summary.value
