@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from IPython.core.magic import Magics, line_magic, magics_class
-from IPython.display import HTML, display
+from IPython.display import display
 
 from etlnb.diagnostics import CompileError, Diagnostic
 
@@ -56,10 +56,7 @@ def _parser(prog: str) -> _Parser:
 
 
 def _error(message: str) -> None:
-    display(
-        HTML(f'<pre style="color:#b00020;white-space:pre-wrap">{html.escape(message)}</pre>'),
-        metadata={"etlnb": "error"},
-    )
+    # once, on stderr: JupyterLab shows it as a red block (an HTML copy as well showed it twice)
     print(message, file=sys.stderr)
 
 

@@ -102,7 +102,9 @@ def run_notebook(
     source.write_text(json.dumps(prepared), encoding="utf-8")
     kernel = notebook.get("metadata", {}).get("kernelspec", {}).get("name") or "python3"
     started = time.perf_counter()
+    quiet = _QuietKernelLogs()
     try:
+        quiet.__enter__()
         papermill.execute_notebook(
             str(source),
             str(executed),
@@ -126,9 +128,39 @@ def run_notebook(
             "\n".join(exc.traceback),
         )
     finally:
+        quiet.__exit__()
         source.unlink(missing_ok=True)
     _strip_capture_cells(executed)
     return result
+
+
+class _QuietKernelLogs:
+    """While papermill runs, kernel-channel chatter (zmq/tornado callbacks logging
+    tracebacks when a failed kernel shuts down) stays out of the user's terminal;
+    the failure itself is reported from papermill's exception."""
+
+    NAMES = ("tornado", "tornado.general", "tornado.application", "asyncio", "traitlets", "papermill", "zmq")
+
+    def __enter__(self) -> None:
+        import logging
+
+        self.saved = {}
+        for name in self.NAMES:
+            logger = logging.getLogger(name)
+            self.saved[name] = (logger.level, logger.propagate)
+            logger.setLevel(logging.CRITICAL)
+            logger.propagate = False
+
+    def __exit__(self, *exc: object) -> None:
+        import logging
+
+        # tornado/zmq callbacks of the shut-down kernel can still fire later: those stay quiet
+        for name, (level, propagate) in self.saved.items():
+            if name.startswith(("tornado", "zmq")):
+                continue
+            logger = logging.getLogger(name)
+            logger.setLevel(level)
+            logger.propagate = propagate
 
 
 def _error_line(traceback: list[str]) -> int | None:

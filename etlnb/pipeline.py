@@ -133,7 +133,7 @@ def compile_file(path: str | Path, out_dir: str | Path = "build", flags: dict[st
 
 def _prefect_yaml(compiled: Compiled, notebook_dir: Path) -> tuple[str, str]:
     from etlnb import prefect_yaml
-    from etlnb.server import project_root
+    from etlnb.paths import project_root
     from etlnb.storage import content_sha, open_storage
 
     settings = compiled.settings

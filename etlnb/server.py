@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from etlnb.paths import project_root
+
 DEFAULT_PORT = 4321
 START_TIMEOUT = 120.0
 
@@ -50,14 +52,6 @@ class Server:
     @property
     def log_file(self) -> Path:
         return self.home / "server.log"
-
-
-def project_root(start: Path | None = None) -> Path:
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "pyproject.toml").exists() or (folder / ".git").exists():
-            return folder
-    return here
 
 
 def default_server() -> Server:

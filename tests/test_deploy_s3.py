@@ -195,7 +195,7 @@ def test_deploy_versions_and_rollback_through_s3(tmp_path, s3, cli_env, prefect_
     back = etlnb("deploy", notebook, "--version", v1, *s3_flags(s3), env=cli_env, cwd=tmp_path)
     assert deployed_sha(back) == v1
 
-    deployment = read_deployment(prefect_server.api_url, f"{flow}/{flow}")
+    deployment = read_deployment(prefect_server.api_url, f"{flow}/{project}")
     assert deployment.version == v1
     assert deployment.entrypoint == f"{flow}.py:{flow}_flow"
     (step,) = deployment.pull_steps
@@ -286,7 +286,7 @@ def live(tmp_path_factory, s3, cli_env, prefect_server):
     notebook = write_notebook(cwd / project / f"{flow}.ipynb", scale=2)
     sha = deployed_sha(etlnb("deploy", notebook, *s3_flags(s3), env=cli_env, cwd=cwd))
     script = s3.read(code_key(project, flow, sha, f"{flow}.py"))
-    deployment = read_deployment(prefect_server.api_url, f"{flow}/{flow}")
+    deployment = read_deployment(prefect_server.api_url, f"{flow}/{project}")
     assert deployment.version == sha
     return Live(notebook, cwd, project, flow, sha, script, deployment.pull_steps)
 
@@ -303,7 +303,7 @@ def assert_clean_failure(done: subprocess.CompletedProcess, step: str) -> str:
 
 
 def assert_untouched(live: Live, s3: S3Server, prefect_server) -> None:
-    deployment = read_deployment(prefect_server.api_url, f"{live.flow}/{live.flow}")
+    deployment = read_deployment(prefect_server.api_url, f"{live.flow}/{live.project}")
     assert deployment.version == live.sha
     assert deployment.pull_steps == live.pull_steps
     assert s3.read(code_key(live.project, live.flow, live.sha, f"{live.flow}.py")) == live.script

@@ -1,0 +1,412 @@
+"""A real JupyterLab in a real browser: %etl_graph renders the step graph as an
+SVG, a run-but-unsaved edit is refused, `%etl_deploy --now` and the %etl_deploy
+panel deploy to the session's local Prefect server.
+
+Needs jupyterlab, ipywidgets, the playwright package and Chromium at
+/usr/bin/chromium (no browser download: Playwright drives the system
+Chromium; .ci/run installs Debian's chromium). A missing piece fails the
+test: it is never skipped. Screenshots go to the test's tmp_path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from .conftest import DEMOS, copy_project, free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LAB_START_TIMEOUT = 60.0
+
+import ipywidgets  # noqa: E402,F401 - required: the deploy panel
+import jupyterlab  # noqa: E402,F401 - required: the lab under test
+from playwright import sync_api  # noqa: E402
+
+pytestmark = [pytest.mark.integration]
+
+
+@pytest.fixture(autouse=True)
+def _chromium_is_installed():
+    assert CHROMIUM.exists(), f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium; .ci/run does)"
+
+
+@dataclass
+class Lab:
+    url: str
+    token: str
+    root: Path
+    process: subprocess.Popen
+    log: Path
+    marker: str  # JUPYTER_RUNTIME_DIR: every process the lab started has it in its environment
+
+    def api(self, path: str, method: str = "GET", timeout: float = 5.0):
+        request = urllib.request.Request(
+            f"{self.url}{path}", method=method, headers={"Authorization": f"token {self.token}"}
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+
+def _our_processes(marker: str) -> list:
+    """Live processes started with JUPYTER_RUNTIME_DIR=marker: the server, its kernels and their children."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["pid"]):
+        try:
+            if proc.environ().get("JUPYTER_RUNTIME_DIR") == marker and proc.status() != psutil.STATUS_ZOMBIE:
+                found.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return found
+
+
+def _describe(procs: list) -> str:
+    lines = []
+    for proc in procs:
+        try:
+            lines.append(f"{proc.pid}: {' '.join(proc.cmdline())}")
+        except Exception:
+            lines.append(str(proc.pid))
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def jupyter_lab(tmp_path, prefect_server):
+    """`jupyter lab` on a free port, serving a copy of notebooks/weather; its kernels deploy to the session's
+    Prefect server. Config, data, runtime dirs and HOME are private; the venv's `python3` kernel is found
+    through sys.prefix/share/jupyter. Stopped (kernels included) at the end, and nothing may be left running."""
+    weather = next(p for p in DEMOS if p.stem == "weather")
+    root = tmp_path / "root"
+    root.mkdir()
+    copy_project(weather, root / "weather")
+    home, config, data, runtime = (tmp_path / name for name in ("home", "jupyter-config", "jupyter-data", "runtime"))
+    for folder in (home, config, data, runtime):
+        folder.mkdir()
+    # no "get official Jupyter news?" toast over the notebook, no requests to the internet
+    settings = config / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+
+    env = dict(
+        os.environ,
+        HOME=str(home),
+        JUPYTER_CONFIG_DIR=str(config),
+        JUPYTER_DATA_DIR=str(data),
+        JUPYTER_RUNTIME_DIR=str(runtime),
+        ETLNB_HOME=str(prefect_server.home),
+        ETLNB_SERVER_PORT=str(prefect_server.port),
+        PYTHONUNBUFFERED="1",
+    )
+    for name in ("PREFECT_API_URL", "JUPYTER_PATH", "JUPYTER_CONFIG_PATH", "JUPYTER_PREFER_ENV_PATH"):
+        env.pop(name, None)
+    port, token = free_port(), secrets.token_hex(16)
+    log = tmp_path / "jupyter.log"
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--ServerApp.open_browser=False",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
+    if os.geteuid() == 0:  # containers and CI runners
+        command.append("--allow-root")
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            command, cwd=root, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    lab = Lab(f"http://127.0.0.1:{port}", token, root, process, log, str(runtime))
+    try:
+        deadline = time.monotonic() + LAB_START_TIMEOUT
+        while True:
+            assert process.poll() is None, f"jupyter lab exited ({process.returncode}):\n{log.read_text()}"
+            try:
+                lab.api("/api/status", timeout=2)
+                break
+            except (urllib.error.URLError, OSError):
+                assert time.monotonic() < deadline, (
+                    f"jupyter lab did not answer in {LAB_START_TIMEOUT}s:\n{log.read_text()}"
+                )
+                time.sleep(0.3)
+        # the token is required: without it the API refuses
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{lab.url}/api/status", timeout=5)
+        assert refused.value.code == 403
+        specs = lab.api("/api/kernelspecs")
+        assert "python3" in specs["kernelspecs"], specs
+        yield lab
+    finally:
+        _stop(lab)
+
+
+def _stop(lab: Lab) -> None:
+    """Shut down kernels and server through the API, then the process group; nothing may remain."""
+    if lab.process.poll() is None:
+        try:
+            lab.api("/api/shutdown", method="POST", timeout=20)
+        except (urllib.error.URLError, OSError):
+            pass
+        try:
+            lab.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            pass
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if lab.process.poll() is not None:
+            break
+        try:
+            os.killpg(lab.process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            lab.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            continue
+    deadline = time.monotonic() + 10  # kernels exit shortly after their shutdown request
+    while (strays := _our_processes(lab.marker)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for proc in strays:  # clean up before failing, so no process outlives the test
+        try:
+            proc.kill()
+        except Exception:
+            pass
+    assert not strays, f"processes left running after jupyter lab stopped:\n{_describe(strays)}"
+
+
+# -- the browser ---------------------------------------------------------------------------------------------------
+
+CELLS = ".jp-NotebookPanel .jp-Notebook .jp-Cell"
+
+
+class Shots:
+    """Screenshots under tmp_path: one per checkpoint, and one named after any step that fails."""
+
+    def __init__(self, page, folder: Path):
+        self.page, self.folder, self.taken = page, folder, []
+
+    def take(self, name: str) -> Path:
+        path = self.folder / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        self.taken.append(path)
+        return path
+
+    @contextmanager
+    def step(self, name: str):
+        try:
+            yield
+        except Exception as exc:
+            try:
+                shot = self.take(f"FAILED-{name}")
+            except Exception as shot_exc:
+                shot = f"(no screenshot: {shot_exc})"
+            raise AssertionError(f"{name}: {type(exc).__name__}: {exc}\nscreenshot: {shot}") from exc
+
+
+def _wait_idle(page, timeout: float) -> None:
+    """Every code cell has run: no `[*]` and no empty prompt left."""
+    page.wait_for_function(
+        """() => {
+            const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')];
+            return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
+        }""",
+        timeout=timeout * 1000,
+    )
+
+
+def _add_cell_and_run(page, source: str, timeout: float = 60):
+    """Append a code cell below the last one, type `source`, run it in place (Ctrl+Enter) and wait until
+    it has run; return the cell's locator."""
+    cells = page.locator(CELLS)
+    count = cells.count()
+    cells.nth(count - 1).locator(".jp-InputPrompt").click()  # select the last cell
+    page.keyboard.press("Escape")  # command mode
+    page.keyboard.press("b")  # insert a cell below
+    cell = cells.nth(count)
+    cell.wait_for()
+    cell.locator(".cm-content").click()
+    for i, line in enumerate(source.splitlines()):
+        if i:
+            page.keyboard.press("Enter")
+        page.keyboard.type(line)
+    assert cell.locator(".cm-content").inner_text() == source
+    page.keyboard.press("Control+Enter")
+    sync_api.expect(cell.locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]:"), timeout=timeout * 1000)
+    return cell
+
+
+def _shows(cell, target, timeout: float = 10) -> None:
+    """`target` appears in the cell (rendering may lag the kernel a little); else say what the cell shows."""
+    try:
+        target.first.wait_for(timeout=timeout * 1000)
+    except sync_api.Error:
+        shown = cell.locator(".jp-OutputArea").inner_text() if cell.locator(".jp-OutputArea").count() else ""
+        raise AssertionError(f"{target} did not appear; the cell's output:\n{shown}") from None
+
+
+def _save(page, notebook: Path, expect: str) -> None:
+    """Ctrl+S, and the file on disk has `expect`."""
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+s")
+    deadline = time.monotonic() + 15
+    while expect not in notebook.read_text():
+        assert time.monotonic() < deadline, f"Ctrl+S did not save the notebook with {expect!r}"
+        time.sleep(0.2)
+
+
+def test_graph_and_deploy_in_jupyterlab(jupyter_lab, prefect_server, tmp_path):
+    lab = jupyter_lab
+    notebook = lab.root / "weather" / "weather.ipynb"
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(30_000)
+            shots = Shots(page, tmp_path)
+
+            with shots.step("open"):
+                page.goto(f"{lab.url}/lab/tree/weather/weather.ipynb?token={lab.token}")
+                page.locator(CELLS).nth(8).wait_for(timeout=60_000)
+
+            with shots.step("run-all"):
+                page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+                page.locator(".lm-Menu-item:visible", has_text="Run All Cells").first.click()
+                _wait_idle(page, timeout=60)
+                outputs = page.locator(CELLS).nth(7).locator(".jp-OutputArea-output")
+                assert "loaded 9 rows for 3 cities" in outputs.inner_text()
+                assert (
+                    page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+                )
+                # the notebook's kernel is the venv's python3 kernel, started by this server
+                sessions = lab.api("/api/sessions")
+                assert [(s["path"], s["kernel"]["name"]) for s in sessions] == [("weather/weather.ipynb", "python3")]
+                kernels = [p for p in _our_processes(lab.marker) if "ipykernel_launcher" in p.cmdline()]
+                assert [k.cmdline()[0] for k in kernels] == [sys.executable], _describe(kernels)
+
+            with shots.step("graph"):
+                cell = _add_cell_and_run(page, "%load_ext etlnb\n%etl_graph")
+                mermaid = cell.locator(".jp-OutputArea .jp-RenderedMermaid")
+                image = mermaid.locator("figure img")
+                _shows(cell, image)
+                assert "jp-mod-warning" not in (mermaid.get_attribute("class") or ""), mermaid.inner_text()
+                src = image.get_attribute("src")
+                assert src.startswith("data:image/svg+xml,"), src[:80]
+                svg = unquote(src.partition(",")[2])
+                root_tag = re.search(r"<svg\b[^>]*>", svg)
+                assert root_tag and 'aria-roledescription="flowchart' in root_tag.group(), svg[:300]
+                assert svg.rstrip().endswith("</svg>")
+                for step in ("cell4_map_extract", "cell6_map_transform", "cell7_load"):
+                    assert step in svg, f"{step} not in the rendered SVG"
+                # the browser decoded and laid out the SVG
+                assert image.evaluate("img => img.complete && img.naturalWidth > 0 && img.naturalHeight > 0")
+                assert image.bounding_box()["height"] > 100
+                image.scroll_into_view_if_needed()
+                shots.take("graph")
+
+            with shots.step("unsaved-edit"):
+                # edit the load cell and run it without saving: the magics refuse to compile a stale file
+                load = page.locator(CELLS).nth(7)
+                prompt = load.locator(".jp-InputPrompt")
+                before = prompt.inner_text()
+                load.locator(".cm-content").click()
+                page.keyboard.press("Control+End")
+                page.keyboard.press("Enter")
+                page.keyboard.type("# edited in the browser")
+                page.keyboard.press("Control+Enter")
+                sync_api.expect(prompt).not_to_have_text(before)
+                sync_api.expect(prompt).to_have_text(re.compile(r"\[\d+\]:"))
+                cell = _add_cell_and_run(page, "%etl_deploy --now")
+                error = cell.locator(".jp-OutputArea")
+                sync_api.expect(error).to_contain_text("was changed and run but not saved: save the notebook (Ctrl+S)")
+                shown = error.inner_text()
+                assert shown.count("was changed and run but not saved") == 1, (
+                    f"the error is shown more than once:\n{shown}"
+                )
+                assert cell.locator(".etlnb-deploy-summary").count() == 0
+                error.scroll_into_view_if_needed()
+                shots.take("unsaved-edit")
+
+            with shots.step("deploy-now"):
+                _save(page, notebook, "# edited in the browser")  # %etl_deploy compiles what is on disk
+                cell = _add_cell_and_run(page, "%etl_deploy --now", timeout=90)
+                summary = cell.locator(".jp-OutputArea-output .etlnb-deploy-summary")
+                _shows(cell, summary)
+                _check_summary(summary, prefect_server, lab)
+                text = cell.locator(".jp-OutputArea").inner_text()
+                for step in ("compile: ok", "check: ok", "upload: ok", "register: ok"):
+                    assert step in text, text
+                summary.scroll_into_view_if_needed()
+                shots.take("deploy-now")
+
+            with shots.step("deploy-panel"):
+                cell = _add_cell_and_run(page, "%etl_deploy")
+                panel = cell.locator(".jp-OutputArea .jupyter-widgets.widget-vbox")
+                _shows(cell, panel)
+                panel = panel.first
+                button = panel.locator("button", has_text="Deploy")
+                assert panel.locator(".widget-text input").first.input_value() == "weather"
+                button.click()
+                done = panel.locator(".etlnb-deploy-summary, .etlnb-deploy-error")
+                done.first.wait_for(timeout=90_000)
+                assert panel.locator(".etlnb-deploy-error").count() == 0, panel.inner_text()
+                summary = panel.locator(".etlnb-deploy-summary")
+                _check_summary(summary, prefect_server, lab)
+                assert "deployed" in panel.inner_text()
+                bar = panel.locator(".widget-hprogress .progress-bar")
+                assert bar.evaluate("b => b.style.width") == "100%"  # compile, check, upload, register
+                assert "progress-bar-success" in (bar.get_attribute("class") or "")
+                summary.scroll_into_view_if_needed()
+                shots.take("deploy-panel")
+            print("screenshots:", *shots.taken, sep="\n  ")
+        finally:
+            browser.close()
+
+
+def _check_summary(summary, prefect_server, lab: Lab) -> None:
+    """The deploy summary names weather/weather and links to the deployment on the session's server,
+    and that deployment exists there with the code stored in the lab's copy of the project."""
+    text = summary.inner_text()
+    assert "weather/weather" in text, text
+    link = summary.locator("a")
+    href = link.get_attribute("href")
+    prefix = f"{prefect_server.url}/deployments/deployment/"
+    assert href.startswith(prefix), href
+    assert link.inner_text() == href
+    deployment_id = href.removeprefix(prefix)
+    assert deployment_id in text
+    with urllib.request.urlopen(f"{prefect_server.api_url}/deployments/{deployment_id}", timeout=10) as response:
+        deployment = json.load(response)
+    assert deployment["name"] == "weather" and deployment["work_pool_name"] == "etlnb-local", deployment
+    assert deployment["version"] in text
+    assert str(lab.root / "weather" / ".etlnb" / "storage") in text, text
