@@ -25,7 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+import ipywidgets  # noqa: F401 - required: the deploy panel
+import jupyterlab  # noqa: F401 - required: the lab under test
 import pytest
+from playwright import sync_api
 
 from .conftest import DEMOS, copy_project, free_port
 
@@ -40,10 +43,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 LAB_START_TIMEOUT = 60.0
-
-import ipywidgets  # noqa: E402,F401 - required: the deploy panel
-import jupyterlab  # noqa: E402,F401 - required: the lab under test
-from playwright import sync_api  # noqa: E402
 
 pytestmark = [pytest.mark.integration]
 
