@@ -117,3 +117,15 @@ def test_deploy_panel_is_prefilled_and_its_button_deploys(weather, prefect_serve
     panel.deploy()
     assert panel.progress.bar_style == "danger"
     assert "failed" in panel.summary.value and "Traceback" not in panel.summary.value
+
+
+@pytest.mark.integration
+def test_etl_run_streams_the_flow_run_and_parity(ip, weather, prefect_server, monkeypatch):
+    monkeypatch.setenv("ETLNB_HOME", str(prefect_server.home))
+    monkeypatch.setenv("ETLNB_SERVER_PORT", str(prefect_server.port))
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    cap = run(ip, "etl_run --parity")
+    assert "weather.ipynb: parity ok" in cap.stdout, cap.stdout + cap.stderr
+    assert f"flow run http://127.0.0.1:{prefect_server.port}/runs/flow-run/" in cap.stdout
+    cap = run(ip, "etl_run --param min_valid_temp_c=oops")
+    assert "%etl_run: the run failed" in cap.stderr
