@@ -118,7 +118,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run(args.notebook, args.output, mode, args.param)
 
 
-def _deploy_flags(args: argparse.Namespace) -> dict:
+def deploy_flags(args: argparse.Namespace) -> dict:
+    """Deploy settings from flags (the CLI's and %etl_deploy's share their names)."""
     return {
         "storage": args.storage,
         "s3_endpoint_url": args.s3_endpoint_url,
@@ -136,7 +137,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     from etlnb.deploy import DeployError, deploy
 
     try:
-        result = deploy(args.notebook, _deploy_flags(args), args.output, version=args.version)
+        result = deploy(args.notebook, deploy_flags(args), args.output, version=args.version)
     except DeployError as exc:
         print(f"etlnb deploy: {exc.step} failed: {exc}", file=sys.stderr)
         print("  nothing was registered; the previous deployment is unchanged", file=sys.stderr)
@@ -155,7 +156,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 def cmd_versions(args: argparse.Namespace) -> int:
     from etlnb.versions import main as versions
 
-    return versions(args.notebook, _deploy_flags(args))
+    return versions(args.notebook, deploy_flags(args))
 
 
 def cmd_image(args: argparse.Namespace) -> int:

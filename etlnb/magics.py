@@ -203,17 +203,9 @@ class EtlMagics(Magics):
         args = parser.parse_args(shlex.split(line))
         path = self.notebook_path(args.notebook)
         self.check_saved(path)
-        flags = {
-            "storage": args.storage,
-            "s3_endpoint_url": args.s3_endpoint_url,
-            "work_pool": args.work_pool,
-            "work_pool_type": args.pool_type,
-            "image": args.image,
-            "schedule": int(args.schedule) if args.schedule and args.schedule.isdigit() else args.schedule,
-            "retries": args.retries,
-            "tags": args.tag,
-            "deployment": args.name,
-        }
+        from etlnb.cli import deploy_flags
+
+        flags = deploy_flags(args)
         scripted = args.now or args.version or any(v not in (None, []) for v in flags.values())
         if scripted:
             result = _deploy_now(path, flags, args.version, listener=_print_step)

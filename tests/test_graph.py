@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-import json
-
 from etlnb.diagnostics import Diagnostic
 from etlnb.graph import FlowGraph, Segment
 from etlnb.notebook import parse_notebook
 from etlnb.pipeline import Analysis, analyse
+
+from .conftest import make_notebook
 
 NOTEBOOK = "tagged_cells_demo.ipynb"  # flow name must not shadow an importable module
 
 
 def notebook_json(cells: list[tuple[str, list[str]]]) -> str:
     """nbformat-4 JSON text; cells are (source, tags), all code cells, ids c0, c1, ..."""
-    return json.dumps(
-        {
-            "cells": [
-                {
-                    "cell_type": "code",
-                    "id": f"c{i}",
-                    "metadata": {"tags": tags},
-                    "source": source,
-                    "outputs": [],
-                    "execution_count": None,
-                }
-                for i, (source, tags) in enumerate(cells)
-            ],
-            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-            "nbformat": 4,
-            "nbformat_minor": 5,
-        }
-    )
+    return make_notebook(cells)
 
 
 def run(*cells: tuple[str, list[str]]) -> Analysis:
