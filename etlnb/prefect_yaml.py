@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 
@@ -17,8 +19,6 @@ def render(
     version: str,
     prefect_version: str = "3.8.8",
 ) -> str:
-    import yaml
-
     spec: dict[str, Any] = {
         "name": deployment,
         "version": version,
@@ -44,4 +44,42 @@ def render(
         "# deployment as `etlnb deploy`. The code was uploaded by etlnb to the pull location\n"
         "# (content-addressed); no credentials here: workers use their own boto3 chain.\n"
     )
-    return header + yaml.safe_dump(document, sort_keys=False, default_flow_style=False)
+    return header + dump(document)
+
+
+def dump(value: Any, indent: str = "") -> str:
+    """Block-style YAML; every scalar is a JSON scalar (valid YAML), so no value can break
+    the document's structure. Hand-written: importing PyYAML would slow every compile."""
+    return "\n".join(_lines(value, indent)) + "\n"
+
+
+def _scalar(value: Any) -> str:
+    return "null" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z_][\w.-]*", key) else json.dumps(key)
+
+
+def _lines(value: Any, indent: str) -> list[str]:
+    out: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, (dict, list)) and item:
+                out.append(f"{indent}{_key(key)}:")
+                out += _lines(item, indent + "  ")
+            else:
+                out.append(
+                    f"{indent}{_key(key)}: {_scalar(item) if not isinstance(item, (dict, list)) else ('{}' if isinstance(item, dict) else '[]')}"
+                )
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, (dict, list)) and item:
+                nested = _lines(item, indent + "  ")
+                out.append(f"{indent}- {nested[0].lstrip()}")
+                out += nested[1:]
+            else:
+                out.append(f"{indent}- {_scalar(item)}")
+    else:
+        out.append(f"{indent}{_scalar(value)}")
+    return out

@@ -114,3 +114,14 @@ def test_compile_writes_prefect_yaml_for_the_same_deployment(tmp_path):
     assert step["bucket"] == "code" and step["folder"] == f"flows/cfgdemo/cfgflow/{compiled.sha}"
     assert step["client_parameters"] == {"endpoint_url": "http://minio:9000"}
     assert "secret" not in compiled.prefect_yaml.lower() and "access_key" not in compiled.prefect_yaml.lower()
+
+
+def test_prefect_yaml_values_are_data_whatever_they_contain():
+    from etlnb.prefect_yaml import dump
+
+    tricky = {
+        "a": "x: y # not a comment\n- not: a list",
+        "b": ["{{ prefect.variables.x }}", "'quoted'", 'say "hi"', "ünï", None, 3, True, 1.5],
+        "weird key: #": {"nested": [{"deep": "- [x]"}], "empty": {}, "none": []},
+    }
+    assert yaml.safe_load(dump(tricky)) == tricky
