@@ -109,7 +109,10 @@ class FlowGraph:
     code_names: set[str] = field(default_factory=set)  # module-level names: imports, defs, constants
 
     def segment(self, key: str) -> Segment:
-        return next(s for s in self.segments if s.key == key)
+        by_key = self.__dict__.get("_by_key")
+        if by_key is None or len(by_key) != len(self.segments):
+            by_key = self.__dict__["_by_key"] = {s.key: s for s in self.segments}
+        return by_key[key]
 
 
 @dataclass
@@ -140,6 +143,7 @@ class _Builder:
         self.params: list[Param] = []
         self.module_blocks: list[Block] = []
         self.segments: list[Segment] = []
+        self.by_key: dict[str, Segment] = {}
         self.functions: dict[str, FunctionInfo] = {}
         self.function_cells: dict[str, RoleCell] = {}
         self.defs: dict[str, _Def] = {}
@@ -268,7 +272,7 @@ class _Builder:
             block = _joined_block(rc, pc.lines, [extents[id(st)] for st in stmts])
             if spec is not None:
                 key = f"cell{rc.cell.index}_map_{spec.func}"
-                if any(s.key == key for s in self.segments):
+                if key in self.by_key:
                     key += f"_{i + 1}"
             elif code_groups == 1:
                 key = f"cell{rc.cell.index}_{rc.role}"
@@ -279,6 +283,7 @@ class _Builder:
             self._segment_names(seg, stmts)
             self._resolve(seg, stmts[0].node.lineno)
             self.segments.append(seg)
+            self.by_key[seg.key] = seg
         if not groups:
             pass  # only definitions: nothing runs as a task
 
@@ -446,7 +451,7 @@ class _Builder:
                     self.touched.setdefault(other, []).append(seg.key)
 
     def _segment(self, key: str) -> Segment:
-        return next(s for s in self.segments if s.key == key)
+        return self.by_key[key]
 
     def _unresolved(self, seg: Segment, name: str, func: str | None, d: _Def | None, line: int) -> None:
         rc = seg.cell
