@@ -61,6 +61,15 @@ def names_for(notebook: Notebook) -> tuple[str, str]:
     return identifier(project), identifier(flow)
 
 
+def _generated_by_etlnb(origin: str) -> bool:
+    """A flow script we wrote earlier (its folder can linger on sys.path after Prefect loads it)."""
+    try:
+        with open(origin, encoding="utf-8") as f:
+            return "compiled by etlnb" in f.readline()
+    except OSError:
+        return False
+
+
 def _shadowing(flow_name: str) -> Diagnostic | None:
     """`python build/p/json.py` would import itself instead of json."""
     import importlib.machinery
@@ -69,11 +78,12 @@ def _shadowing(flow_name: str) -> Diagnostic | None:
     # installed modules only: the folder you run from is not on the script's path
     paths = [p for p in sys.path if p not in ("", os.getcwd())]
     spec = importlib.machinery.PathFinder.find_spec(flow_name, paths)
-    installed = spec is not None and spec.origin not in (None, "namespace")
+    installed = spec is not None and spec.origin not in (None, "namespace") and not _generated_by_etlnb(spec.origin)
     if flow_name in sys.stdlib_module_names or installed:
         return Diagnostic(
             "error",
-            f"flow name `{flow_name}` is also the name of an importable module; the script {flow_name}.py would shadow it",
+            f"flow name `{flow_name}` is also the name of an importable module"
+            f" ({spec.origin if installed and spec else 'standard library'}); the script {flow_name}.py would shadow it",
             "",
             hint='rename the notebook, or set the flow name in its metadata: "etlnb": {"flow": "..."}',
         )

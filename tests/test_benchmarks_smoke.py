@@ -18,6 +18,9 @@ BENCH = REPO / "benchmarks"
         ("compile_vs_converters.py", ["--runs", "1"]),
         ("sample_run_vs_papermill.py", ["--runs", "1", str(DEMOS[0])]),
         ("compile_scaling.py", ["--sizes", "10", "40", "--runs", "1"]),
+        ("flow_vs_notebook.py", ["--sources", "4", "--latency", "0.02", "--runs", "1"]),
+        ("memory_peak.py", ["--rows", "20000"]),
+        ("deploy_roundtrip.py", ["--runs", "1"]),
     ],
 )
 def test_benchmark_runs_and_prints_its_ratio_table(script, args):
