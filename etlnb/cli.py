@@ -36,7 +36,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
     status = 0
     for notebook in args.notebooks:
         try:
-            compiled = compile_file(notebook, args.output)
+            compiled = compile_file(notebook, args.output, strict=args.strict)
         except CompileError as exc:
             _print_diagnostics(exc.diagnostics)
             status = 1
@@ -56,7 +56,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     status = 0
     for notebook in args.notebooks:
         try:
-            analysis = analyse_file(notebook)
+            analysis = analyse_file(notebook, strict=args.strict)
         except CompileError as exc:
             _print_diagnostics(exc.diagnostics)
             status = 1
@@ -137,7 +137,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     from etlnb.deploy import DeployError, deploy
 
     try:
-        result = deploy(args.notebook, deploy_flags(args), args.output, version=args.version)
+        result = deploy(args.notebook, deploy_flags(args), args.output, version=args.version, strict=args.strict)
     except DeployError as exc:
         print(f"etlnb deploy: {exc.step} failed: {exc}", file=sys.stderr)
         print("  nothing was registered; the previous deployment is unchanged", file=sys.stderr)
@@ -205,10 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compile", help="write DIR/<project>/<flow>.py for each notebook")
     p.add_argument("notebooks", nargs="+", type=Path)
     p.add_argument("-o", "--output", type=Path, default=Path("build"), help="output folder (default: build)")
+    p.add_argument("--strict", action="store_true", help="credential-looking literals are errors, not warnings")
     p.set_defaults(func=cmd_compile)
 
     p = sub.add_parser("check", help="print diagnostics; write nothing")
     p.add_argument("notebooks", nargs="+", type=Path)
+    p.add_argument("--strict", action="store_true", help="credential-looking literals are errors, not warnings")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("graph", help="print the step graph as Mermaid text")
@@ -249,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("deploy", help="compile, check, upload the code and register the Prefect deployment")
     p.add_argument("notebook", type=Path)
     p.add_argument("--version", help="register an earlier uploaded version again (rollback)")
+    p.add_argument("--strict", action="store_true", help="credential-looking literals are errors, not warnings")
     deploy_options(p)
     p.set_defaults(func=cmd_deploy)
 

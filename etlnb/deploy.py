@@ -178,7 +178,13 @@ def _ensure_pool(client, name: str, pool_type: str) -> None:
 
 
 def deploy(
-    notebook: Path, flags: dict[str, Any], out_dir: Path, version: str | None = None, echo: bool = True, listener=None
+    notebook: Path,
+    flags: dict[str, Any],
+    out_dir: Path,
+    version: str | None = None,
+    echo: bool = True,
+    listener=None,
+    strict: bool = False,
 ) -> DeployResult:
     """Compile, check, upload and register; raises DeployError naming the failed step."""
     from etlnb.pipeline import compile_file, job_variables, write
@@ -186,7 +192,7 @@ def deploy(
     progress = Progress(echo, listener)
     with progress.step("compile", str(notebook)):
         try:
-            compiled = compile_file(notebook, out_dir, flags)
+            compiled = compile_file(notebook, out_dir, flags, strict=strict)
         except CompileError as exc:
             raise DeployError("compile", exc.diagnostics[0].format().splitlines()[0]) from None
         write(compiled)

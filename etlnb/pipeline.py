@@ -90,7 +90,7 @@ def _shadowing(flow_name: str) -> Diagnostic | None:
     return None
 
 
-def analyse(notebook: Notebook, settings: Any = None) -> Analysis:
+def analyse(notebook: Notebook, settings: Any = None, strict: bool = False) -> Analysis:
     project, flow_name = names_for(notebook)
     if settings is not None:
         project = identifier(settings.project) if settings.project else project
@@ -103,14 +103,19 @@ def analyse(notebook: Notebook, settings: Any = None) -> Analysis:
     diagnostics += parse_diags
     graph, graph_diags = build_graph(notebook.path, parsed, flow_name)
     diagnostics += graph_diags
+    from etlnb.secrets_scan import scan
+
+    diagnostics += scan(notebook.path, parsed, strict)
     return Analysis(notebook, project, flow_name, graph, parsed, diagnostics)
 
 
-def analyse_file(path: str | Path) -> Analysis:
-    return analyse(read_notebook(path))
+def analyse_file(path: str | Path, strict: bool = False) -> Analysis:
+    return analyse(read_notebook(path), strict=strict)
 
 
-def compile_file(path: str | Path, out_dir: str | Path = "build", flags: dict[str, Any] | None = None) -> Compiled:
+def compile_file(
+    path: str | Path, out_dir: str | Path = "build", flags: dict[str, Any] | None = None, strict: bool = False
+) -> Compiled:
     """Analyse, evaluate the sample cells and emit; raises CompileError on errors."""
     from etlnb.config import load_settings
     from etlnb.emit_prefect3 import EmitOptions, emit
@@ -118,7 +123,7 @@ def compile_file(path: str | Path, out_dir: str | Path = "build", flags: dict[st
 
     notebook = read_notebook(path)
     settings = load_settings(Path(path), notebook.etlnb_metadata, flags)
-    analysis = analyse(notebook, settings)
+    analysis = analyse(notebook, settings, strict)
     if not analysis.ok:
         raise CompileError(analysis.diagnostics)
     assert analysis.graph is not None
