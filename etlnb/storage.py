@@ -53,7 +53,12 @@ class LocalStorage:
             staging = Path(tempfile.mkdtemp(prefix=f".{sha}-", dir=target.parent))
             for name, data in files.items():
                 (staging / name).write_bytes(data)
-            os.replace(staging, target)  # the version appears whole or not at all
+            try:
+                os.replace(staging, target)  # the version appears whole or not at all
+            except OSError:
+                if not target.exists():
+                    raise
+                shutil.rmtree(staging, ignore_errors=True)  # a concurrent deploy stored the same version first
         except OSError as exc:
             if staging is not None:
                 shutil.rmtree(staging, ignore_errors=True)
