@@ -50,6 +50,12 @@ def parse_cell(path: str, rc: RoleCell) -> tuple[ParsedCell, list[Diagnostic]]:
                 diagnostics.append(_finding_diagnostic(path, rc, f))
         tree = _try_parse(source)
     pc = ParsedCell(rc, source)
+    if tree is not None and (deep := _too_deep(tree)) is not None:
+        # the analysis and the code generator walk the tree recursively
+        pc.ok = False
+        if rc.compiled:
+            diagnostics.append(_nesting_diagnostic(path, rc, getattr(deep, "lineno", None)))
+        return pc, diagnostics
     if tree is None:
         pc.ok = False
         if rc.compiled:
@@ -78,15 +84,37 @@ def _try_parse(source: str) -> ast.Module | None:
         # compile() also rejects what parses but cannot run: `return` or
         # `yield` outside a function, top-level `await`.
         compile(tree, "<cell>", "exec", dont_inherit=True)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        # MemoryError / RecursionError: nesting too deep for Python's parser or compiler
         return None
     return tree
+
+
+MAX_DEPTH = 250  # syntax tree levels; each costs a few stack frames in ast.NodeVisitor / ast.unparse
+
+
+def _too_deep(tree: ast.AST) -> ast.AST | None:
+    """The first node nested deeper than MAX_DEPTH, if any."""
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return node
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return None
+
+
+def _nesting_diagnostic(path: str, rc: RoleCell, line: int | None = None) -> Diagnostic:
+    return _diag(path, rc, line, "code nested too deeply to analyse", "split the expression into smaller ones")
 
 
 def _syntax_diagnostic(path: str, rc: RoleCell, source: str) -> Diagnostic:
     try:
         compile(source, "<cell>", "exec", dont_inherit=True)
     except SyntaxError as exc:
+        if exc.lineno is None and "\0" in source:
+            # "source code string cannot contain null bytes" names no line
+            exc.lineno = source[: source.index("\0")].count("\n") + 1
         message = exc.msg
         hint = "fix the line; the cell must be plain Python"
         if "await" in message:
@@ -96,7 +124,10 @@ def _syntax_diagnostic(path: str, rc: RoleCell, source: str) -> Diagnostic:
         return _diag(path, rc, exc.lineno, f"syntax error: {message}", hint)
     except ValueError as exc:
         return _diag(path, rc, None, f"cannot compile cell: {exc}")
-    return _diag(path, rc, None, "cannot compile cell")
+    except (MemoryError, RecursionError):
+        return _nesting_diagnostic(path, rc)
+    # compiled this time; the first attempt hit the parser's or compiler's depth limit
+    return _nesting_diagnostic(path, rc)
 
 
 def _finding_diagnostic(path: str, rc: RoleCell, f: ipython_syntax.Finding) -> Diagnostic:

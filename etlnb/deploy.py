@@ -11,6 +11,7 @@ import os
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -93,6 +94,25 @@ def _one_line(exc: BaseException) -> str:
         return str(exc).splitlines()[0]
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+@contextmanager
+def api_settings():
+    """Prefect settings pointing at the current PREFECT_API_URL. Prefect reads its settings
+    once at import; in a long-lived kernel the target may have changed since."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    url = os.environ.get("PREFECT_API_URL")
+    with temporary_settings({PREFECT_API_URL: url} if url else {}):
+        yield
+
+
+@contextmanager
+def prefect_client():
+    from prefect import get_client
+
+    with api_settings(), get_client(sync_client=True) as client:
+        yield client
 
 
 def api_target() -> tuple[str, str]:
@@ -206,9 +226,7 @@ def deploy(
         except StorageError as exc:
             raise DeployError("check", str(exc)) from None
         api_url, ui_url = api_target()
-        from prefect import get_client
-
-        with get_client(sync_client=True) as client:
+        with prefect_client() as client:
             try:
                 client.api_healthcheck()
                 client.read_flows(limit=1)
@@ -235,7 +253,7 @@ def deploy(
             location = storage.folder(project, flow, sha)
     with progress.step("register", f"{flow}/{deployment_name} on pool {settings.work_pool}"):
         schema = _parameter_schema(script, compiled.entrypoint)
-        with get_client(sync_client=True) as client:
+        with prefect_client() as client:
             _ensure_pool(client, settings.work_pool, settings.work_pool_type)
             flow_id = client.create_flow_from_name(flow)
             deployment_id = client.create_deployment(
@@ -267,10 +285,9 @@ def deploy(
 
 
 def live_version(flow: str, deployment: str) -> str | None:
-    from prefect import get_client
     from prefect.exceptions import ObjectNotFound
 
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         try:
             return client.read_deployment_by_name(f"{flow}/{deployment}").version
         except ObjectNotFound:

@@ -47,7 +47,7 @@ def scan(source: str) -> tuple[str, list[Finding]]:
             break
         except SyntaxError as exc:
             number = exc.lineno
-        except ValueError:
+        except (ValueError, MemoryError, RecursionError):
             break
         if number is None or not 1 <= number <= len(lines):
             break

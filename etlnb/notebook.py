@@ -38,6 +38,13 @@ def read_notebook(path: str | Path) -> Notebook:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise CompileError([Diagnostic("error", f"cannot read notebook: {exc.strerror}", name)]) from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        # json.loads would say "decode using utf-8-sig"; nbformat (Jupyter) rejects the file too
+        raise _fail(
+            name,
+            "starts with a UTF-8 byte-order mark (BOM); Jupyter cannot open it either",
+            "save it as UTF-8 without a BOM",
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -98,9 +105,15 @@ def parse_notebook(text: str, name: str) -> Notebook:
     cells_data = data["cells"]
     if not isinstance(cells_data, list):
         raise _fail(name, "'cells' is not a list", "the file is damaged; restore it")
-    metadata = data.get("metadata")
+    metadata = data.get("metadata", {})
     if not isinstance(metadata, dict):
-        metadata = {}
+        raise _fail(name, "notebook metadata is not a JSON object")
+    if "etlnb" in metadata and not isinstance(metadata["etlnb"], dict):
+        raise _fail(
+            name,
+            "notebook metadata 'etlnb' is not a JSON object",
+            'write it as an object, e.g. "etlnb": {"flow": "...", "project": "..."}',
+        )
     cells = []
     for index, raw in enumerate(cells_data):
         cells.append(_parse_cell(raw, index, name))
@@ -119,8 +132,11 @@ def _parse_cell(raw: Any, index: int, name: str) -> Cell:
     cell_id = raw.get("id")
     if not isinstance(cell_id, str):
         cell_id = None
-    meta = raw.get("metadata")
-    tags_value = meta.get("tags", []) if isinstance(meta, dict) else []
+    meta = raw.get("metadata", {})
+    if not isinstance(meta, dict):
+        # its tags (the cell's role) cannot be read: never guess the cell is untagged
+        raise _fail(name, "cell metadata is not a JSON object", cell=index)
+    tags_value = meta.get("tags", [])
     if isinstance(tags_value, str):
         tags_value = [tags_value]
     if not isinstance(tags_value, list) or not all(isinstance(t, str) for t in tags_value):

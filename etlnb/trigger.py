@@ -34,13 +34,14 @@ def _printed(flow_run_id: str, wait: float = 15.0) -> list[str]:
     """What the run's tasks printed (flows log prints), in order: the run's result for a person."""
     import time
 
-    from prefect import get_client
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    from etlnb.deploy import prefect_client
 
     # the run's process ships logs in batches and may still be sending them when the run
     # is already final; the flow's own "Finished in state" line comes last
     deadline = time.monotonic() + wait
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         while True:
             logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])))
             finished = any(log.task_run_id is None and log.message.startswith("Finished in state") for log in logs)
@@ -55,7 +56,7 @@ def _printed(flow_run_id: str, wait: float = 15.0) -> list[str]:
 
 
 def run_deployed(notebook: Path, params: list[str], out_dir: Path, timeout: float = 600) -> int:
-    from etlnb.deploy import api_target
+    from etlnb.deploy import api_settings, api_target, prefect_client
     from etlnb.pipeline import compile_file
     from etlnb.runner import RunError, parse_params
 
@@ -72,12 +73,11 @@ def run_deployed(notebook: Path, params: list[str], out_dir: Path, timeout: floa
         print(f"etlnb run: {exc}", file=sys.stderr)
         return 1
     api_url, ui_url = api_target()
-    from prefect import get_client
     from prefect.deployments import run_deployment
     from prefect.exceptions import ObjectNotFound
 
     try:
-        with get_client(sync_client=True) as client:
+        with prefect_client() as client:
             registered = client.read_deployment_by_name(f"{flow}/{deployment}")
             pool = client.read_work_pool(registered.work_pool_name) if registered.work_pool_name else None
     except ObjectNotFound:
@@ -87,7 +87,8 @@ def run_deployed(notebook: Path, params: list[str], out_dir: Path, timeout: floa
         from etlnb.worker import ensure_worker
 
         ensure_worker(local_server.default_server(), pool.name)  # the pool the deployment really uses
-    run = run_deployment(f"{flow}/{deployment}", parameters=values, timeout=timeout)
+    with api_settings():
+        run = run_deployment(f"{flow}/{deployment}", parameters=values, timeout=timeout)
     from etlnb.flow_run import _task_report
 
     state = run.state.name if run.state else "?"

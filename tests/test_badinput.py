@@ -1,0 +1,201 @@
+"""Damaged, odd and IPython-heavy notebooks: etlnb never crashes, and always says where.
+
+The corpus lives in tests/badinput/ (written by tests/badinput/make_corpus.py; files end in
+`.nbjson`, never `.ipynb`, so `pytest --nbval` does not collect them). For every file both
+`etlnb check FILE` and `etlnb compile FILE -o TMP` run as real subprocesses and must:
+
+- exit 0 (the input is fine: see the reason in EXPECTED) or exit 1, never anything else;
+- never print a Python traceback;
+- on exit 1, start stderr with the file path, say `error`, and name `cell N` and `line L`
+  where they apply (file-level problems name only the file).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+CORPUS = Path(__file__).resolve().parent / "badinput"
+
+
+def _load_generator():
+    spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class Expect(NamedTuple):
+    code: int
+    text: str  # a substring of the first stderr line (exit 1), or why the input is fine (exit 0)
+    cell: int | None = None  # exit 1: `cell N` in the first line; None: a file-level problem
+    line: int | None = None  # exit 1: `line L` in the first line
+
+
+def ok(reason: str) -> Expect:
+    return Expect(0, reason)
+
+
+def file_error(text: str) -> Expect:
+    return Expect(1, text)
+
+
+def error(text: str, cell: int, line: int | None = None) -> Expect:
+    return Expect(1, text, cell, line)
+
+
+EXPECTED: dict[str, Expect] = {
+    # -- file level --------------------------------------------------------------------------------
+    "broken_json": file_error("invalid JSON at line 1 column"),
+    "truncated": file_error("invalid JSON at line"),
+    "empty_file": file_error("invalid JSON at line 1 column 1"),
+    "json_array": file_error("not a Jupyter notebook"),
+    "json_null": file_error("not a Jupyter notebook"),
+    "no_cells_key": file_error("not a Jupyter notebook"),
+    "nbformat3": file_error("nbformat 3 is too old"),
+    "nbformat5": file_error("unsupported nbformat 5"),
+    "nbformat_string": file_error("unsupported nbformat '4'"),
+    "non_utf8": file_error("not UTF-8"),
+    "utf8_bom": file_error("byte-order mark"),
+    "cells_not_list": file_error("'cells' is not a list"),
+    "notebook_metadata_list": file_error("notebook metadata is not a JSON object"),
+    "etlnb_metadata_list": file_error("metadata 'etlnb' is not a JSON object"),
+    "no_step_cells": file_error("no step cells"),
+    "flow_name_shadows_stdlib": file_error("flow name `json`"),
+    # -- damaged cells (no line: the cell itself is wrong) ------------------------------------------
+    "cell_not_object": error("cell is not a JSON object", 1),
+    "cell_no_type": error("cell has no cell_type", 1),
+    "source_number": error("neither a string nor a list of strings", 3),
+    "source_list_mixed": error("neither a string nor a list of strings", 3),
+    "cell_metadata_list": error("cell metadata is not a JSON object", 3),
+    "tags_number": error("tags must be a list of strings", 3),
+    "tags_null": error("tags must be a list of strings", 3),
+    "tags_list_with_number": error("tags must be a list of strings", 3),
+    "tags_conflicting": error("conflicting role tags transform, load", 3),
+    # -- Python a task body cannot hold ------------------------------------------------------------
+    "syntax_error": error("syntax error: invalid syntax", 3, 2),
+    "tab_space_mix": error("inconsistent use of tabs and spaces", 3, 3),
+    "null_byte": error("null bytes", 3, 2),
+    "top_level_await": error("'await' outside function", 3, 3),
+    "return_outside_function": error("'return' outside function", 3, 3),
+    "yield_outside_function": error("'yield' outside function", 3, 3),
+    "deep_nesting_parser": error("nested too deeply", 3),  # the parser gives up before any line
+    "deep_nesting_analysis": error("nested too deeply", 3, 2),
+    # -- IPython syntax in compiled cells -----------------------------------------------------------
+    "magic_line": error("IPython magic `%time total = len(rows)` cannot run in a flow", 3, 2),
+    "magic_cell_bash": error("IPython cell magic `%%bash` cannot run in a flow", 4, 1),
+    "magic_cell_not_first": error("syntax error", 3, 2),  # `%%` below line 1 is not a cell magic
+    "magic_assign": error("magic assignment `names = %who_ls`", 4, 2),
+    "shell_escape": error("shell escape `!ls -l`", 4, 2),
+    "shell_assign": error("magic assignment `files = !ls`", 4, 2),
+    "magic_indented": error("shell escape `!echo {r}`", 3, 3),
+    # -- names ---------------------------------------------------------------------------------------
+    "star_import": error("star import from os.path", 0, 1),
+    "name_only_untagged": error("hidden state: step reads `factor`", 4, 1),
+    "name_only_sample": error("hidden state: step reads `factor`", 4, 1),
+    "parameters_non_literal": error("parameter `limit` is not a literal", 1, 1),
+    # -- fine ------------------------------------------------------------------------------------------
+    "source_list": ok("the baseline: a well-formed notebook"),
+    "source_string": ok("nbformat allows source as one string or a list of lines"),
+    "crlf_sources": ok("CRLF line ends are normalised to LF"),
+    "missing_ids": ok("cell ids are optional before nbformat 4.5; messages use the cell index"),
+    "duplicate_ids": ok("ids only decorate messages; cells are located by index"),
+    "cell_id_number": ok("a non-string id is ignored like a missing one"),
+    "no_source_key": ok("a cell without source is an empty cell"),
+    "tags_string": ok("a string tag is accepted as one tag"),
+    "unknown_cell_type": ok("only code cells compile; other cell types are left out like markdown"),
+    "raw_cells": ok("raw cells are left out, tags and all"),
+    "markdown_tagged": ok("markdown cells are left out, tags and all"),
+    "comment_only_cells": ok("a step of only comments is a no-op task"),
+    "empty_step_cell": ok("an empty step is a no-op task"),
+    "unicode_identifiers": ok("non-ASCII identifiers (größe, λ) are valid Python 3"),
+    "rebinding_across_steps": ok("x = x + 1 in later steps reads the earlier step's value: no cycle"),
+    "rebinding_parameter": ok("steps may rebind a parameter"),
+    "untagged_broken_code": ok("untagged cells are exploration: never parsed into the flow"),
+    "magics_untagged": ok("IPython syntax of every form is fine in untagged cells"),
+    "magic_line_harmless": ok("%matplotlib is dropped with a warning"),
+    "magic_cell_harmless": ok("%%time is dropped with a warning"),
+    "shell_pip": ok("!pip install is dropped with a warning (it belongs in the image)"),
+    "help_prefix": ok("?len is dropped with a warning"),
+    "help_suffix": ok("rows? is dropped with a warning"),
+    "flow_name_empty": ok('an empty flow name in metadata falls back to "flow"'),
+}
+
+
+def etlnb(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "etlnb", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def assert_outcome(result: subprocess.CompletedProcess[str], path: str, expect: Expect) -> None:
+    output = result.stdout + result.stderr
+    assert "Traceback (most recent call last)" not in output, output
+    assert result.returncode in (0, 1), (result.returncode, output)
+    assert result.returncode == expect.code, (expect, output)
+    if expect.code == 0:
+        return
+    lines = result.stderr.splitlines()
+    assert lines, f"exit 1 with nothing on stderr: {result.stdout!r}"
+    head = lines[0]
+    assert head.startswith(path + ": "), head
+    assert ": error: " in head, head
+    assert expect.text in head, (expect.text, head)
+    where = head[len(path) : head.index(": error: ")]
+    if expect.cell is None:
+        assert where == "", f"a file-level problem names no cell or line: {head}"
+    else:
+        assert re.match(rf": cell {expect.cell}\b", where), head
+    if expect.line is not None:
+        assert where.endswith(f": line {expect.line}"), head
+    elif expect.cell is not None:
+        assert "line" not in where, head
+
+
+def corpus_files() -> list[Path]:
+    return sorted(CORPUS.glob("*.nbjson"))
+
+
+def test_corpus_is_written_by_the_generator():
+    """Every case is on disk, byte for byte as make_corpus.py writes it, and has an expectation."""
+    cases = _load_generator().CASES
+    on_disk = {p.name.removesuffix(".nbjson"): p.read_bytes() for p in corpus_files()}
+    assert on_disk == cases, "run: python tests/badinput/make_corpus.py"
+    assert set(EXPECTED) == set(cases)
+    assert len(cases) >= 40
+    assert not list(CORPUS.glob("*.ipynb")), "nbval would collect these"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("command", ["check", "compile"])
+def test_bad_input(name: str, command: str, tmp_path: Path):
+    path = str(CORPUS / f"{name}.nbjson")
+    args = [command, path] + (["-o", str(tmp_path / "build")] if command == "compile" else [])
+    result = etlnb(tmp_path, *args)
+    assert_outcome(result, path, EXPECTED[name])
+    if command == "compile":
+        written = list((tmp_path / "build").rglob("*.py")) if (tmp_path / "build").exists() else []
+        assert bool(written) == (EXPECTED[name].code == 0), (written, result.stdout, result.stderr)
+
+
+@pytest.mark.parametrize("command", ["check", "compile"])
+def test_huge_output(command: str, tmp_path: Path):
+    """Tens of MB of output in an untagged cell: read, ignored, no crash (generated here, not in git)."""
+    make_corpus = _load_generator()
+    chunk = "x" * 1023 + "\n"
+    text = [chunk] * (40 * 1024)  # 40 MB of stream output
+    noisy = make_corpus.code(
+        "for i in range(10**6):\n    print('x' * 1023)\n",
+        outputs=[{"name": "stdout", "output_type": "stream", "text": text}],
+    )
+    cells = make_corpus.good(make_corpus.TRANSFORM, noisy)
+    path = tmp_path / "huge_output.nbjson"
+    path.write_bytes(make_corpus.dumps(make_corpus.notebook(cells)))
+    assert path.stat().st_size > 40 * 1024 * 1024
+    args = [command, str(path)] + (["-o", str(tmp_path / "build")] if command == "compile" else [])
+    assert_outcome(etlnb(tmp_path, *args), str(path), ok("outputs are never read"))
