@@ -76,6 +76,11 @@ def indent_code(text: str, prefix: str = INDENT) -> str:
     return "\n".join(line if (i in inside or not line.strip()) else prefix + line for i, line in enumerate(lines))
 
 
+def param_name(seg: Segment, name: str) -> str:
+    """A task input that is also a module global in the task (`global x`) needs another parameter name."""
+    return f"{name}_in" if name in seg.declare_global else name
+
+
 def marker(block: Block) -> str:
     rc = block.cell
     ident = f" id={rc.cell.id}" if rc.cell.id else ""
@@ -181,10 +186,10 @@ class _Emitter:
                 f"{mark}: {source_line}" if len(mark) + len(source_line) < 86 else f"{mark}: mapped over {m.iterable}"
             )
             return f"{head}\n{decorator}\ndef {seg.key}({', '.join(args)}):\n" + "\n".join(INDENT + b for b in body)
-        lines = [decorator, f"def {seg.key}({', '.join(seg.inputs)}):"]
+        lines = [decorator, f"def {seg.key}({', '.join(param_name(seg, n) for n in seg.inputs)}):"]
         if seg.declare_global:
             lines.append(f"{INDENT}global {', '.join(seg.declare_global)}  # read by helper functions")
-        if seg.publish:
+        if seg.publish or any(n in seg.declare_global for n in seg.inputs):
             lines.append(INDENT + self._publish(seg))
         # the marker sits right above the copied lines: `etlnb where` counts from it
         lines += [INDENT + marker(seg.block), indent_code(seg.block.text)]
@@ -194,7 +199,10 @@ class _Emitter:
 
     @staticmethod
     def _publish(seg: Segment) -> str:
-        values = ", ".join(f"{n}={n}" for n in seg.publish)
+        names = [n for n in seg.inputs if n in seg.declare_global] + [
+            n for n in seg.publish if n not in seg.declare_global
+        ]
+        values = ", ".join(f"{n}={param_name(seg, n)}" for n in dict.fromkeys(names))
         return f"globals().update({values})  # helper functions read these as globals"
 
     def flow(self) -> str:
@@ -232,7 +240,7 @@ class _Emitter:
                 args = [self.input_var(seg, seg.map.iterable)]
                 args += [f"{n}=unmapped({self.input_var(seg, n)})" for n in seg.publish]
             else:
-                args = [f"{n}={self.input_var(seg, n)}" for n in seg.inputs]
+                args = [f"{param_name(seg, n)}={self.input_var(seg, n)}" for n in seg.inputs]
             if wait_arg:
                 args.append(wait_arg)
             method = "map" if seg.map is not None else "submit"

@@ -230,6 +230,12 @@ class _Builder:
                 self.defs[name] = _Def("hidden", rc)
             for name in st.deletes:
                 self.defs[name] = _Def("hidden", rc)
+            for name in sorted(st.mutates - st.binds):  # changed through another name of the same object
+                root = self.alias_of.get(name, name)
+                for member in sorted({m for m, r in self.alias_of.items() if r == root} | {root}):
+                    current = self.defs.get(member)
+                    if member != name and current is not None and current.kind in ("step", "param"):
+                        self.defs[member] = _Def("hidden", rc)
 
     # -- step cells ----------------------------------------------------
     def _step_cell(self, pc: ParsedCell) -> None:
@@ -313,7 +319,11 @@ class _Builder:
 
     def _segment_names(self, seg: Segment, stmts: list[StatementInfo]) -> None:
         bound: set[str] = set()
+        bound_at_use: dict[str, list[set[str]]] = {}  # helper function -> names bound before each use
         for st in stmts:
+            for name in dict.fromkeys([*st.reads, *st.maybe_reads]):
+                if name in self.functions:
+                    bound_at_use.setdefault(name, []).append(set(bound))
             for name in st.reads:
                 if name not in bound and name not in seg.reads:
                     seg.reads.append(name)
@@ -335,11 +345,13 @@ class _Builder:
         for name in list(seg.reads):
             if name in self.functions:
                 reads, writes = self._function_closure(name)
+                uses = bound_at_use.get(name) or [set()]
+                before, ever = uses[0], set().union(*uses)
                 for free, func in reads.items():
-                    if free in bound:
-                        if free not in seg.declare_global:
-                            seg.declare_global.append(free)
-                    elif free not in seg.function_reads:
+                    if free in ever and free not in seg.declare_global:
+                        # bound in this task and read by the helper afterwards: a module global
+                        seg.declare_global.append(free)
+                    if free not in before and free not in seg.function_reads:
                         seg.function_reads[free] = func
                         seg.read_lines.setdefault(free, seg.read_lines.get(name, stmts[0].node.lineno))
                 for written, func in writes.items():
@@ -354,7 +366,7 @@ class _Builder:
                             "return the value from the function instead of changing a global",
                         )
                     seg.mutates.add(written)
-                    if written not in seg.function_reads and written not in bound:
+                    if written not in seg.function_reads and written not in before:
                         seg.function_reads[written] = func
 
     def _function_closure(self, name: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -431,7 +443,16 @@ class _Builder:
 
     def _follow_aliases(self, seg: Segment) -> None:
         """`b = a; b.append(x)` changes `a` too: treat it as a write of `a`, or at least order it."""
-        for name in seg.writes:
+        for name in sorted((seg.writes - seg.mutates) | seg.deletes):  # rebound or deleted (`x += ...` is in place)
+            members = sorted(m for m, r in self.alias_of.items() if r == name and m != name)
+            if members:  # the old object lives on under its other names, with its readers
+                new_root = members[0]
+                self.alias_of.pop(new_root, None)
+                for member in members[1:]:
+                    self.alias_of[member] = new_root
+                for member in members:
+                    known = self.readers.setdefault(member, [])
+                    known += [r for r in self.readers.get(name, []) if r not in known]
             self.alias_of.pop(name, None)
         for target, source in seg.aliases:
             self.alias_of[target] = self.alias_of.get(source, source)
