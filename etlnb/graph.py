@@ -230,6 +230,8 @@ class _Builder:
                 self.defs[name] = _Def("hidden", rc)
             for name in st.deletes:
                 self.defs[name] = _Def("hidden", rc)
+            for target, source in st.aliases:  # `ys = xs` here: both names hold one object
+                self.alias_of[target] = self.alias_of.get(source, source)
             for name in sorted(st.mutates - st.binds):  # changed through another name of the same object
                 root = self.alias_of.get(name, name)
                 for member in sorted({m for m, r in self.alias_of.items() if r == root} | {root}):
