@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,14 +23,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from _common import REPO
 
 
 def main() -> int:
@@ -40,6 +32,7 @@ def main() -> int:
     parser.add_argument("notebook", nargs="?", type=Path, default=REPO / "notebooks" / "weather" / "weather.ipynb")
     args = parser.parse_args()
     from etlnb import server as local_server
+    from etlnb.server import free_port
 
     work = Path(tempfile.mkdtemp(prefix="etlnb-deploybench-"))
     os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")

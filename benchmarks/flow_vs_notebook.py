@@ -18,18 +18,17 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from contextlib import ExitStack
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from _common import notebook as notebook_json
 
 
 def serve(latency: float) -> tuple[ThreadingHTTPServer, int]:
@@ -55,7 +54,7 @@ def serve(latency: float) -> tuple[ThreadingHTTPServer, int]:
     return server, server.server_address[1]
 
 
-def notebook(port: int, sources: int) -> dict:
+def http_notebook(port: int, sources: int) -> dict:
     urls = [f"http://127.0.0.1:{port}/source/{i}.json" for i in range(sources)]
     cells = [
         ("import csv\nimport json\nimport os\nimport urllib.request", ["imports"]),
@@ -78,28 +77,7 @@ def notebook(port: int, sources: int) -> dict:
             ["load"],
         ),
     ]
-    return {
-        "cells": [
-            {
-                "cell_type": "code",
-                "id": f"c{i}",
-                "metadata": {"tags": t},
-                "source": s,
-                "outputs": [],
-                "execution_count": None,
-            }
-            for i, (s, t) in enumerate(cells)
-        ],
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return notebook_json(cells)
 
 
 def main() -> int:
@@ -108,17 +86,17 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    from etlnb import server as local_server
+    from etlnb.server import private_server
 
     http, port = serve(args.latency)
     work = Path(tempfile.mkdtemp(prefix="etlnb-flowbench-"))
-    srv = local_server.Server(work / "home", free_port())
-    local_server.start(srv, quiet=True)
+    cleanup = ExitStack()
+    srv = cleanup.enter_context(private_server(work / "home"))
     env = dict(os.environ, ETLNB_HOME=str(srv.home), ETLNB_SERVER_PORT=str(srv.port))
     env.pop("PREFECT_API_URL", None)
     nb = work / "httpbench" / "httpbench.ipynb"
     nb.parent.mkdir()
-    nb.write_text(json.dumps(notebook(port, args.sources)))
+    nb.write_text(json.dumps(http_notebook(port, args.sources)))
     etlnb = [sys.executable, "-m", "etlnb"]
     notebook_run, flow_run, notebook_wall, flow_wall = [], [], [], []
     try:
@@ -152,7 +130,7 @@ def main() -> int:
             flow_run.append(_flow_run_seconds(srv, flow_run_id))
             assert (nb.parent / "out" / "summary.csv").read_bytes() == expected, "the flow loaded different data"
     finally:
-        local_server.stop(srv)
+        cleanup.close()
         http.shutdown()
         shutil.rmtree(work, ignore_errors=True)
     nb_s, flow_s = statistics.median(notebook_run), statistics.median(flow_run)

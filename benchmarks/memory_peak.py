@@ -21,8 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from _common import notebook as notebook_json
 
 CELLS = [
     ("import resource\n\nimport numpy as np\nimport pandas as pd", ["imports"]),
@@ -49,29 +48,14 @@ CELLS = [
 
 
 def notebook() -> dict:
-    return {
-        "cells": [
-            {
-                "cell_type": "code",
-                "id": f"c{i}",
-                "metadata": {"tags": t},
-                "source": s,
-                "outputs": [],
-                "execution_count": None,
-            }
-            for i, (s, t) in enumerate(CELLS)
-        ],
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
+    return notebook_json(CELLS)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
-    from etlnb import server as local_server
+    from etlnb.server import private_server
 
     work = Path(tempfile.mkdtemp(prefix="etlnb-mem-"))
     nb = work / "membench" / "membench.ipynb"
@@ -79,23 +63,13 @@ def main() -> int:
     data = notebook()
     data["cells"][1]["source"] = f"rows = {args.rows}"
     nb.write_text(json.dumps(data))
-    with tempfile.TemporaryDirectory() as home:
-        import socket
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        srv = local_server.Server(Path(home), port)
-        local_server.start(srv, quiet=True)
-        try:
-            env = dict(os.environ, ETLNB_HOME=home, ETLNB_SERVER_PORT=str(port))
-            env.pop("PREFECT_API_URL", None)
-            etlnb = [sys.executable, "-m", "etlnb", "run", str(nb), "-o", str(work / "build")]
-            subprocess.run([*etlnb, "--sample"], env=env, check=True, capture_output=True)
-            executed = (work / "build" / "membench" / "membench.executed.ipynb").read_text()
-            flow = subprocess.run([*etlnb, "--flow"], env=env, check=True, capture_output=True, text=True)
-        finally:
-            local_server.stop(srv)
+    with private_server(work / "home") as srv:
+        env = dict(os.environ, ETLNB_HOME=str(srv.home), ETLNB_SERVER_PORT=str(srv.port))
+        env.pop("PREFECT_API_URL", None)
+        etlnb = [sys.executable, "-m", "etlnb", "run", str(nb), "-o", str(work / "build")]
+        subprocess.run([*etlnb, "--sample"], env=env, check=True, capture_output=True)
+        executed = (work / "build" / "membench" / "membench.executed.ipynb").read_text()
+        flow = subprocess.run([*etlnb, "--flow"], env=env, check=True, capture_output=True, text=True)
     shutil.rmtree(work, ignore_errors=True)
     nb_mb, nb_rows = re.search(r"PEAK_DELTA_MB=([\d.]+) ROWS=(\d+)", executed).groups()
     flow_mb, flow_rows = re.search(r"PEAK_DELTA_MB=([\d.]+) ROWS=(\d+)", flow.stdout).groups()

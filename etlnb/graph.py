@@ -11,6 +11,7 @@ import ast
 import builtins
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from etlnb.cells import ParsedCell
@@ -108,11 +109,12 @@ class FlowGraph:
     functions: dict[str, FunctionInfo]
     code_names: set[str] = field(default_factory=set)  # module-level names: imports, defs, constants
 
+    @cached_property
+    def _by_key(self) -> dict[str, Segment]:
+        return {s.key: s for s in self.segments}  # segments are fixed once the graph is built
+
     def segment(self, key: str) -> Segment:
-        by_key = self.__dict__.get("_by_key")
-        if by_key is None or len(by_key) != len(self.segments):
-            by_key = self.__dict__["_by_key"] = {s.key: s for s in self.segments}
-        return by_key[key]
+        return self._by_key[key]
 
 
 @dataclass

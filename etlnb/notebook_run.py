@@ -102,17 +102,16 @@ def run_notebook(
     source.write_text(json.dumps(prepared), encoding="utf-8")
     kernel = notebook.get("metadata", {}).get("kernelspec", {}).get("name") or "python3"
     started = time.perf_counter()
-    quiet = _QuietKernelLogs()
     try:
-        quiet.__enter__()
-        papermill.execute_notebook(
-            str(source),
-            str(executed),
-            cwd=str(path.resolve().parent),
-            kernel_name=kernel,
-            progress_bar=progress,
-            log_output=False,
-        )
+        with _QuietKernelLogs():
+            papermill.execute_notebook(
+                str(source),
+                str(executed),
+                cwd=str(path.resolve().parent),
+                kernel_name=kernel,
+                progress_bar=progress,
+                log_output=False,
+            )
         result = NotebookRun(True, time.perf_counter() - started, executed)
     except PapermillExecutionError as exc:
         index = origin[exc.cell_index] if 0 <= exc.cell_index < len(origin) else exc.cell_index
@@ -128,7 +127,6 @@ def run_notebook(
             "\n".join(exc.traceback),
         )
     finally:
-        quiet.__exit__()
         source.unlink(missing_ok=True)
     _strip_capture_cells(executed)
     return result

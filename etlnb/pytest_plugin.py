@@ -10,7 +10,6 @@ point; it imports nothing heavy until a parity item runs.
 from __future__ import annotations
 
 import json
-import socket
 import tempfile
 from pathlib import Path
 
@@ -36,10 +35,7 @@ def session_server(config: pytest.Config):
 
     srv = config.stash.get(_SERVER_KEY, None)
     if srv is None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        srv = server.Server(Path(tempfile.mkdtemp(prefix="etlnb-pytest-")), port)
+        srv = server.Server(Path(tempfile.mkdtemp(prefix="etlnb-pytest-")), server.free_port())
         config.stash[_SERVER_KEY] = srv
         server.start(srv, quiet=True)
     return srv

@@ -54,6 +54,23 @@ class Server:
         return self.home / "server.log"
 
 
+def free_port() -> int:
+    """A port nothing listens on right now (for private servers in tests and benchmarks)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def private_server(home: Path) -> Iterator[Server]:
+    """A server of its own (home, free port), started now and stopped on exit."""
+    server = start(Server(home, free_port()), quiet=True)
+    try:
+        yield server
+    finally:
+        stop(server)
+
+
 def default_server() -> Server:
     home = Path(os.environ.get("ETLNB_HOME") or project_root() / ".etlnb")
     port = int(os.environ.get("ETLNB_SERVER_PORT", DEFAULT_PORT))
