@@ -1,13 +1,17 @@
 """Sample runs of the notebook itself: papermill, top to bottom, in its folder.
 
-A small capture cell (tagged `etlnb-capture`) is inserted after each step
-cell; it records what the step produced. The executed copy that is kept
-under build/ has those cells removed again.
+Small cells (tagged `etlnb-capture`) are inserted around each step and
+untagged cell: the witness (etlnb.witness) before and after, and a capture
+of what the step produced after it. The executed copy that is kept under
+build/ has those cells removed again; `skip` cells and saved `%etl_*` magics
+are not run (their source is kept in the executed copy).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +39,7 @@ class NotebookRun:
     executed: Path
     error: str = ""  # one line: where and what
     traceback: str = ""
+    witness: Any = None  # etlnb.witness.WitnessReport when the witness ran
 
 
 def step_outputs(graph: FlowGraph) -> list[StepOutputs]:
@@ -55,15 +60,18 @@ def data_writes(seg, graph: FlowGraph) -> set[str]:
     return {n for n in seg.writes | seg.mutates if n not in graph.code_names}
 
 
-def _capture_cell(folder: Path, step: StepOutputs, pickles: bool) -> dict[str, Any]:
-    source = (
-        "__import__('etlnb.capture').capture.save("
-        f"{str(folder)!r}, {step.key!r}, "
-        f"{{n: v for n, v in globals().items() if n in {step.names!r}}}, pickles={pickles!r})"
-    )
+ROLE_TAGS = ("parameters", "imports", "functions", "extract", "transform", "load", "validate", "sample", "skip")
+SKIPPED = "# etlnb: this cell is tagged `skip`; sample and parity runs do not run it"
+MAGIC = re.compile(r"^(\s*)%%?etl_\w*")
+
+
+_ids = itertools.count()
+
+
+def _code(source: str) -> dict[str, Any]:
     return {
         "cell_type": "code",
-        "id": f"etlnb-capture-{step.key}",
+        "id": f"etlnb-{next(_ids)}",
         "metadata": {"tags": [CAPTURE_TAG]},
         "source": source,
         "outputs": [],
@@ -71,32 +79,154 @@ def _capture_cell(folder: Path, step: StepOutputs, pickles: bool) -> dict[str, A
     }
 
 
-def instrumented(
-    notebook: dict[str, Any], steps: list[StepOutputs], folder: Path, pickles: bool
-) -> tuple[dict[str, Any], list[int]]:
-    """A copy with capture cells after step cells, and each new cell's original index."""
+def _guarded(call: str) -> str:
+    """An inserted cell: etlnb's own failure must never stop or blame the analyst's notebook."""
+    return f"try:\n    {call}\nexcept Exception:\n    pass"
+
+
+def _roles(cell: dict[str, Any]) -> set[str]:
+    tags = (cell.get("metadata") or {}).get("tags") or []
+    return {t.lower() for t in tags if isinstance(t, str) and t.lower() in ROLE_TAGS}
+
+
+def _source(cell: dict[str, Any]) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def without_etl_magics(source: str) -> str | None:
+    """The source with saved `%etl_*` lines (and `%%etl_*` cells) made inert; None if there are none."""
+    lines = source.splitlines()
+    if not any(MAGIC.match(ln) for ln in lines):
+        return None
+    if lines and lines[0].lstrip().startswith("%%etl_"):
+        return "# etlnb: a saved %%etl_* cell magic is not run inside sample and parity runs"
+    out = []
+    for line in lines:
+        found = MAGIC.match(line)
+        out.append(
+            f"{found.group(1)}pass  # etlnb: saved %etl_* magic, not run inside sample and parity runs"
+            if found
+            else line
+        )
+    return "\n".join(out)
+
+
+def witness_plan(
+    notebook: dict[str, Any], steps: list[StepOutputs], data: list[str], record: Path, folder: Path, name: str
+) -> dict[str, Any]:
+    """What the kernel half of the witness needs: which cells it observes and the step data names."""
     by_index = {int(s.key[4:]): s for s in steps}
+    cells: dict[str, dict[str, Any]] = {}
+    previous_observed = False
+    for index, cell in enumerate(notebook["cells"]):
+        if cell.get("cell_type") != "code":
+            continue
+        roles = _roles(cell)
+        ident = cell.get("id") if isinstance(cell.get("id"), str) else None
+        if index in by_index:
+            step = by_index[index]
+            entry = {"label": step.label, "kind": "step", "predicted": list(step.names)}
+        elif not roles:
+            entry = {"label": f"cell {index} [untagged]" + (f" id={ident}" if ident else ""), "kind": "untagged"}
+        else:
+            previous_observed = "skip" in roles and previous_observed  # a skipped cell runs nothing
+            continue
+        entry.update(id=ident, reuse=previous_observed)
+        cells[str(index)] = entry
+        previous_observed = True
+    return {"path": str(record), "folder": str(folder), "notebook": name, "data": data, "cells": cells}
+
+
+def instrumented(
+    notebook: dict[str, Any],
+    steps: list[StepOutputs],
+    folder: Path,
+    pickles: bool,
+    plan: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], list[int]]:
+    """A copy ready for papermill, and each new cell's original index.
+
+    Step and untagged cells get witness cells around them (when `plan` is given)
+    and step cells a capture cell after them; `skip` cells and saved `%etl_*`
+    magics are made inert (the executed copy gets their source back).
+    """
+    by_index = {int(s.key[4:]): s for s in steps}
+    observed = (plan or {}).get("cells", {})
     cells: list[dict[str, Any]] = []
     origin: list[int] = []
+    if plan is not None:
+        cells.append(_code(_guarded(f"__import__('etlnb.witness').witness.install(globals(), {plan!r})")))
+        origin.append(0)
     for index, cell in enumerate(notebook["cells"]):
+        if cell.get("cell_type") == "code":
+            original = _source(cell)
+            inert = SKIPPED if "skip" in _roles(cell) else without_etl_magics(original)
+            if inert is not None:
+                meta = dict(cell.get("metadata") or {})
+                meta["etlnb_original_source"] = original
+                cell = dict(cell, source=inert, metadata=meta)
+        watched = str(index) in observed
+        if watched:
+            cells.append(_code(_guarded(f"__import__('etlnb.witness').witness.before(globals(), {index})")))
+            origin.append(index)
         cells.append(cell)
         origin.append(index)
+        after = []
+        if watched:
+            after.append(f"__import__('etlnb.witness').witness.after(globals(), {index})")
         if index in by_index:
-            cells.append(_capture_cell(folder, by_index[index], pickles))
+            step = by_index[index]
+            after.append(
+                "__import__('etlnb.capture').capture.save("
+                f"{str(folder)!r}, {step.key!r}, "
+                f"{{n: v for n, v in globals().items() if n in {step.names!r}}}, pickles={pickles!r})"
+            )
+        if after:
+            cells.append(_code("\n".join(_guarded(call) for call in after)))
             origin.append(index)
+    if plan is not None:
+        cells.append(_code(_guarded("__import__('etlnb.witness').witness.finish(globals())")))
+        origin.append(len(notebook["cells"]) - 1)
     return dict(notebook, cells=cells), origin
 
 
+def data_names(graph: FlowGraph, steps: list[StepOutputs]) -> list[str]:
+    """Step data: the flow parameters and every name a step cell writes."""
+    names: list[str] = []
+    for param in getattr(graph, "params", []) or []:
+        name = getattr(param, "name", None)
+        if isinstance(name, str) and name not in names:
+            names.append(name)
+    for step in steps:
+        names += [n for n in step.names if n not in names]
+    return names
+
+
 def run_notebook(
-    path: Path, graph: FlowGraph, executed: Path, capture: Path, pickles: bool = False, progress: bool = True
+    path: Path,
+    graph: FlowGraph,
+    executed: Path,
+    capture: Path,
+    pickles: bool = False,
+    progress: bool = True,
+    cwd: Path | None = None,
+    witness: bool = True,
 ) -> NotebookRun:
-    """Execute the notebook with papermill in its own folder, capturing step outputs."""
+    """Execute the notebook with papermill in its folder (or `cwd`, a scratch copy of it),
+    capturing step outputs and, with `witness`, what each cell really did."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from etlnb import witness as witness_mod
+
     notebook = json.loads(path.read_text(encoding="utf-8"))
     steps = step_outputs(graph)
-    prepared, origin = instrumented(notebook, steps, capture.resolve(), pickles)
+    folder = (cwd or path.parent).resolve()
+    record = witness_path(executed.resolve())
+    record.unlink(missing_ok=True)
+    plan = witness_plan(notebook, steps, data_names(graph, steps), record, folder, str(path)) if witness else None
+    prepared, origin = instrumented(notebook, steps, capture.resolve(), pickles, plan)
     executed.parent.mkdir(parents=True, exist_ok=True)
     source = executed.with_suffix(".input.ipynb")
     source.write_text(json.dumps(prepared), encoding="utf-8")
@@ -107,7 +237,7 @@ def run_notebook(
             papermill.execute_notebook(
                 str(source),
                 str(executed),
-                cwd=str(path.resolve().parent),
+                cwd=str(folder),
                 kernel_name=kernel,
                 progress_bar=progress,
                 log_output=False,
@@ -129,7 +259,15 @@ def run_notebook(
     finally:
         source.unlink(missing_ok=True)
     _strip_capture_cells(executed)
+    if witness:
+        sources = {i: _source(c) for i, c in enumerate(notebook["cells"])}
+        result.witness = witness_mod.finalize(record, str(path), sources)
     return result
+
+
+def witness_path(executed: Path) -> Path:
+    """`<executed notebook stem>.witness.json`, next to the executed notebook."""
+    return executed.with_name(executed.stem + ".witness.json")
 
 
 class _QuietKernelLogs:
@@ -175,4 +313,9 @@ def _strip_capture_cells(executed: Path) -> None:
         return
     notebook = json.loads(executed.read_text(encoding="utf-8"))
     notebook["cells"] = [c for c in notebook["cells"] if CAPTURE_TAG not in c.get("metadata", {}).get("tags", [])]
+    for cell in notebook["cells"]:
+        original = (cell.get("metadata") or {}).pop("etlnb_original_source", None)
+        if isinstance(original, str):  # a skip cell or saved magic: shown as written, marked not run
+            cell["source"] = original
+            cell.setdefault("metadata", {}).setdefault("etlnb", {})["not_run_by_sample_runs"] = True
     executed.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -122,6 +122,19 @@ def run_compiled_flow(
     return FlowRun(returncode == 0, returncode, report, origins[-1] if origins else "", "".join(output))
 
 
+def witness_failed(nb_run) -> bool:
+    """Print the witness summary; its errors (unpredicted changes) go to stderr, first line first."""
+    from etlnb.witness import format_summary
+
+    report = nb_run.witness
+    if report is None:
+        return False
+    print(format_summary(report))
+    for error in report.errors:
+        print(f"etlnb run: {error.message}" if error is report.errors[0] else f"  {error.message}", file=sys.stderr)
+    return not report.ok
+
+
 def format_flow_report(run: FlowRun, server: local_server.Server) -> str:
     report = run.report
     if not report:
@@ -222,6 +235,8 @@ def main(notebook: Path, out_dir: Path, mode: str, params: list[str]) -> int:
             return 1
         print(f"sample run ok in {nb_run.seconds:.1f}s; executed copy: {executed}")
         print(format_sample_summary(steps, capture_root / "notebook"))
+        if witness_failed(nb_run):
+            return 1
     if mode in ("flow", "parity"):
         try:
             known = [p.name for p in analysis.graph.params]
