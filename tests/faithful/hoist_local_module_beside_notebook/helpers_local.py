@@ -1,0 +1,2 @@
+def code(word):
+    return word[:2].upper() + str(len(word))

@@ -1,0 +1,2 @@
+def money(x):
+    return f"${x:,.2f}"

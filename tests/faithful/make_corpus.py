@@ -1,0 +1,808 @@
+"""Write the faithful-execution corpus: small notebooks written to break etlnb's analysis.
+
+Issue 11 ("Faithful compilation"): every notebook is either compiled to a flow whose step values,
+written files and tables and success or failure equal the notebook's, or refused by `etlnb check`
+naming the cell and the line. Each notebook here says which, in its metadata:
+
+    "etlnb_test": {"expect": "parity" | "refuse", "class": "1-inplace", "why": "one line"}
+
+and optionally "or": "parity" / "refuse" where DESIGN.md allows either (a redefinition may be
+emitted per step or refused; a generator step output may be handled or refused), and "cell": N,
+the cell a refusal should name.
+
+Classes (issue 11): 1-inplace (in-place changes the analysis must see), 1-outside (files, tables,
+os.environ, random, module/class state, iterators, connections), 2-hoist (code moved to module
+level changing meaning), 3-globals (helpers reading/writing globals), 4-roundtrip (values Prefect
+or the parameter types would change), 5-etlnb (scripts etlnb itself broke), 6-valid (ordinary
+idioms that must not be refused), 7-hidden (notebook-only state that must be refused), real
+(adapted from public notebooks).
+
+One folder per notebook (tests/faithful/<name>/<name>.ipynb): it is the notebook's working
+directory, as in Jupyter; sample files live beside it. Deterministic output; run from anywhere:
+
+    python tests/faithful/make_corpus.py
+
+tests/test_faithful.py runs the corpus; tests/faithful/conftest.py keeps `pytest --nbval --etlnb`
+from collecting these notebooks directly.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+ROLES = {
+    "P": ["parameters"],
+    "I": ["imports"],
+    "F": ["functions"],
+    "E": ["extract"],
+    "T": ["transform"],
+    "L": ["load"],
+    "V": ["validate"],
+    "S": ["sample"],
+    "U": [],
+    "skip": ["skip"],
+}
+
+
+@dataclass
+class Case:
+    name: str
+    cls: str
+    expect: str
+    why: str
+    cells: list[tuple[str, str]]  # (role letter or "md", source)
+    files: dict[str, str] = field(default_factory=dict)  # path relative to the folder -> text
+    alt: str | None = None  # the other outcome DESIGN.md allows
+    cell: int | None = None  # refuse: the cell the first error line should name
+
+
+def notebook_json(case: Case) -> str:
+    cells = []
+    for i, (role, source) in enumerate(case.cells):
+        lines = source.splitlines(keepends=True)
+        if role == "md":
+            cells.append({"cell_type": "markdown", "id": f"c{i}", "metadata": {}, "source": lines})
+            continue
+        cells.append(
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": f"c{i}",
+                "metadata": {"tags": ROLES[role]},
+                "outputs": [],
+                "source": lines,
+            }
+        )
+    test = {"expect": case.expect, "class": case.cls, "why": case.why}
+    if case.alt:
+        test["or"] = case.alt
+    if case.cell is not None:
+        test["cell"] = case.cell
+    metadata = {
+        "etlnb_test": test,
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    return json.dumps({"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
+
+
+ORDERS_CSV = "order_id,sku,qty,net\n1,apple,3,2.50\n2,pear,1,4.00\n3,apple,2,2.50\n4,fig,5,1.20\n"
+TRAIN_CSV = "x1,x2,label\n1.0,2.0,0\n2.0,1.5,1\n3.5,0.5,1\n0.5,3.0,0\n"
+
+CASES: list[Case] = []
+
+
+def case(*args, **kwargs) -> None:
+    CASES.append(Case(*args, **kwargs))
+
+
+# --- 1-inplace: in-place changes the analysis must see ------------------------------------------
+
+case("inplace_fit_last_line", "1-inplace", "parity",
+     "a model-like object's .fit() as the cell's last line changes the object in place",
+     [("I", "import json\nimport time"),
+      ("F", "class RunningMean:\n    def __init__(self):\n        self.mean_ = None\n\n"
+            "    def fit(self, xs):\n        time.sleep(0.3)  # stands in for real training\n"
+            "        self.mean_ = sum(xs) / len(xs)\n        return self"),
+      ("E", "xs = [3.0, 4.0, 8.0]\nmodel = RunningMean()"),
+      ("T", "model.fit(xs)"),
+      ("L", "with open(\"model.json\", \"w\") as f:\n    json.dump({\"mean\": model.mean_}, f)")])
+
+case("inplace_sklearn_fit", "1-inplace", "parity",
+     "scaler.fit(X) as the last line of a transform; the load uses the fitted scaler",
+     [("I", "import numpy as np\nfrom sklearn.preprocessing import StandardScaler"),
+      ("E", "X = np.array([[1.0, 2.0], [3.0, 6.0], [5.0, 10.0]])\nscaler = StandardScaler()"),
+      ("T", "scaler.fit(X)"),
+      ("L", "np.savetxt(\"scaled.csv\", scaler.transform(X), delimiter=\",\", fmt=\"%.6f\")")])
+
+case("inplace_deque_appendleft", "1-inplace", "parity",
+     "deque.appendleft as the last line of a cell",
+     [("I", "import json\nfrom collections import deque"),
+      ("P", "window = 4"),
+      ("E", "recent = deque([5, 6, 7], maxlen=window)"),
+      ("T", "recent.appendleft(4)"),
+      ("L", "with open(\"recent.json\", \"w\") as f:\n    json.dump(list(recent), f)")])
+
+case("inplace_df_pop", "1-inplace", "parity",
+     "labels = df.pop(...) changes df; a later step reading only df must come after",
+     [("I", "import pandas as pd"),
+      ("E", "df = pd.read_csv(\"train.csv\")"),
+      ("T", "labels = df.pop(\"label\")"),
+      ("T", "n_features = df.shape[1]"),
+      ("L", "df.to_csv(\"features.csv\", index=False)\nwith open(\"n_features.txt\", \"w\") as f:\n"
+            "    f.write(str(n_features))"),
+      ("L", "labels.to_csv(\"labels.csv\", index=False)")],
+     files={"train.csv": TRAIN_CSV})
+
+case("inplace_loop_enumerate", "1-inplace", "parity",
+     "for i, o in enumerate(orders): o[...] = ... changes the dicts inside orders",
+     [("I", "import csv\nimport time"),
+      ("E", "with open(\"orders.csv\", newline=\"\") as f:\n    orders = list(csv.DictReader(f))"),
+      ("T", "for i, o in enumerate(orders):\n    time.sleep(0.05)  # a slow per-row lookup\n"
+            "    o[\"line\"] = str(i + 1)\n    o[\"qty\"] = str(int(o[\"qty\"]) * 2)"),
+      ("L", "with open(\"orders_out.csv\", \"w\", newline=\"\") as f:\n"
+            "    w = csv.DictWriter(f, fieldnames=list(orders[0]))\n    w.writeheader()\n    w.writerows(orders)")],
+     files={"orders.csv": ORDERS_CSV})
+
+case("inplace_loop_over_tuple_of_lists", "1-inplace", "parity",
+     "for region, tag in ((north, 'N'), (south, 'S')): for rec in region: rec[...] = tag",
+     [("I", "import json\nimport time"),
+      ("E", "north = [{\"v\": 1}, {\"v\": 2}]"),
+      ("E", "south = [{\"v\": 3}]"),
+      ("T", "time.sleep(0.3)\nfor region, tag in ((north, \"N\"), (south, \"S\")):\n    for rec in region:\n"
+            "        rec[\"region\"] = tag"),
+      ("L", "with open(\"north.json\", \"w\") as f:\n    json.dump(north, f)"),
+      ("L", "with open(\"south.json\", \"w\") as f:\n    json.dump(south, f)")])
+
+case("inplace_alias_get_update", "1-inplace", "parity",
+     "limits = settings.get('limits'); limits.update(...) changes settings",
+     [("I", "import json\nimport time"),
+      ("P", "overrides = {\"max\": 5}"),
+      ("E", "settings = {\"limits\": {\"max\": 100, \"min\": 0}, \"name\": \"daily\"}"),
+      ("T", "limits = settings.get(\"limits\")\ntime.sleep(0.3)\nlimits.update(overrides)"),
+      ("T", "cap = settings[\"limits\"][\"max\"]"),
+      ("L", "with open(\"settings.json\", \"w\") as f:\n    json.dump({\"settings\": settings, \"cap\": cap}, f)")])
+
+case("inplace_alias_unpack", "1-inplace", "parity",
+     "head, tail = batches; head.extend(tail) changes batches[0]",
+     [("I", "import json\nimport time"),
+      ("E", "batches = [[1, 2], [3]]"),
+      ("T", "head, tail = batches\ntime.sleep(0.3)\nhead.extend(tail)"),
+      ("T", "first_size = len(batches[0])"),
+      ("L", "with open(\"batches.json\", \"w\") as f:\n    json.dump({\"batches\": batches, \"first\": first_size}, f)")])
+
+case("inplace_alias_plain_and_index", "1-inplace", "parity",
+     "b = a then b[0] = ...; c = a[1]; c.append(...): both change a",
+     [("I", "import json\nimport time"),
+      ("E", "grid = [[0, 0], [0, 0]]"),
+      ("T", "view = grid\ntime.sleep(0.2)\nview[0] = [1, 1]\nrow = grid[1]\nrow.append(9)"),
+      ("T", "width = [len(r) for r in grid]"),
+      ("L", "with open(\"grid.json\", \"w\") as f:\n    json.dump({\"grid\": grid, \"width\": width}, f)")])
+
+case("inplace_with_as", "1-inplace", "parity",
+     "with nullcontext(state) as s: s[...] += 1 changes state through the with target",
+     [("I", "import json\nimport time\nfrom contextlib import nullcontext"),
+      ("E", "state = {\"runs\": 0, \"items\": []}"),
+      ("T", "with nullcontext(state) as s:\n    time.sleep(0.3)\n    s[\"runs\"] += 1\n    s[\"items\"].append(\"a\")"),
+      ("L", "with open(\"state.json\", \"w\") as f:\n    json.dump(state, f)")])
+
+case("inplace_helper_direct", "1-inplace", "parity",
+     "a helper that sets a key on each row of its argument, called as stamp(rows, day)",
+     [("I", "import csv\nimport time"),
+      ("P", "day = \"2024-05-01\""),
+      ("F", "def stamp(rows, value):\n    time.sleep(0.3)\n    for r in rows:\n        r[\"day\"] = value"),
+      ("E", "with open(\"orders.csv\", newline=\"\") as f:\n    rows = list(csv.DictReader(f))"),
+      ("T", "stamp(rows, day)"),
+      ("L", "with open(\"stamped.csv\", \"w\", newline=\"\") as f:\n"
+            "    w = csv.DictWriter(f, fieldnames=list(rows[0]))\n    w.writeheader()\n    w.writerows(rows)")],
+     files={"orders.csv": ORDERS_CSV})
+
+case("inplace_helper_transitive", "1-inplace", "parity",
+     "a helper changes its argument through another helper it calls",
+     [("I", "import json\nimport time"),
+      ("F", "def _bump(rec, by):\n    rec[\"n\"] += by\n\n\ndef bump_all(recs):\n    time.sleep(0.3)\n"
+            "    for rec in recs:\n        _bump(rec, 10)"),
+      ("E", "counters = [{\"n\": 1}, {\"n\": 2}]"),
+      ("T", "bump_all(counters)"),
+      ("T", "total = sum(c[\"n\"] for c in counters)"),
+      ("L", "with open(\"counters.json\", \"w\") as f:\n    json.dump({\"counters\": counters, \"total\": total}, f)")])
+
+case("inplace_helper_method_sort", "1-inplace", "parity",
+     "a helper calling .sort() and .reverse() on its argument",
+     [("I", "import time"),
+      ("F", "def tidy(names):\n    time.sleep(0.3)\n    names.sort()\n    names.reverse()"),
+      ("E", "names = [\"bo\", \"al\", \"cy\"]"),
+      ("T", "tidy(names)"),
+      ("L", "with open(\"names.txt\", \"w\") as f:\n    f.write(\"\\n\".join(names))")])
+
+case("inplace_heappush", "1-inplace", "parity",
+     "heapq.heapify / heappush on a step output in a later step",
+     [("I", "import heapq\nimport json\nimport time"),
+      ("E", "queue = [(3, \"low\"), (1, \"high\"), (2, \"mid\")]"),
+      ("T", "time.sleep(0.3)\nheapq.heapify(queue)\nheapq.heappush(queue, (0, \"urgent\"))"),
+      ("L", "order = []\nwhile queue:\n    order.append(heapq.heappop(queue)[1])\n"
+            "with open(\"order.json\", \"w\") as f:\n    json.dump(order, f)")])
+
+case("inplace_rng_shuffle", "1-inplace", "parity",
+     "rng.shuffle(deck) changes both the deck and the generator",
+     [("I", "import json\nimport random"),
+      ("E", "rng = random.Random(7)\ndeck = list(range(8))"),
+      ("T", "rng.shuffle(deck)"),
+      ("T", "draw = rng.randint(0, 100)"),
+      ("L", "with open(\"deck.json\", \"w\") as f:\n    json.dump({\"deck\": deck, \"draw\": draw}, f)")])
+
+case("inplace_setdefault_append", "1-inplace", "parity",
+     "by_city.setdefault(city, []).append(name) fills a dict a previous step made",
+     [("I", "import json\nimport time"),
+      ("E", "people = [(\"ann\", \"oslo\"), (\"bob\", \"rome\"), (\"cat\", \"oslo\")]\nby_city = {}"),
+      ("T", "time.sleep(0.3)\nfor name, city in people:\n    by_city.setdefault(city, []).append(name)"),
+      ("L", "with open(\"by_city.json\", \"w\") as f:\n    json.dump(by_city, f, sort_keys=True)")])
+
+case("inplace_df_inplace_true", "1-inplace", "parity",
+     "df.drop(..., inplace=True) and df.sort_values(..., inplace=True) in a transform",
+     [("I", "import pandas as pd"),
+      ("E", "df = pd.read_csv(\"orders.csv\")\ndf[\"tmp\"] = 0"),
+      ("T", "df.drop(columns=[\"tmp\"], inplace=True)\ndf.sort_values(\"net\", inplace=True)\n"
+            "df.reset_index(drop=True, inplace=True)"),
+      ("L", "df.to_csv(\"sorted.csv\", index=False)")],
+     files={"orders.csv": ORDERS_CSV})
+
+case("inplace_mapped_mutates_item", "1-inplace", "parity",
+     "a mapped function sets a key on its item; a later step writes the original list",
+     [("I", "import json"),
+      ("F", "def check(rec):\n    rec[\"checked\"] = rec[\"id\"] % 2 == 0\n    return rec[\"id\"]"),
+      ("E", "records = [{\"id\": 1}, {\"id\": 2}, {\"id\": 3}]"),
+      ("T", "ids = [check(r) for r in records]"),
+      ("L", "with open(\"records.json\", \"w\") as f:\n    json.dump({\"records\": records, \"ids\": ids}, f)")])
+
+case("inplace_augassign_list", "1-inplace", "parity",
+     "tags += [...] extends the list object a previous step made (no rebinding)",
+     [("I", "import json\nimport time"),
+      ("E", "tags = [\"a\"]\nmeta = {\"tags\": tags}"),
+      ("T", "time.sleep(0.3)\ntags += [\"b\", \"c\"]"),
+      ("L", "with open(\"meta.json\", \"w\") as f:\n    json.dump(meta, f)")])
+
+# --- 1-outside: state outside Python values -------------------------------------------------------
+
+case("outside_csv_header_then_append", "1-outside", "parity",
+     "one load writes a CSV header, a later load appends the rows to the same file",
+     [("I", "import csv\nimport time"),
+      ("E", "rows = [[\"a\", 1], [\"b\", 2]]"),
+      ("L", "time.sleep(0.3)  # the header comes from a slow schema lookup\n"
+            "with open(\"report.csv\", \"w\", newline=\"\") as f:\n    csv.writer(f).writerow([\"name\", \"n\"])"),
+      ("L", "with open(\"report.csv\", \"a\", newline=\"\") as f:\n    csv.writer(f).writerows(rows)")])
+
+case("outside_to_sql_replace_append", "1-outside", "parity",
+     "df.head(0).to_sql(replace) creates the table, a later load appends into it",
+     [("I", "import sqlite3\nimport time\n\nimport pandas as pd"),
+      ("P", "db_path = \"warehouse.db\""),
+      ("E", "sales = pd.DataFrame({\"sku\": [\"a\", \"b\", \"c\"], \"qty\": [1, 2, 3]})"),
+      ("L", "time.sleep(0.3)\nwith sqlite3.connect(db_path) as con:\n"
+            "    sales.head(0).to_sql(\"sales\", con, if_exists=\"replace\", index=False)"),
+      ("L", "with sqlite3.connect(db_path) as con:\n    sales.to_sql(\"sales\", con, if_exists=\"append\", index=False)")])
+
+case("outside_sqlite_ddl_then_insert", "1-outside", "parity",
+     "a load recreates a table with plain sqlite3, another load inserts into it",
+     [("I", "import sqlite3\nimport time"),
+      ("E", "pairs = [(\"k1\", 1), (\"k2\", 2)]"),
+      ("L", "time.sleep(0.3)\ncon = sqlite3.connect(\"kv.db\")\ncon.execute(\"DROP TABLE IF EXISTS kv\")\n"
+            "con.execute(\"CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER)\")\ncon.commit()\ncon.close()"),
+      ("L", "con = sqlite3.connect(\"kv.db\")\ncon.executemany(\"INSERT INTO kv VALUES (?, ?)\", pairs)\n"
+            "con.commit()\ncon.close()")])
+
+case("outside_validate_reads_written_file", "1-outside", "parity",
+     "a validate cell reads back the file a load cell wrote",
+     [("I", "import pandas as pd"),
+      ("E", "df = pd.read_csv(\"orders.csv\")"),
+      ("L", "df[df[\"qty\"] > 1].to_csv(\"big_orders.csv\", index=False)"),
+      ("V", "check = pd.read_csv(\"big_orders.csv\")\nassert len(check) == 3, len(check)")],
+     files={"orders.csv": ORDERS_CSV})
+
+case("outside_environ_set_then_read", "1-outside", "parity",
+     "one step sets os.environ, a later step reads it",
+     [("I", "import json\nimport os\nimport time"),
+      ("E", "rows = [1, 2, 3]"),
+      ("T", "time.sleep(0.3)\nos.environ[\"ETLNB_FAITHFUL_REGION\"] = \"eu\""),
+      ("T", "label = f\"{os.environ.get('ETLNB_FAITHFUL_REGION', 'us')}-{len(rows)}\""),
+      ("L", "with open(\"label.json\", \"w\") as f:\n    json.dump(label, f)")])
+
+case("outside_random_seed_then_draw", "1-outside", "parity",
+     "random.seed in one step, draws from the global generator in a later one",
+     [("I", "import json\nimport random\nimport time"),
+      ("E", "time.sleep(0.3)\nrandom.seed(11)"),
+      ("E", "ids = list(range(50))"),
+      ("T", "picked = random.sample(ids, 4)"),
+      ("L", "with open(\"picked.json\", \"w\") as f:\n    json.dump(picked, f)")])
+
+case("outside_class_attribute", "1-outside", "parity",
+     "a step changes a class attribute, a later step reads it",
+     [("I", "import json\nimport time"),
+      ("F", "class Stats:\n    rows_seen = 0"),
+      ("E", "rows = [4, 5, 6]"),
+      ("T", "time.sleep(0.3)\nStats.rows_seen += len(rows)"),
+      ("T", "summary = {\"seen\": Stats.rows_seen, \"sum\": sum(rows)}"),
+      ("L", "with open(\"summary.json\", \"w\") as f:\n    json.dump(summary, f)")])
+
+case("outside_module_set", "1-outside", "parity",
+     "a module-level set from the imports cell filled by one step, read by another",
+     [("I", "import json\nimport time\n\nSKIPPED = set()"),
+      ("E", "values = [3, -1, 4, -5]"),
+      ("T", "time.sleep(0.3)\nfor v in values:\n    if v < 0:\n        SKIPPED.add(v)"),
+      ("T", "kept = [v for v in values if v not in SKIPPED]"),
+      ("L", "with open(\"kept.json\", \"w\") as f:\n    json.dump(kept, f)")])
+
+case("outside_iterator_two_steps", "1-outside", "parity",
+     "an iterator made in one step, advanced by next() in one step and drained in another",
+     [("I", "import csv"),
+      ("E", "lines = [\"id,v\", \"1,a\", \"2,b\"]\nstream = iter(lines)"),
+      ("T", "header = next(stream).split(\",\")"),
+      ("T", "body = [line.split(\",\") for line in stream]"),
+      ("L", "with open(\"out.csv\", \"w\", newline=\"\") as f:\n    w = csv.writer(f)\n    w.writerow(header)\n"
+            "    w.writerows(body)")])
+
+case("outside_sqlite_connection_across_steps", "1-outside", "parity",
+     "a sqlite3 connection opened in the extract is used by the load (thread-affine)",
+     [("I", "import sqlite3"),
+      ("E", "con = sqlite3.connect(\"shop.db\")\ncon.execute(\"CREATE TABLE IF NOT EXISTS items (name TEXT)\")"),
+      ("T", "names = sorted([\"kiwi\", \"fig\", \"date\"])"),
+      ("L", "con.executemany(\"INSERT INTO items VALUES (?)\", [(n,) for n in names])\ncon.commit()")])
+
+case("outside_file_handoff", "1-outside", "parity",
+     "an extract writes a staging file, a transform reads it (no name links them)",
+     [("I", "import json\nimport time"),
+      ("E", "time.sleep(0.3)\nwith open(\"staging.json\", \"w\") as f:\n    json.dump([1, 2, 3], f)"),
+      ("T", "with open(\"staging.json\") as f:\n    staged = json.load(f)\ndoubled = [2 * v for v in staged]"),
+      ("L", "with open(\"doubled.json\", \"w\") as f:\n    json.dump(doubled, f)")])
+
+# --- 2-hoist: code moved to module level must keep its meaning ------------------------------------
+
+case("hoist_helper_redefined_later", "2-hoist", "refuse",
+     "a helper from the functions cell is redefined in a later transform cell",
+     [("I", "import json"),
+      ("F", "def label(x):\n    return f\"item-{x}\""),
+      ("E", "first = list(map(label, range(3)))"),
+      ("T", "def label(x):\n    return f\"ITEM {x:02d}\"\n\n\nsecond = list(map(label, range(3)))"),
+      ("L", "with open(\"labels.json\", \"w\") as f:\n    json.dump([first, second], f)")],
+     alt="parity", cell=3)
+
+case("hoist_two_extracts_own_reader", "2-hoist", "refuse",
+     "two extract cells each define their own read_row and map it",
+     [("I", "import json"),
+      ("E", "def read_row(line):\n    return line.split(\",\")\n\n\nleft = [read_row(x) for x in [\"a,1\", \"b,2\"]]"),
+      ("E", "def read_row(line):\n    return line.split(\";\")\n\n\nright = [read_row(x) for x in [\"c;3\"]]"),
+      ("L", "with open(\"rows.json\", \"w\") as f:\n    json.dump(left + right, f)")],
+     alt="parity", cell=2)
+
+case("hoist_constant_redefined", "2-hoist", "refuse",
+     "a module constant is set again in a later imports cell",
+     [("I", "import json\n\nVAT = 0.2"),
+      ("E", "net = [10.0, 20.0]"),
+      ("T", "gross_old = [round(n * (1 + VAT), 2) for n in net]"),
+      ("I", "VAT = 0.25"),
+      ("T", "gross_new = [round(n * (1 + VAT), 2) for n in net]"),
+      ("L", "with open(\"gross.json\", \"w\") as f:\n    json.dump([gross_old, gross_new], f)")],
+     alt="parity", cell=4)
+
+case("hoist_from_datetime_in_step", "2-hoist", "parity",
+     "a later step does `from datetime import datetime` after an earlier one used the module",
+     [("I", "import datetime\nimport json"),
+      ("E", "start = datetime.date(2024, 1, 30)\ndays = [start + datetime.timedelta(days=i) for i in range(3)]"),
+      ("T", "from datetime import datetime\n\nstamps = [datetime.strptime(str(d), \"%Y-%m-%d\").strftime(\"%d/%m\") "
+            "for d in days]"),
+      ("L", "with open(\"stamps.json\", \"w\") as f:\n    json.dump(stamps, f)")])
+
+case("hoist_syspath_local_module", "2-hoist", "parity",
+     "sys.path.insert(0, 'lib') must run before `import tinyfmt` from the folder's lib/",
+     [("I", "import json\nimport sys\n\nsys.path.insert(0, \"lib\")\nimport tinyfmt  # noqa: E402"),
+      ("E", "amounts = [1234.5, 9.99]"),
+      ("T", "shown = [tinyfmt.money(a) for a in amounts]"),
+      ("L", "with open(\"shown.json\", \"w\") as f:\n    json.dump(shown, f)")],
+     files={"lib/tinyfmt.py": "def money(x):\n    return f\"${x:,.2f}\"\n"})
+
+case("hoist_local_module_beside_notebook", "2-hoist", "parity",
+     "`import helpers_local` of a module beside the notebook (Jupyter has the folder on sys.path)",
+     [("I", "import json\n\nimport helpers_local"),
+      ("E", "words = [\"alpha\", \"beta\"]"),
+      ("T", "codes = [helpers_local.code(w) for w in words]"),
+      ("L", "with open(\"codes.json\", \"w\") as f:\n    json.dump(codes, f)")],
+     files={"helpers_local.py": "def code(word):\n    return word[:2].upper() + str(len(word))\n"})
+
+case("hoist_future_in_later_cell", "2-hoist", "parity",
+     "`from __future__ import annotations` at the top of a functions cell after the imports cell",
+     [("I", "import json"),
+      ("F", "from __future__ import annotations\n\n\ndef area(box: Box) -> float:\n    return box[0] * box[1]"),
+      ("E", "boxes = [(2, 3), (4, 5)]"),
+      ("T", "areas = [area(b) for b in boxes]"),
+      ("L", "with open(\"areas.json\", \"w\") as f:\n    json.dump(areas, f)")])
+
+case("hoist_default_reads_parameter", "2-hoist", "parity",
+     "def keep(v, limit=threshold) in a step: the default reads a parameter",
+     [("I", "import json"),
+      ("P", "threshold = 10"),
+      ("E", "values = [4, 12, 10, 30]"),
+      ("T", "def keep(v, limit=threshold):\n    return v >= limit\n\n\nkept = [v for v in values if keep(v)]"),
+      ("L", "with open(\"kept.json\", \"w\") as f:\n    json.dump(kept, f)")])
+
+case("hoist_functions_cell_reads_parameter", "2-hoist", "parity",
+     "REPORT_PATH = out_name + '.csv' in a functions cell reads a parameter",
+     [("I", "import csv"),
+      ("P", "out_name = \"summary\""),
+      ("F", "REPORT_PATH = out_name + \".csv\"\n\n\ndef write_report(rows):\n"
+            "    with open(REPORT_PATH, \"w\", newline=\"\") as f:\n        csv.writer(f).writerows(rows)"),
+      ("E", "rows = [[\"a\", 1], [\"b\", 2]]"),
+      ("L", "write_report(rows)")])
+
+case("hoist_constant_rebound_in_step", "2-hoist", "parity",
+     "FIELDS = FIELDS + ['score'] in a step rebinds an imports constant",
+     [("I", "import csv\n\nFIELDS = [\"id\", \"name\"]"),
+      ("E", "raw = [(1, \"ann\", 0.5), (2, \"bob\", 0.7)]"),
+      ("T", "FIELDS = FIELDS + [\"score\"]\nrecords = [dict(zip(FIELDS, r)) for r in raw]"),
+      ("L", "with open(\"records.csv\", \"w\", newline=\"\") as f:\n"
+            "    w = csv.DictWriter(f, fieldnames=FIELDS)\n    w.writeheader()\n    w.writerows(records)")])
+
+case("hoist_constant_augassign_in_step", "2-hoist", "parity",
+     "HEADERS += [...] in a step extends an imports constant in place; an earlier step read it",
+     [("I", "import json\n\nHEADERS = [\"id\"]"),
+      ("E", "width_before = len(HEADERS)"),
+      ("T", "HEADERS += [\"total\"]\nwidth_after = len(HEADERS)"),
+      ("L", "with open(\"widths.json\", \"w\") as f:\n    json.dump([width_before, width_after, HEADERS], f)")])
+
+case("hoist_parameter_in_two_cells", "2-hoist", "refuse",
+     "a parameter is assigned in two parameters cells",
+     [("P", "region = \"eu\"\nlimit = 5"),
+      ("I", "import json"),
+      ("P", "limit = 50"),
+      ("E", "rows = list(range(100))[:limit]"),
+      ("L", "with open(\"rows.json\", \"w\") as f:\n    json.dump({\"region\": region, \"n\": len(rows)}, f)")],
+     cell=2)
+
+case("hoist_sample_after_step", "2-hoist", "refuse",
+     "a sample cell overrides a parameter after a step already used it",
+     [("P", "source = \"prod.csv\""),
+      ("I", "import csv"),
+      ("E", "path = source"),
+      ("S", "source = \"orders.csv\""),
+      ("T", "with open(source, newline=\"\") as f:\n    rows = list(csv.reader(f))"),
+      ("L", "with open(\"n.txt\", \"w\") as f:\n    f.write(f\"{path} {len(rows)}\")")],
+     files={"orders.csv": ORDERS_CSV}, cell=3)
+
+case("hoist_step_helper_used_later", "2-hoist", "parity",
+     "a helper first defined in a transform cell is used by a later load cell",
+     [("I", "import json"),
+      ("E", "scores = [0.2, 0.9, 0.5]"),
+      ("T", "def grade(s):\n    return \"A\" if s > 0.8 else \"B\"\n\n\ngrades = [grade(s) for s in scores]"),
+      ("L", "with open(\"grades.json\", \"w\") as f:\n    json.dump({\"grades\": grades, \"top\": grade(max(scores))}, f)")])
+
+# --- 3-globals: helpers reading or writing globals ------------------------------------------------
+
+case("globals_counter_in_helper", "3-globals", "parity",
+     "a helper does `global calls; calls += 1` and is called twice",
+     [("I", "import json"),
+      ("F", "def fetch(key):\n    global calls\n    calls += 1\n    return key.upper()"),
+      ("E", "calls = 0"),
+      ("T", "a = fetch(\"x\")\nb = fetch(\"y\")"),
+      ("L", "with open(\"calls.json\", \"w\") as f:\n    json.dump({\"calls\": calls, \"values\": [a, b]}, f)")])
+
+case("globals_method_reads_rebound", "3-globals", "parity",
+     "a method of an instance made earlier reads a global that a later step rebinds",
+     [("I", "import json"),
+      ("F", "class Scaler:\n    def apply(self, x):\n        return x * factor"),
+      ("E", "factor = 2\nscaler = Scaler()"),
+      ("T", "a = scaler.apply(10)"),
+      ("T", "factor = 3"),
+      ("T", "b = scaler.apply(10)"),
+      ("L", "with open(\"scaled.json\", \"w\") as f:\n    json.dump([a, b], f)")])
+
+case("globals_dict_of_functions", "3-globals", "parity",
+     "helpers reached through a dict of functions read a parameter",
+     [("I", "import json"),
+      ("P", "suffix = \"!\""),
+      ("F", "def shout(s):\n    return s.upper() + suffix\n\n\ndef whisper(s):\n    return s.lower() + suffix\n\n\n"
+            "OPS = {\"shout\": shout, \"whisper\": whisper}"),
+      ("E", "jobs = [(\"shout\", \"Hi\"), (\"whisper\", \"Bye\")]"),
+      ("T", "said = [OPS[op](text) for op, text in jobs]"),
+      ("L", "with open(\"said.json\", \"w\") as f:\n    json.dump(said, f)")])
+
+case("globals_lambda_in_functions", "3-globals", "parity",
+     "a lambda in the functions cell reads a parameter",
+     [("I", "import json"),
+      ("P", "sep = \"|\""),
+      ("F", "join_row = lambda row: sep.join(str(v) for v in row)  # noqa: E731"),
+      ("E", "rows = [[1, \"a\"], [2, \"b\"]]"),
+      ("T", "lines = [join_row(r) for r in rows]"),
+      ("L", "with open(\"lines.txt\", \"w\") as f:\n    f.write(\"\\n\".join(lines))")])
+
+case("globals_builtin_named_parameter", "3-globals", "parity",
+     "a parameter named `filter` (a builtin) is read by a helper",
+     [("I", "import json"),
+      ("P", "filter = \"fruit\""),
+      ("F", "def pick(items):\n    return [name for name, kind in items if kind == filter]"),
+      ("E", "items = [(\"apple\", \"fruit\"), (\"leek\", \"veg\"), (\"fig\", \"fruit\")]"),
+      ("T", "picked = pick(items)"),
+      ("L", "with open(\"picked.json\", \"w\") as f:\n    json.dump(picked, f)")])
+
+case("globals_builtin_max_parameter", "3-globals", "parity",
+     "a parameter named `max` read by a mapped helper",
+     [("I", "import json"),
+      ("P", "max = 3"),
+      ("F", "def clip(v):\n    return v if v < max else max"),
+      ("E", "values = [1, 5, 2, 9]"),
+      ("T", "clipped = [clip(v) for v in values]"),
+      ("L", "with open(\"clipped.json\", \"w\") as f:\n    json.dump(clipped, f)")])
+
+case("globals_helper_creates_global", "3-globals", "parity",
+     "a helper creates a new global with `global conn_str`; a later step reads it",
+     [("I", "import json"),
+      ("P", "db_file = \"app.db\""),
+      ("F", "def configure(path):\n    global conn_str\n    conn_str = f\"sqlite:///{path}\""),
+      ("E", "configure(db_file)"),
+      ("T", "settings = {\"url\": conn_str}"),
+      ("L", "with open(\"settings.json\", \"w\") as f:\n    json.dump(settings, f)")])
+
+case("globals_mapped_reads_its_list", "3-globals", "parity",
+     "a mapped function reads the list it is mapped over (a global)",
+     [("I", "import json"),
+      ("F", "def rank(v):\n    return sorted(scores, reverse=True).index(v) + 1"),
+      ("E", "scores = [0.3, 0.9, 0.5]"),
+      ("T", "ranks = [rank(s) for s in scores]"),
+      ("L", "with open(\"ranks.json\", \"w\") as f:\n    json.dump(ranks, f)")])
+
+case("globals_mapped_reads_rebound", "3-globals", "parity",
+     "a mapped helper reads a global two steps bind differently before two maps",
+     [("I", "import json"),
+      ("F", "def shift(x):\n    return x + offset"),
+      ("E", "xs = [1, 2, 3]\noffset = 10"),
+      ("T", "low = [shift(x) for x in xs]"),
+      ("T", "offset = 100"),
+      ("T", "high = [shift(x) for x in xs]"),
+      ("L", "with open(\"shifted.json\", \"w\") as f:\n    json.dump([low, high], f)")])
+
+case("globals_default_arg_helper", "3-globals", "parity",
+     "a helper reached through another helper's default argument reads a parameter",
+     [("I", "import json"),
+      ("P", "factor = 4"),
+      ("F", "def scale(x):\n    return x * factor\n\n\ndef apply_all(xs, fn=scale):\n    return [fn(x) for x in xs]"),
+      ("E", "xs = [1, 2]"),
+      ("T", "ys = apply_all(xs)"),
+      ("L", "with open(\"ys.json\", \"w\") as f:\n    json.dump(ys, f)")])
+
+# --- 4-roundtrip: values that must survive parameters, samples and Prefect ------------------------
+
+case("roundtrip_tuple_parameter", "4-roundtrip", "parity",
+     "size = (4, 3): a tuple parameter stays a tuple of ints",
+     [("I", "import json"),
+      ("P", "size = (4, 3)"),
+      ("E", "grid = [[0] * size[0] for _ in range(size[1])]"),
+      ("L", "with open(\"grid.json\", \"w\") as f:\n    json.dump({\"size\": repr(size), \"cells\": sum(map(len, grid))}, f)")])
+
+case("roundtrip_mixed_number_list", "4-roundtrip", "parity",
+     "weights = [2, 0.5]: the int stays an int",
+     [("I", "import json"),
+      ("P", "weights = [2, 0.5]"),
+      ("E", "labels = [\"x\" * w if isinstance(w, int) else \"half\" for w in weights]"),
+      ("L", "with open(\"labels.json\", \"w\") as f:\n    json.dump({\"labels\": labels, \"repr\": repr(weights)}, f)")])
+
+case("roundtrip_dict_int_and_float", "4-roundtrip", "parity",
+     "opts = {'pages': 3, 'pause': 0.5}: range(opts['pages']) needs the int",
+     [("I", "import json"),
+      ("P", "opts = {\"pages\": 3, \"pause\": 0.5}"),
+      ("E", "pages = [f\"page-{i}\" for i in range(opts[\"pages\"])]"),
+      ("L", "with open(\"pages.json\", \"w\") as f:\n    json.dump(pages, f)")])
+
+case("roundtrip_sample_none_for_int", "4-roundtrip", "parity",
+     "limit = 10 as parameter, None in the sample cell",
+     [("I", "import json"),
+      ("P", "limit = 10"),
+      ("S", "limit = None"),
+      ("E", "data = list(range(25))\nrows = data if limit is None else data[:limit]"),
+      ("L", "with open(\"n.json\", \"w\") as f:\n    json.dump(len(rows), f)")])
+
+case("roundtrip_sample_float_for_int", "4-roundtrip", "parity",
+     "fraction = 1 as parameter, 0.5 in the sample cell",
+     [("I", "import json"),
+      ("P", "fraction = 1"),
+      ("S", "fraction = 0.5"),
+      ("E", "data = list(range(10))\nrows = data[: int(len(data) * fraction)]"),
+      ("L", "with open(\"n.json\", \"w\") as f:\n    json.dump(len(rows), f)")])
+
+case("roundtrip_set_parameter", "4-roundtrip", "parity",
+     "keep = {'a', 'c'}: a set literal parameter",
+     [("I", "import json"),
+      ("P", "keep = {\"a\", \"c\"}"),
+      ("E", "kept = sorted(k for k in \"abcd\" if k in keep)"),
+      ("L", "with open(\"kept.json\", \"w\") as f:\n    json.dump(kept, f)")])
+
+case("roundtrip_generator_output", "4-roundtrip", "parity",
+     "a generator step output consumed with next() in a later step",
+     [("I", "import json"),
+      ("E", "events = (e * 10 for e in range(4))"),
+      ("T", "first = next(events)"),
+      ("T", "rest = list(events)"),
+      ("L", "with open(\"events.json\", \"w\") as f:\n    json.dump([first, rest], f)")],
+     alt="refuse")
+
+case("roundtrip_map_over_str", "4-roundtrip", "parity",
+     "a mapped function over the characters of a str parameter",
+     [("I", "import json"),
+      ("P", "word = \"etl\""),
+      ("F", "def code(ch):\n    return ord(ch) - 96"),
+      ("T", "codes = [code(ch) for ch in word]"),
+      ("L", "with open(\"codes.json\", \"w\") as f:\n    json.dump(codes, f)")])
+
+case("roundtrip_bound_if_flag", "4-roundtrip", "parity",
+     "rates is bound only when a flag is set; a later step reads it only then",
+     [("I", "import json"),
+      ("P", "use_rates = False"),
+      ("E", "amounts = [10, 20]"),
+      ("T", "if use_rates:\n    rates = {\"eur\": 1.1}"),
+      ("L", "total = sum(a * rates[\"eur\"] for a in amounts) if use_rates else sum(amounts)\n"
+            "with open(\"total.json\", \"w\") as f:\n    json.dump(total, f)")])
+
+case("roundtrip_bound_try_except_pass", "4-roundtrip", "parity",
+     "parsed is bound only when json.loads succeeds (try/except: pass)",
+     [("I", "import json"),
+      ("E", "raw = \"{not json\""),
+      ("T", "ok = False\ntry:\n    parsed = json.loads(raw)\n    ok = True\nexcept ValueError:\n    pass"),
+      ("L", "result = parsed if ok else {\"error\": \"unparseable\"}\nwith open(\"result.json\", \"w\") as f:\n"
+            "    json.dump(result, f)")])
+
+case("roundtrip_bound_for_empty", "4-roundtrip", "parity",
+     "for last in batches: ... over an empty list leaves `last` unbound",
+     [("I", "import json"),
+      ("E", "batches = []"),
+      ("T", "count = 0\nfor last in batches:\n    count += 1"),
+      ("L", "tail = last if batches else None\nwith open(\"tail.json\", \"w\") as f:\n"
+            "    json.dump({\"count\": count, \"tail\": tail}, f)")])
+
+# --- 5-etlnb: scripts etlnb itself broke ----------------------------------------------------------
+
+case("etlnb_map_item_named_like_global", "5-etlnb", "parity",
+     "the map item is named like a parameter that the mapped function also reads",
+     [("I", "import json"),
+      ("P", "shift = 5"),
+      ("F", "def move(shift_by):\n    return shift_by + shift"),
+      ("E", "shifts = [1, 2, 3]"),
+      ("T", "moved = [move(shift) for shift in shifts]"),
+      ("L", "with open(\"moved.json\", \"w\") as f:\n    json.dump(moved, f)")])
+
+case("etlnb_global_statement_in_step", "5-etlnb", "parity",
+     "`global running` at the top of a step cell (a no-op in the notebook)",
+     [("I", "import json"),
+      ("E", "running = 1\nitems = [2, 3]"),
+      ("T", "global running\nfor it in items:\n    running *= it"),
+      ("L", "with open(\"running.json\", \"w\") as f:\n    json.dump(running, f)")])
+
+case("etlnb_map_over_import_constant", "5-etlnb", "parity",
+     "a mapped function over a list constant from the imports cell",
+     [("I", "import json\n\nREGIONS = [\"north\", \"south\"]"),
+      ("F", "def fetch(region):\n    return {\"region\": region, \"n\": len(region)}"),
+      ("E", "raw = [fetch(r) for r in REGIONS]"),
+      ("L", "with open(\"raw.json\", \"w\") as f:\n    json.dump(raw, f)")])
+
+# --- 6-valid: ordinary idioms that must compile ---------------------------------------------------
+
+case("valid_exploration_pandas", "6-valid", "parity",
+     "df.info(), df.head() and df.describe() in untagged and skip cells between steps",
+     [("I", "import pandas as pd"),
+      ("E", "df = pd.read_csv(\"orders.csv\")"),
+      ("U", "df.info()"),
+      ("U", "df.head()"),
+      ("T", "df[\"gross\"] = df[\"net\"] * df[\"qty\"]"),
+      ("skip", "df.describe()"),
+      ("L", "df.to_csv(\"gross.csv\", index=False)")],
+     files={"orders.csv": ORDERS_CSV})
+
+case("valid_exploration_keys_len", "6-valid", "parity",
+     "raw[0].keys(), len(raw) and type(raw[0]) in untagged cells",
+     [("I", "import json"),
+      ("E", "raw = [{\"id\": 1, \"v\": 2}, {\"id\": 2, \"v\": 5}]"),
+      ("U", "raw[0].keys()"),
+      ("U", "len(raw), type(raw[0])"),
+      ("T", "vs = [r[\"v\"] for r in raw]"),
+      ("L", "with open(\"vs.json\", \"w\") as f:\n    json.dump(vs, f)")])
+
+case("valid_walrus_filter", "6-valid", "parity",
+     "[n for s in tokens if (n := int(s)) > 2]: walrus in a comprehension filter",
+     [("I", "import json"),
+      ("E", "tokens = [\"1\", \"5\", \" 3\", \"2\"]"),
+      ("T", "big = [n for s in tokens if (n := int(s)) > 2]"),
+      ("L", "with open(\"big.json\", \"w\") as f:\n    json.dump(big, f)")])
+
+case("valid_try_nameerror_cache", "6-valid", "parity",
+     "try: lookup except NameError: lookup = {} in a step",
+     [("I", "import json"),
+      ("E", "try:\n    lookup\nexcept NameError:\n    lookup = {}\nfor k in [\"a\", \"b\"]:\n    lookup[k] = len(lookup)"),
+      ("L", "with open(\"lookup.json\", \"w\") as f:\n    json.dump(lookup, f)")])
+
+case("valid_optional_import_in_step", "6-valid", "parity",
+     "try: import ujson as fastjson except ImportError: fastjson = None, inside a step",
+     [("I", "import json"),
+      ("E", "try:\n    import ujson as fastjson\nexcept ImportError:\n    fastjson = None\nrows = [{\"a\": 1}]"),
+      ("L", "dumps = fastjson.dumps if fastjson else json.dumps\nwith open(\"rows.json\", \"w\") as f:\n"
+            "    f.write(dumps(rows))")])
+
+case("valid_conditional_del", "6-valid", "parity",
+     "if not keep_staging: del staging",
+     [("I", "import json"),
+      ("P", "keep_staging = False"),
+      ("E", "staging = [3, 1, 2]"),
+      ("T", "final = sorted(staging)\nif not keep_staging:\n    del staging"),
+      ("L", "with open(\"final.json\", \"w\") as f:\n    json.dump(final, f)")])
+
+case("valid_helper_sets_cache_global", "6-valid", "parity",
+     "a helper sets a new global CACHE that a later helper call reads",
+     [("I", "import json"),
+      ("F", "def init_cache():\n    global CACHE\n    CACHE = {}\n\n\ndef remember(k, v):\n    CACHE[k] = v\n    return len(CACHE)"),
+      ("E", "init_cache()\nsizes = [remember(k, k * 2) for k in range(3)]"),
+      ("L", "with open(\"sizes.json\", \"w\") as f:\n    json.dump({\"sizes\": sizes, \"cache\": CACHE}, f)")])
+
+case("valid_bare_display_in_step", "6-valid", "parity",
+     "a step cell whose last line is a bare name (display only)",
+     [("I", "import pandas as pd"),
+      ("E", "df = pd.read_csv(\"orders.csv\")\ndf"),
+      ("T", "per_sku = df.groupby(\"sku\", as_index=False)[\"qty\"].sum()\nper_sku"),
+      ("L", "per_sku.to_csv(\"per_sku.csv\", index=False)")],
+     files={"orders.csv": ORDERS_CSV})
+
+case("valid_sample_computes_paths", "6-valid", "parity",
+     "a sample cell computes its list of sources with glob from the notebook's folder",
+     [("P", "sources = [\"s3://bucket/a.csv\"]"),
+      ("I", "import csv\nimport glob"),
+      ("S", "sources = sorted(glob.glob(\"samples/*.csv\"))"),
+      ("E", "def read(path):\n    with open(path, newline=\"\") as f:\n        return list(csv.DictReader(f))\n\n\n"
+            "parts = [read(s) for s in sources]"),
+      ("L", "with open(\"count.txt\", \"w\") as f:\n    f.write(str(sum(len(p) for p in parts)))")],
+     files={"samples/a.csv": "k,v\n1,2\n", "samples/b.csv": "k,v\n3,4\n5,6\n"})
+
+# --- 7-hidden: notebook-only state reaching a step must be refused ---------------------------------
+
+case("hidden_helper_reads_untagged", "7-hidden", "refuse",
+     "a helper reads a name that only an untagged cell defines",
+     [("I", "import json"),
+      ("F", "def tax(x):\n    return x * rate"),
+      ("U", "rate = 1.25"),
+      ("E", "prices = [10, 20]"),
+      ("T", "taxed = [tax(p) for p in prices]"),
+      ("L", "with open(\"taxed.json\", \"w\") as f:\n    json.dump(taxed, f)")])
+
+case("hidden_untagged_mutates_step_data", "7-hidden", "refuse",
+     "an untagged cell appends to step data through an alias; the load sees the change",
+     [("I", "import json"),
+      ("E", "rows = [1, 2]"),
+      ("U", "r = rows\nr.append(99)"),
+      ("L", "with open(\"rows.json\", \"w\") as f:\n    json.dump(rows, f)")])
+
+case("hidden_sample_only_name", "7-hidden", "refuse",
+     "a step reads a non-parameter name that only the sample cell defines",
+     [("P", "source = \"prod.csv\""),
+      ("I", "import json"),
+      ("S", "source = \"orders.csv\"\ndebug_rows = 2"),
+      ("E", "with open(source) as f:\n    lines = f.read().splitlines()[:debug_rows]"),
+      ("L", "with open(\"lines.json\", \"w\") as f:\n    json.dump(lines, f)")],
+     files={"orders.csv": ORDERS_CSV}, cell=3)
+
+
+def main() -> None:
+    names = [c.name for c in CASES]
+    assert len(names) == len(set(names)), "duplicate case names"
+    for old in HERE.iterdir():
+        if old.is_dir() and (old / f"{old.name}.ipynb").exists() and old.name not in names:
+            shutil.rmtree(old)
+    for c in CASES:
+        folder = HERE / c.name
+        folder.mkdir(exist_ok=True)
+        (folder / f"{c.name}.ipynb").write_text(notebook_json(c), encoding="utf-8")
+        for rel, text in c.files.items():
+            path = folder / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    print(f"wrote {len(CASES)} notebooks under {HERE}")
+
+
+if __name__ == "__main__":
+    main()
