@@ -787,6 +787,135 @@ case("hidden_sample_only_name", "7-hidden", "refuse",
      files={"orders.csv": ORDERS_CSV}, cell=3)
 
 
+# --- real: adapted from public notebooks (tiny, offline; the first cell names the source) ----------
+
+TITANIC_TRAIN = """PassengerId,Survived,Pclass,Name,Sex,Age,SibSp,Parch,Ticket,Fare,Cabin,Embarked
+1,0,3,"Braund, Mr. Owen Harris",male,22,1,0,A/5 21171,7.25,,S
+2,1,1,"Cumings, Mrs. John Bradley (Florence Briggs Thayer)",female,38,1,0,PC 17599,71.2833,C85,C
+3,1,3,"Heikkinen, Miss. Laina",female,26,0,0,STON/O2. 3101282,7.925,,S
+4,1,1,"Futrelle, Mrs. Jacques Heath (Lily May Peel)",female,35,1,0,113803,53.1,C123,S
+5,0,3,"Allen, Mr. William Henry",male,35,0,0,373450,8.05,,S
+6,0,3,"Moran, Mr. James",male,,0,0,330877,8.4583,,Q
+7,0,1,"McCarthy, Mr. Timothy J",male,54,0,0,17463,51.8625,E46,S
+8,0,3,"Palsson, Master. Gosta Leonard",male,2,3,1,349909,21.075,,S
+"""
+TITANIC_TEST = """PassengerId,Pclass,Name,Sex,Age,SibSp,Parch,Ticket,Fare,Cabin,Embarked
+892,3,"Kelly, Mr. James",male,34.5,0,0,330911,7.8292,,Q
+893,3,"Wilkes, Mrs. James (Ellen Needs)",female,47,1,0,363272,7,,S
+894,2,"Myles, Mr. Thomas Francis",male,62,0,0,240276,9.6875,,Q
+895,1,"Spencer, Mrs. William Augustus",female,,1,0,PC 17569,,B78,C
+"""
+JFK_WEATHER = """DATE,HOURLYVISIBILITY,HOURLYDRYBULBTEMPF,HOURLYWindDirection,HOURLYPressureTendency,HOURLYPrecip,HOURLYSKYCONDITIONS
+2010-01-01 00:51,6.00,33,230,8,0.01,OVC:08 7
+2010-01-01 01:51,5.00,33,240,*,T,OVC:08 6
+2010-01-01 02:51,14.00,34,230,6,0.02s,BKN:07 9
+2010-01-01 03:45,4.00,*,220,,,OVC:08 5
+2010-01-01 03:51,5.00,35,220,5,0.01,OVC:08 5
+2010-01-01 04:51,7.00,35,210,4,T,SCT:04 20
+2010-01-01 05:51,10.00,36,200,3,0.00,CLR:00
+"""
+
+case("real_kale_titanic", "real", "parity",
+     "kale titanic example: for dataset in [train_df, test_df]: dataset[...] = ..., then drops and a fit",
+     [("md", "Adapted from kubeflow-kale/examples, titanic-ml-dataset/titanic_dataset_ml.ipynb (credit there: "
+             "Niklas Donges): cut to a few cells and rows, Kale's block tags replaced by etlnb roles, the random "
+             "age fill replaced by the median, one model instead of six."),
+      ("I", "import re\n\nimport numpy as np\nimport pandas as pd\nfrom sklearn.naive_bayes import GaussianNB"),
+      ("P", "PREDICTION_LABEL = 'Survived'"),
+      ("E", "path = \"data/\"\n\ntest_df = pd.read_csv(path + \"test.csv\")\ntrain_df = pd.read_csv(path + \"train.csv\")"),
+      ("T", "data = [train_df, test_df]\nfor dataset in data:\n"
+            "    dataset['relatives'] = dataset['SibSp'] + dataset['Parch']\n"
+            "    dataset.loc[dataset['relatives'] > 0, 'not_alone'] = 0\n"
+            "    dataset.loc[dataset['relatives'] == 0, 'not_alone'] = 1\n"
+            "    dataset['not_alone'] = dataset['not_alone'].astype(int)\n"
+            "train_df['not_alone'].value_counts()"),
+      ("T", "deck = {\"A\": 1, \"B\": 2, \"C\": 3, \"D\": 4, \"E\": 5, \"F\": 6, \"G\": 7, \"U\": 8}\n"
+            "data = [train_df, test_df]\n\nfor dataset in data:\n"
+            "    dataset['Cabin'] = dataset['Cabin'].fillna(\"U0\")\n"
+            "    dataset['Deck'] = dataset['Cabin'].map(lambda x: re.compile(\"([a-zA-Z]+)\").search(x).group())\n"
+            "    dataset['Deck'] = dataset['Deck'].map(deck)\n"
+            "    dataset['Deck'] = dataset['Deck'].fillna(0)\n"
+            "    dataset['Deck'] = dataset['Deck'].astype(int)\n"
+            "# we can now drop the cabin feature\n"
+            "train_df = train_df.drop(['PassengerId', 'Cabin', 'Name', 'Ticket'], axis=1)\n"
+            "test_df = test_df.drop(['Cabin', 'Name', 'Ticket'], axis=1)\n"
+            "genders = {\"male\": 0, \"female\": 1}\nports = {\"S\": 0, \"C\": 1, \"Q\": 2}\n"
+            "for dataset in [train_df, test_df]:\n"
+            "    dataset['Sex'] = dataset['Sex'].map(genders)\n"
+            "    dataset['Embarked'] = dataset['Embarked'].fillna('S').map(ports)\n"
+            "    dataset['Age'] = dataset['Age'].fillna(train_df['Age'].median()).astype(int)\n"
+            "    dataset['Fare'] = dataset['Fare'].fillna(0).astype(int)"),
+      ("T", "train_labels = train_df[PREDICTION_LABEL]\ntrain_df = train_df.drop(PREDICTION_LABEL, axis=1)\n"
+            "gaussian = GaussianNB()\ngaussian.fit(train_df, train_labels)\n"
+            "acc_gaussian = round(gaussian.score(train_df, train_labels) * 100, 2)"),
+      ("L", "predicted = gaussian.predict(test_df.drop('PassengerId', axis=1))\n"
+            "pd.DataFrame({'PassengerId': test_df['PassengerId'], 'Survived': predicted}).to_csv("
+            "'predictions.csv', index=False)\nwith open('accuracy.txt', 'w') as f:\n    f.write(str(acc_gaussian))")],
+     files={"data/train.csv": TITANIC_TRAIN, "data/test.csv": TITANIC_TEST})
+
+case("real_kale_candies", "real", "parity",
+     "kale base example: three steps draw from the global random generator the first step seeded",
+     [("md", "Adapted from kubeflow-kale/examples, base/candies_sharing.ipynb: Kale's pipeline-parameters and "
+             "block tags replaced by etlnb roles; a `random.seed` added so that sample runs repeat; a load added."),
+      ("I", "import json\nimport random"),
+      ("P", "CANDIES = 20"),
+      ("F", "def get_handful(left):\n    if left == 0:\n        print(\"There are no candies left! I want to cry :(\")\n"
+            "        return 0\n    c = random.randint(1, left)\n    print(\"I got %s candies!\" % c)\n    return c"),
+      ("E", "random.seed(CANDIES)\n"
+            "print(\"Let's put in a bag %s candies and have three kids get a handful of them each\" % CANDIES)"),
+      ("T", "# kid1 gets a handful, without looking in the bad!\nkid1 = get_handful(CANDIES)"),
+      ("T", "kid2 = get_handful(CANDIES - kid1)\nkid3 = get_handful(CANDIES - kid1 - kid2)"),
+      ("L", "with open(\"handfuls.json\", \"w\") as f:\n    json.dump([kid1, kid2, kid3], f)")])
+
+case("real_elyra_noaa_cleaning", "real", "parity",
+     "elyra NOAA cleaning: drop/replace inplace=True, a column loop, resample, rename, to_csv",
+     [("md", "Adapted from elyra-ai/examples, pipelines/introduction-to-generic-pipelines/Part 1 - Data "
+             "Cleaning.ipynb (MIT, IBM CODAIT): seven rows instead of 114,546, fewer columns, exploration cells "
+             "left out; `fillna(method='ffill')` written `.ffill()` (pandas 3)."),
+      ("I", "import re\n\nimport numpy as np\nimport pandas as pd"),
+      ("E", "raw_data = pd.read_csv('data/jfk_weather.csv',\n                       parse_dates=['DATE'])\n"
+            "raw_data.head()"),
+      ("T", "# Choose what columns to import from raw data\ncolumn_subset = [\n    'DATE',\n    'HOURLYVISIBILITY',\n"
+            "    'HOURLYDRYBULBTEMPF',\n    'HOURLYWindDirection',\n    'HOURLYPressureTendency',\n"
+            "    'HOURLYPrecip',\n]\n\n# Filter dataset to relevant columns\nhourly_data = raw_data[column_subset]\n"
+            "# Set date index\nhourly_data = hourly_data.set_index(pd.DatetimeIndex(hourly_data['DATE']))\n"
+            "hourly_data.drop(['DATE'], axis=1, inplace=True)\n"
+            "hourly_data.replace(to_replace='*', value=np.nan, inplace=True)\n"
+            "# Set of columns to convert\nmessy_columns = column_subset[1:]\n\n"
+            "# Convert columns to float32 datatype\nfor i in messy_columns:\n"
+            "    hourly_data[i] = hourly_data[i].apply(\n        lambda x: re.sub('[^0-9,.-]', '', x)\n"
+            "        if type(x) == str else x).replace('', np.nan).astype(('float32'))"),
+      ("T", "# Replace any hourly visibility figure outside these bounds with nan\n"
+            "hourly_data.loc[hourly_data['HOURLYVISIBILITY'] > 10, 'HOURLYVISIBILITY'] = np.nan\n"
+            "hourly_data = hourly_data.resample('60min').last().shift(periods=1)\n"
+            "hourly_data['HOURLYPressureTendency'] =\\\n    hourly_data['HOURLYPressureTendency'].ffill()\n"
+            "hourly_data = hourly_data.interpolate(method='linear')  # interpolate missing values\n"
+            "hourly_data.drop(hourly_data.index[0], inplace=True)  # drop first row"),
+      ("T", "hourly_data['HOURLYWindDirectionSin'] = np.sin(hourly_data['HOURLYWindDirection'] * (2. * np.pi / 360))\n"
+            "hourly_data['HOURLYWindDirectionCos'] = np.cos(hourly_data['HOURLYWindDirection'] * (2. * np.pi / 360))\n"
+            "hourly_data.drop(['HOURLYWindDirection'], axis=1, inplace=True)\n"
+            "columns_new_name = ['visibility', 'dry_bulb_temp_f', 'pressure_tendency', 'precip',\n"
+            "                    'wind_direction_sin', 'wind_direction_cos']\n"
+            "columns_name_map =\\\n    {c: columns_new_name[i] for i, c in enumerate(hourly_data.columns)}\n"
+            "hourly_data_renamed = hourly_data.rename(columns=columns_name_map)"),
+      ("L", "hourly_data_renamed.to_csv(\n    \"data/jfk_weather_cleaned.csv\",\n    float_format='%g')")],
+     files={"data/jfk_weather.csv": JFK_WEATHER})
+
+case("real_papermill_parameters", "real", "parity",
+     "papermill's own parameter-cell test: annotated parameters (a: float, c: 'NoneType' = None), comments in a list",
+     [("md", "Adapted from nteract/papermill, papermill/tests/notebooks/complex_parameters.ipynb and "
+             "binder/cli-simple/simple_input.ipynb: the parameters cell as papermill tests it (without its "
+             "deliberately broken and non-literal lines), a sample cell and three small steps added."),
+      ("P", "msg = None\na: float = 2.25  # Variable a\nb = [\n    'Hello',  # First element\n# Dummy comment\n"
+            "    'World'\n]  # type: List[str] Nice list\n\n# Interesting c variable\nc: \"NoneType\" = None"),
+      ("I", "import json"),
+      ("S", "msg = \"sample run\""),
+      ("E", "greeting = f\"{msg}: {' '.join(b)} x{a}\"\nprint(greeting)"),
+      ("T", "payload = {\"greeting\": greeting, \"a\": a, \"c\": c,\n"
+            "           \"types\": [type(v).__name__ for v in (msg, a, b, c)]}"),
+      ("L", "with open(\"payload.json\", \"w\") as f:\n    json.dump(payload, f)")])
+
+
 def main() -> None:
     names = [c.name for c in CASES]
     assert len(names) == len(set(names)), "duplicate case names"
