@@ -76,11 +76,6 @@ def indent_code(text: str, prefix: str = INDENT) -> str:
     return "\n".join(line if (i in inside or not line.strip()) else prefix + line for i, line in enumerate(lines))
 
 
-def param_name(seg: Segment, name: str) -> str:
-    """A task input that is also a module global in the task (`global x`) needs another parameter name."""
-    return f"{name}_in" if name in seg.declare_global else name
-
-
 def marker(block: Block) -> str:
     rc = block.cell
     ident = f" id={rc.cell.id}" if rc.cell.id else ""
@@ -90,56 +85,72 @@ def marker(block: Block) -> str:
     return f"# cell {rc.cell.index} [{rc.role}]{ident}, {lines}"
 
 
+def python_type(value: Any) -> str:
+    """The exact type of a JSON-like literal, so Prefect's validation never changes the value
+    (`[1, 0.5]` stays `[1, 0.5]`, `(640, 480)` stays a tuple of two ints)."""
+    if value is None:
+        return "None"
+    if isinstance(value, (bool, int, float, str)):
+        return type(value).__name__
+    if isinstance(value, list):
+        return f"list[{union(python_type(v) for v in value)}]" if value else "list"
+    if isinstance(value, tuple):
+        return f"tuple[{', '.join(python_type(v) for v in value)}]" if value else "tuple[()]"
+    if isinstance(value, dict):
+        if not value:
+            return "dict"
+        return f"dict[{union(python_type(k) for k in value)}, {union(python_type(v) for v in value.values())}]"
+    return "Any"
+
+
+def union(types: Any) -> str:
+    out: list[str] = []
+    for t in types:
+        for part in _split_union(t):
+            if part not in out:
+                out.append(part)
+    if "None" in out:  # `int | None` reads better than `None | int`
+        out.remove("None")
+        out.append("None")
+    return " | ".join(out)
+
+
+def _split_union(text: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += ch == "["
+        depth -= ch == "]"
+        if depth == 0 and text.startswith(" | ", i):
+            parts.append(text[start:i])
+            start = i + 3
+    parts.append(text[start:])
+    return parts
+
+
+def annotation(default: Any, sample: Any = None, has_sample: bool = False) -> str | None:
+    """Flow parameter type: the default's exact type, widened by the sample value's."""
+    values = [default] + ([sample] if has_sample else [])
+    if all(v is None for v in values):
+        return None
+    return union(python_type(v) for v in values)
+
+
 class _Emitter:
     def __init__(self, graph: FlowGraph, sample: dict[str, Any], options: EmitOptions):
         self.g = graph
         self.sample = sample
         self.o = options
         self.flow_func = identifier(graph.flow_name) + "_flow"
-        self.var: dict[tuple[str, str], str] = {}  # (producer key, name) -> flow variable
-        self._name_variables()
-        self.uses_unmapped = any(s.map and s.publish for s in graph.segments)
-        self.uses_any = any(p.annotation and "Any" in p.annotation for p in graph.params)
-
-    def _name_variables(self) -> None:
-        producers: dict[str, int] = {}
-        params = {p.name for p in self.g.params}
-        for seg in self.g.segments:
-            for name in seg.outputs:
-                producers[name] = producers.get(name, 0) + 1
-        for seg in self.g.segments:
-            for name in seg.outputs:
-                unique = producers[name] == 1 and name not in params
-                self.var[(seg.key, name)] = name if unique else f"{name}_{seg.key}"
-
-    def input_var(self, seg: Segment, name: str) -> str:
-        source = seg.sources[name]
-        return name if source == "param" else self.var[(source, name)]
-
-    def future_var(self, seg: Segment) -> str:
-        if seg.map is not None or len(seg.outputs) == 1:
-            return self.var[(seg.key, seg.outputs[0])] if seg.outputs else f"{seg.key}_run"
-        return f"{seg.key}_out" if seg.outputs else f"{seg.key}_run"
+        self.needs_os = "os" not in graph.code_names  # run_sample uses it; the notebook may import it already
 
     # -- sections ------------------------------------------------------
     def render(self) -> str:
         parts = [self.header() + "\n\n" + self.imports()]
-        parts += [f"{marker(b)}\n{b.text}" for b in self.g.module_blocks if b.is_import]
-        parts += [f"{marker(b)}\n{b.text}" for b in self.g.module_blocks if not b.is_import]
-        parts.append(self.published_globals())
+        # module code in notebook order: a `sys.path` change stays before the import that needs it
+        parts += [f"{marker(b)}\n{b.text}" for b in self.g.module_blocks]
         parts += [self.task(seg) for seg in self.g.segments]
         parts += [self.flow(), self.sample_section()]
         return "\n\n\n".join(p for p in parts if p) + "\n"
-
-    def published_globals(self) -> str:
-        names = sorted({n for s in self.g.segments for n in s.publish + s.declare_global})
-        if not names:
-            return ""
-        return (
-            "# Notebook values that helper functions read as globals. Each task that\n"
-            "# calls those functions sets them from its own inputs before running.\n"
-            + "\n".join(f"{n} = None" for n in names)
-        )
 
     def header(self) -> str:
         return (
@@ -152,12 +163,13 @@ class _Emitter:
         )
 
     def imports(self) -> str:
-        names = ["flow", "task"] + (["unmapped"] if self.uses_unmapped else [])
         lines = []
-        if self.uses_any:
-            lines += ["from typing import Any", ""]
+        if self.g.future_imports:
+            lines += [*self.g.future_imports, ""]
+        if self.needs_os:
+            lines += ["import os", ""]
         lines += [
-            f"from prefect import {', '.join(names)}",
+            "from prefect import flow, task",
             "from prefect.cache_policies import NO_CACHE",
             "from prefect.task_runners import ThreadPoolTaskRunner",
             "",
@@ -174,43 +186,50 @@ class _Emitter:
         decorator = f"@task({', '.join(options)})"
         if seg.map is not None:
             m = seg.map
-            args = [m.item, *seg.publish]
-            body = []
-            if seg.publish:
-                body.append(self._publish(seg))
-            body.append(f"return {m.func}({m.item})")
+            item = m.item if m.item != m.func else "item"
             source_line = seg.block.text.split("\n")[-1].strip()
             mark = marker(seg.block)
             # the ": ..." suffix tells `etlnb where` that this wrapper runs that one line
             head = (
                 f"{mark}: {source_line}" if len(mark) + len(source_line) < 86 else f"{mark}: mapped over {m.iterable}"
             )
-            return f"{head}\n{decorator}\ndef {seg.key}({', '.join(args)}):\n" + "\n".join(INDENT + b for b in body)
-        lines = [decorator, f"def {seg.key}({', '.join(param_name(seg, n) for n in seg.inputs)}):"]
-        if seg.declare_global:
-            lines.append(f"{INDENT}global {', '.join(seg.declare_global)}  # read by helper functions")
-        if seg.publish or any(n in seg.declare_global for n in seg.inputs):
-            lines.append(INDENT + self._publish(seg))
+            return f"{head}\n{decorator}\ndef {seg.key}({item}):\n{INDENT}return {m.func}({item})"
+        lines = [decorator, f"def {seg.key}({', '.join(seg.inputs)}):"]
+        if seg.global_names:
+            lines.append(f"{INDENT}global {', '.join(seg.global_names)}  # module globals, as in the notebook")
         # the marker sits right above the copied lines: `etlnb where` counts from it
-        lines += [INDENT + marker(seg.block), indent_code(seg.block.text)]
+        lines += [INDENT + marker(seg.block), indent_code(self._without_globals(seg))]
         if seg.outputs:
             lines.append(f"{INDENT}return {', '.join(seg.outputs)}")
         return "\n".join(lines)
 
     @staticmethod
-    def _publish(seg: Segment) -> str:
-        names = [n for n in seg.inputs if n in seg.declare_global] + [
-            n for n in seg.publish if n not in seg.declare_global
-        ]
-        values = ", ".join(f"{n}={param_name(seg, n)}" for n in dict.fromkeys(names))
-        return f"globals().update({values})  # helper functions read these as globals"
+    def _without_globals(seg: Segment) -> str:
+        """A cell-level `global x` is a no-op in the notebook; the task declares it at its top instead."""
+        if not seg.global_lines:
+            return seg.block.text
+        lines = seg.block.text.split("\n")
+        first = seg.block.ranges[0][0] if seg.block.ranges else seg.block.start
+        offsets: dict[int, int] = {}
+        index = 0
+        for start, end in seg.block.ranges or ((seg.block.start, seg.block.end),):
+            for line in range(start, end + 1):
+                offsets[line] = index
+                index += 1
+        del first
+        for line in seg.global_lines:
+            i = offsets.get(line)
+            if i is not None and lines[i].lstrip().startswith("global "):
+                lines[i] = "# " + lines[i].strip() + "  (declared at the top of this task)"
+        return "\n".join(lines)
 
     def flow(self) -> str:
         params = []
         for p in self.g.params:
             default = render_literal(p.value, INDENT)
-            line = f"{INDENT}{p.name}: {p.annotation} = {default}," if p.annotation else f"{INDENT}{p.name}={default},"
-            if isinstance(p.value, (list, dict, set)):
+            hint = annotation(p.value, self.sample.get(p.name), p.name in self.sample)
+            line = f"{INDENT}{p.name}: {hint} = {default}," if hint else f"{INDENT}{p.name}={default},"
+            if isinstance(p.value, (list, dict)):
                 # Prefect shows the default in its UI; it is passed per run, never mutated.
                 first, nl, rest = line.partition("\n")
                 line = first + "  # noqa: B006" + nl + rest
@@ -220,37 +239,21 @@ class _Emitter:
             if params
             else f"def {self.flow_func}() -> None:"
         )
-        body = [f'{INDENT}"""Steps start as soon as their inputs are ready; independent steps run concurrently."""']
-        unpacked: set[str] = set()
-        futures: list[str] = []
+        body = [f'{INDENT}"""Steps run one at a time, in notebook order; mapped steps fan out over the task runner."""']
+        shared = self.g.shared_params
+        if shared:
+            values = ", ".join(f"{n}={n}" for n in shared)
+            body.append(f"{INDENT}globals().update({values})  # helper functions read these as module globals")
         for seg in self.g.segments:
-            for name in seg.inputs:
-                source = seg.sources[name]
-                if source != "param" and source not in unpacked:
-                    producer = self.g.segment(source)
-                    if producer.map is None and len(producer.outputs) > 1:
-                        targets = ", ".join(self.var[(source, n)] for n in producer.outputs)
-                        body.append(f"{INDENT}{targets} = {self.future_var(producer)}.result()")
-                        unpacked.add(source)
-            wait = [self.future_var(self.g.segment(k)) for k in seg.after]
-            wait_arg = f"wait_for=[{', '.join(wait)}]" if wait else ""
-            target = self.future_var(seg)
-            futures.append(target)
             if seg.map is not None:
-                args = [self.input_var(seg, seg.map.iterable)]
-                args += [f"{n}=unmapped({self.input_var(seg, n)})" for n in seg.publish]
+                iterable = seg.map.iterable
+                call = f"{seg.key}.map({iterable if seg.iterable_is_list else f'list({iterable})'}).result()"
             else:
-                args = [f"{param_name(seg, n)}={self.input_var(seg, n)}" for n in seg.inputs]
-            if wait_arg:
-                args.append(wait_arg)
-            method = "map" if seg.map is not None else "submit"
-            body.append(f"{INDENT}{target} = {seg.key}.{method}({', '.join(args)})")
-        body += [
-            "",
-            f"{INDENT}# A failed step fails the run: wait for every step, in notebook order.",
-            f"{INDENT}for future in [{', '.join(futures)}]:",
-            f"{INDENT * 2}future.result()",
-        ]
+                call = f"{seg.key}({', '.join(seg.inputs)})"
+            if seg.outputs:
+                body.append(f"{INDENT}{', '.join(seg.outputs)} = {call}")
+            else:
+                body.append(f"{INDENT}{call}")
         decorator = f'@flow(name="{self.g.flow_name}", log_prints=True, task_runner=ThreadPoolTaskRunner())'
         return decorator + "\n" + signature + "\n" + "\n".join(body)
 
@@ -262,7 +265,6 @@ class _Emitter:
             f"NOTEBOOK_DIR = {_flat(self.o.notebook_dir)}\n\n\n"
             "def run_sample() -> None:\n"
             f'{INDENT}"""Run the flow on the sample parameters, from the notebook\'s folder."""\n'
-            f"{INDENT}import os\n\n"
             f"{INDENT}os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), NOTEBOOK_DIR))\n"
             f"{INDENT}{self.flow_func}(**SAMPLE_PARAMETERS)\n\n\n"
             'if __name__ == "__main__":\n'

@@ -16,6 +16,7 @@ from typing import Any
 
 from etlnb.cells import ParsedCell
 from etlnb.diagnostics import Diagnostic
+from etlnb.effects import closure
 from etlnb.names import FunctionInfo, StatementInfo
 from etlnb.roles import RoleCell
 
@@ -73,30 +74,38 @@ class MapSpec:
 
 @dataclass
 class Segment:
-    """One task: a whole step cell, or the part of one between mapped lines."""
+    """One task: a whole step cell, or the part of one between mapped lines.
 
-    key: str  # task function name
+    Steps run one at a time in notebook order (DESIGN.md, "order by default");
+    a mapped segment fans out over the task runner.
+    """
+
+    key: str  # task function name (chosen once the whole notebook is known)
     cell: RoleCell
     block: Block
     map: MapSpec | None = None
     reads: list[str] = field(default_factory=list)
-    maybe_reads: list[str] = field(default_factory=list)  # read where only some paths bound them
     read_lines: dict[str, int] = field(default_factory=dict)  # line in the cell of each read
-    writes: set[str] = field(default_factory=set)
-    mutates: set[str] = field(default_factory=set)
+    writes: set[str] = field(default_factory=set)  # data names bound
+    mutates: set[str] = field(default_factory=set)  # data names possibly changed in place (the witness checks)
     deletes: set[str] = field(default_factory=set)
-    aliases: list[tuple[str, str]] = field(default_factory=list)
-    function_reads: dict[str, str] = field(default_factory=dict)  # free name -> function
-    inputs: list[str] = field(default_factory=list)
-    publish: list[str] = field(default_factory=list)  # inputs that helper functions read as globals
-    declare_global: list[str] = field(default_factory=list)  # bound here, read by helper functions
-    sources: dict[str, str] = field(default_factory=dict)  # input -> producer key or "param"
-    outputs: list[str] = field(default_factory=list)
-    after: list[str] = field(default_factory=list)  # keys that must finish first (no data passed)
+    inputs: list[str] = field(default_factory=list)  # task parameters
+    sources: dict[str, str] = field(default_factory=dict)  # input -> producer key, "param" or "module"
+    outputs: list[str] = field(default_factory=list)  # returned: what later steps read from this one
+    global_names: list[str] = field(default_factory=list)  # module globals this task rebinds (helpers read them)
+    after: list[str] = field(default_factory=list)  # the step before it (steps run in notebook order)
+    first_binds: list[str] = field(default_factory=list)  # bound names in source order, for the task name
+    maybe_writes: set[str] = field(default_factory=set)
+    global_lines: list[int] = field(default_factory=list)  # cell lines of `global x` statements
+    iterable_is_list: bool = False
 
     @property
     def role(self) -> str:
         return self.cell.role
+
+    @property
+    def id(self) -> str:
+        return f"cell{self.cell.cell.index}"
 
 
 @dataclass
@@ -108,6 +117,8 @@ class FlowGraph:
     segments: list[Segment]
     functions: dict[str, FunctionInfo]
     code_names: set[str] = field(default_factory=set)  # module-level names: imports, defs, constants
+    shared: list[str] = field(default_factory=list)  # notebook names that live as module globals
+    future_imports: list[str] = field(default_factory=list)  # `from __future__` lines, first in the script
 
     @cached_property
     def _by_key(self) -> dict[str, Segment]:
@@ -116,12 +127,17 @@ class FlowGraph:
     def segment(self, key: str) -> Segment:
         return self._by_key[key]
 
+    @property
+    def shared_params(self) -> list[str]:
+        return [p.name for p in self.params if p.name in self.shared]
+
 
 @dataclass
 class _Def:
     kind: str  # "param", "code", "step", "hidden", "deleted"
     cell: RoleCell
-    key: str = ""  # producing segment
+    key: str = ""  # producing segment (its id while building)
+    seg: Segment | None = None
 
 
 def identifier(text: str) -> str:
@@ -134,8 +150,21 @@ def build_graph(path: str, parsed: list[ParsedCell], flow_name: str) -> tuple[Fl
     for pc in parsed:
         b.add_cell(pc)
     b.finish()
-    graph = FlowGraph(path, flow_name, b.params, b.module_blocks, b.segments, b.functions, set(b.module_names))
+    graph = FlowGraph(
+        path,
+        flow_name,
+        b.params,
+        b.module_blocks,
+        b.segments,
+        b.functions,
+        set(b.module_names),
+        sorted(b.shared),
+        b.future_imports,
+    )
     return graph, b.diagnostics
+
+
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 class _Builder:
@@ -144,17 +173,21 @@ class _Builder:
         self.flow_name = flow_name
         self.params: list[Param] = []
         self.module_blocks: list[Block] = []
+        self.future_imports: list[str] = []
         self.segments: list[Segment] = []
-        self.by_key: dict[str, Segment] = {}
         self.functions: dict[str, FunctionInfo] = {}
         self.function_cells: dict[str, RoleCell] = {}
+        self.deferred: dict[str, set[str]] = {}  # names bound to lambdas -> what those read when called
         self.defs: dict[str, _Def] = {}
-        self.readers: dict[str, list[str]] = {}  # name -> keys that read its current value
-        self.alias_of: dict[str, str] = {}  # `b = a` -> b: a (names bound to one object)
-        self.touched: dict[str, list[str]] = {}  # name -> keys that changed its object through an alias
-        self.validates: list[str] = []
+        self.module_text: dict[str, str] = {}  # hoisted name -> its statement's text
+        self.alias_edges: dict[str, set[str]] = {}  # names that may share an object (both directions)
+        self.shared: set[str] = set()
+        self.shared_why: dict[str, tuple[RoleCell, int | None, str]] = {}
+        self.maybe_unbound: dict[str, Segment] = {}  # bound on some paths only, nothing before
+        self.maybe_gone: set[str] = set()  # deleted on some paths
+        self.constant_inputs: dict[str, Segment] = {}  # module constants a step rebinds
+        self.steps_seen = False
         self.diagnostics: list[Diagnostic] = []
-        self.defined_later: dict[str, RoleCell] = {}
         self.module_names: dict[str, RoleCell] = {}
 
     def error(self, rc: RoleCell, line: int | None, message: str, hint: str = "") -> None:
@@ -163,14 +196,12 @@ class _Builder:
     # -- cells ---------------------------------------------------------
     def add_cell(self, pc: ParsedCell) -> None:
         rc = pc.rc
-        if not pc.ok:
-            return
+        if not pc.ok or rc.role == "skip":
+            return  # skip: not run by sample runs either (Kale's meaning)
         if rc.role == "parameters":
             self._parameters(pc)
-        elif rc.role in ("imports", "functions"):
-            self._module_cell(pc)
-        elif rc.is_step:
-            self._step_cell(pc)
+        elif rc.role in ("imports", "functions") or rc.is_step:
+            self._code_cell(pc)
         else:
             self._hidden_cell(pc)
 
@@ -201,101 +232,161 @@ class _Builder:
                     "parameters must be literals (numbers, strings, lists, dicts...); compute values in a sample or step cell",
                 )
                 continue
-            self.params = [p for p in self.params if p.name != target.id]
-            self.params.append(Param(target.id, literal, annotation_for(literal), rc, node.lineno))
+            bad = _not_json(literal)
+            if bad is not None:
+                self.error(
+                    rc,
+                    node.lineno,
+                    f"parameter `{target.id}` holds a {bad}, which a flow parameter cannot carry (parameters travel as JSON)",
+                    "use a list (or str) in the parameters cell and convert it in a step, e.g. `set(names)`",
+                )
+                continue
+            previous = self.defs.get(target.id)
+            if previous is not None:
+                self.error(
+                    rc,
+                    node.lineno,
+                    f"parameter `{target.id}` is already defined by {previous.cell.label}",
+                    "set each parameter once, in one parameters cell; sample values belong in a sample cell",
+                )
+                continue
+            self.params.append(Param(target.id, literal, None, rc, node.lineno))
             self.defs[target.id] = _Def("param", rc)
-            self.readers[target.id] = []
-
-    def _module_cell(self, pc: ParsedCell) -> None:
-        rc = pc.rc
-        for st in pc.statements:
-            for name in st.code | st.binds:
-                self.defs[name] = _Def("code", rc)
-                self.module_names[name] = rc
-            for name, info in st.functions.items():
-                self.functions[name] = info
-                self.function_cells[name] = rc
-        block = _block(rc, pc.lines, 1, len(pc.lines))
-        if block is not None:
-            block.is_import = rc.role == "imports"
-            self.module_blocks.append(block)
 
     def _hidden_cell(self, pc: ParsedCell) -> None:
         rc = pc.rc
         for st in pc.statements:
-            for name in sorted(st.writes | st.code):
+            if rc.role == "sample" and self.steps_seen:
+                for name in sorted(st.binds):
+                    current = self.defs.get(name)
+                    if current is not None and current.kind == "param":
+                        self.error(
+                            rc,
+                            st.node.lineno,
+                            f"sample cell sets parameter `{name}` after step cells ran with another value",
+                            "move the sample cell above the first step cell (right after the parameters cell)",
+                        )
+            for name in sorted(st.binds | st.code | st.deletes):
                 current = self.defs.get(name)
-                if current is not None and current.kind == "code" and name not in st.binds | st.code:
-                    continue  # `pd.set_option(...)` calls into a module; it does not redefine it
                 if rc.role == "sample" and current is not None and current.kind == "param":
                     continue  # a sample override of a parameter: the flow gets it as a parameter
+                if current is not None and current.kind == "code" and name not in st.binds | st.code:
+                    continue
                 self.defs[name] = _Def("hidden", rc)
-            for name in st.deletes:
-                self.defs[name] = _Def("hidden", rc)
-            for target, source in st.aliases:  # `ys = xs` here: both names hold one object
-                self.alias_of[target] = self.alias_of.get(source, source)
-            for name in sorted(st.mutates - st.binds):  # changed through another name of the same object
-                root = self.alias_of.get(name, name)
-                for member in sorted({m for m, r in self.alias_of.items() if r == root} | {root}):
-                    current = self.defs.get(member)
-                    if member != name and current is not None and current.kind in ("step", "param"):
-                        self.defs[member] = _Def("hidden", rc)
+            # exploration may look at step data; changing it is hidden state (the witness checks the rest)
+            for name in sorted(self._group(st.surely_mutates) - st.binds):
+                current = self.defs.get(name)
+                if current is not None and current.kind in ("step", "param"):
+                    self.defs[name] = _Def("hidden", rc)
+            for name, sources in st.alias_sources.items():
+                self._alias(name, sources)
 
-    # -- step cells ----------------------------------------------------
-    def _step_cell(self, pc: ParsedCell) -> None:
+    # -- code cells: imports, functions and steps ----------------------
+    def _code_cell(self, pc: ParsedCell) -> None:
         rc = pc.rc
-        groups: list[tuple[list[StatementInfo], MapSpec | None]] = []
-        prev_end = 0
+        if rc.is_step:
+            self.steps_seen = True
         extents: dict[int, tuple[int, int]] = {}
+        prev_end = 0
         for st in pc.statements:
-            start = prev_end + 1
-            extents[id(st)] = (start, st.node.end_lineno or st.node.lineno)
+            extents[id(st)] = (prev_end + 1, st.node.end_lineno or st.node.lineno)
             prev_end = st.node.end_lineno or st.node.lineno
-        # hoist definitions and imports first: in the notebook they exist before later steps run
-        for st in pc.statements:
-            if st.hoisted:
-                start, end = extents[id(st)]
-                for name in st.code:
-                    self.defs[name] = _Def("code", rc)
-                    self.module_names[name] = rc
-                for name, info in st.functions.items():
-                    self.functions[name] = info
-                    self.function_cells[name] = rc
-                block = _block(rc, pc.lines, start, end)
-                if block is not None:
-                    block.is_import = isinstance(st.node, (ast.Import, ast.ImportFrom))
+        if pc.statements:  # comments after the last statement stay with it
+            last = pc.statements[-1]
+            extents[id(last)] = (extents[id(last)][0], len(pc.lines))
+        groups: list[tuple[list[StatementInfo], MapSpec | None]] = []
+        pending_module: list[StatementInfo] = []
+
+        def flush_module() -> None:
+            if pending_module:
+                block = _joined_block(rc, pc.lines, [extents[id(s)] for s in pending_module])
+                if block.text:
                     self.module_blocks.append(block)
+                pending_module.clear()
+
         for st in pc.statements:
-            if st.hoisted:
+            if self._is_future(st):
+                start, end = st.node.lineno, st.node.end_lineno or st.node.lineno
+                self.future_imports.append("\n".join(pc.lines[start - 1 : end]))
                 continue
+            place = self._placement(pc, st)
+            if place == "skip":
+                continue
+            if place == "module":
+                if not groups or rc.role in ("imports", "functions"):
+                    pending_module.append(st)
+                else:
+                    flush_module()
+                    pending_module.append(st)
+                    flush_module()
+                continue
+            flush_module()
             spec = self._map_spec(st)
             if spec is not None or not groups or groups[-1][1] is not None:
                 groups.append(([st], spec))
             else:
                 groups[-1][0].append(st)
-        code_groups = sum(1 for _, spec in groups if spec is None)
-        n_code = 0
-        if pc.statements:  # comments after the last statement stay with it
-            last = pc.statements[-1]
-            extents[id(last)] = (extents[id(last)][0], len(pc.lines))
-        for i, (stmts, spec) in enumerate(groups):
+        flush_module()
+        for stmts, spec in groups:
             block = _joined_block(rc, pc.lines, [extents[id(st)] for st in stmts])
-            if spec is not None:
-                key = f"cell{rc.cell.index}_map_{spec.func}"
-                if key in self.by_key:
-                    key += f"_{i + 1}"
-            elif code_groups == 1:
-                key = f"cell{rc.cell.index}_{rc.role}"
-            else:
-                n_code += 1
-                key = f"cell{rc.cell.index}_{rc.role}_{n_code}"
-            seg = Segment(key, rc, block, map=spec)
-            self._segment_names(seg, stmts)
-            self._resolve(seg, stmts[0].node.lineno)
-            self.segments.append(seg)
-            self.by_key[seg.key] = seg
-        if not groups:
-            pass  # only definitions: nothing runs as a task
+            seg = Segment("", rc, block, map=spec)
+            self._segment(seg, stmts)
+
+    @staticmethod
+    def _is_future(st: StatementInfo) -> bool:
+        return isinstance(st.node, ast.ImportFrom) and st.node.module == "__future__"
+
+    def _data(self, name: str) -> bool:
+        d = self.defs.get(name)
+        return d is not None and d.kind in ("param", "step")
+
+    def _placement(self, pc: ParsedCell, st: StatementInfo) -> str:
+        """ "module": hoisted (defs, imports, constants) because that keeps its meaning; "task": runs in
+        a task; "skip": an identical repeat of a definition already at module level."""
+        rc = pc.rc
+        node = st.node
+        hoistable = isinstance(node, (*_DEFS, ast.Import, ast.ImportFrom))
+        if rc.is_step and not hoistable:
+            return "task"
+        definition_reads = set(st.reads) | set(st.maybe_reads) | st.definition_reads
+        if any(self._data(n) or n in self.shared for n in definition_reads):
+            return "task"  # `def keep(v, t=threshold)`, `API = base + "/v1"`: needs notebook values
+        if any(self.defs.get(n) is not None and self.defs[n].kind == "hidden" for n in definition_reads):
+            return "task"  # reported as hidden state by the task that runs it
+        if not hoistable and (st.mutates - st.binds) & {n for n in self.defs if self._data(n)}:
+            return "task"
+        text = "\n".join(line.rstrip() for line in pc.lines[node.lineno - 1 : node.end_lineno or node.lineno])
+        bound = st.code | st.binds
+        for name in sorted(bound):
+            previous = self.defs.get(name)
+            if previous is None:
+                continue
+            if previous.kind == "code" and self.module_text.get(name) == text:
+                continue  # the same import or definition again: one copy is enough
+            what = "import" if isinstance(node, (ast.Import, ast.ImportFrom)) else "definition"
+            self.error(
+                rc,
+                node.lineno,
+                f"`{name}` is defined again here ({what}); {previous.cell.label} defined it first, and the flow"
+                " script has one module namespace, so every step would see only one of them",
+                f"give this {what} its own name (e.g. `{name}_2`, or `import x as y`) and use that name below",
+            )
+            return "skip"
+        if bound and all(
+            self.defs.get(n) is not None and self.module_text.get(n) == text and self.defs[n].kind == "code"
+            for n in bound
+        ):
+            return "skip"  # identical repeat: not emitted twice
+        for name in bound:
+            self.defs[name] = _Def("code", rc)
+            self.module_names[name] = rc
+            self.module_text[name] = text
+        for name, info in st.functions.items():
+            self.functions[name] = info
+            self.function_cells[name] = rc
+        for name, reads in st.deferred_reads.items():
+            self.deferred[name] = set(reads)
+        return "module"
 
     def _map_spec(self, st: StatementInfo) -> MapSpec | None:
         node = st.node
@@ -317,64 +408,194 @@ class _Builder:
             and call.args[0].id == gen.target.id
         ):
             return None
-        if call.func.id not in self.functions:
+        func = call.func.id
+        d = self.defs.get(func)
+        if func not in self.functions or d is None or d.kind != "code":
+            return None  # only module-level helpers can run as mapped tasks
+        it = self.defs.get(gen.iter.id)
+        if it is None or it.kind not in ("param", "step", "code") or gen.iter.id in self.shared:
             return None
-        return MapSpec(node.targets[0].id, call.func.id, gen.target.id, gen.iter.id, node.lineno)
+        return MapSpec(node.targets[0].id, func, gen.target.id, gen.iter.id, node.lineno)
 
-    def _segment_names(self, seg: Segment, stmts: list[StatementInfo]) -> None:
+    # -- one task --------------------------------------------------------
+    def _segment(self, seg: Segment, stmts: list[StatementInfo]) -> None:
+        rc = seg.cell
         bound: set[str] = set()
-        bound_at_use: dict[str, list[set[str]]] = {}  # helper function -> names bound before each use
+        mutated: set[str] = set()
+        calls: list[tuple[str, set[str]]] = []
+        probed: set[str] = set()
+        maybe_reads: list[str] = []
         for st in stmts:
-            for name in dict.fromkeys([*st.reads, *st.maybe_reads]):
-                if name in self.functions:
-                    bound_at_use.setdefault(name, []).append(set(bound))
             for name in st.reads:
                 if name not in bound and name not in seg.reads:
                     seg.reads.append(name)
                     seg.read_lines[name] = st.read_lines.get(name, st.node.lineno)
             for name in st.maybe_reads:
-                if name not in bound and name not in seg.reads and name not in seg.maybe_reads:
-                    seg.maybe_reads.append(name)
-                    seg.read_lines[name] = st.read_lines.get(name, st.node.lineno)
-            bound |= st.binds | st.code
+                if name not in bound and name not in seg.reads and name not in maybe_reads:
+                    maybe_reads.append(name)
+                    seg.read_lines.setdefault(name, st.read_lines.get(name, st.node.lineno))
+            for name in sorted(st.maybe_binds - bound):
+                seg.maybe_writes.add(name)
+            for name in _ordered_binds(st):
+                if name not in seg.first_binds:
+                    seg.first_binds.append(name)
+            bound |= st.binds - st.maybe_binds
             seg.writes |= st.binds
-            seg.mutates |= st.mutates
+            mutated |= st.mutates
+            calls += st.calls
             seg.deletes |= st.deletes
-            seg.aliases += st.aliases
+            probed |= st.probed
+            if st.global_names:
+                seg.global_lines.append(st.node.lineno)
+                for name in st.global_names:
+                    self._share(name, rc, st.node.lineno, "a `global` statement in a step")
+            for name in st.maybe_deletes:
+                self.maybe_gone.add(name)
+            for name, reads in st.deferred_reads.items():
+                self.deferred[name] = set(reads)
+            for name, info in st.functions.items():  # defs that stay in the task (they read notebook values)
+                self.functions[name] = info
+                self.function_cells[name] = rc
+        seg.maybe_writes -= bound
         if seg.map is not None:
-            seg.reads = [seg.map.iterable, seg.map.func]
-            seg.writes = {seg.map.target}
-            seg.mutates = set()
-        # what the helper functions it uses read and write, transitively
-        for name in list(seg.reads):
-            if name in self.functions:
+            m = seg.map
+            seg.reads = [m.iterable, m.func]
+            seg.writes = {m.target}
+            seg.first_binds = [m.target]
+            mutated = set()
+            calls = [(m.func, {m.iterable})]
+            maybe_reads = []
+        # what the helpers it calls read and change, transitively
+        helper_reads: dict[str, str] = {}
+        for name in list(seg.reads) + maybe_reads:
+            if name in self.functions or name in self.deferred:
                 reads, writes = self._function_closure(name)
-                uses = bound_at_use.get(name) or [set()]
-                before, ever = uses[0], set().union(*uses)
                 for free, func in reads.items():
-                    if free in ever and free not in seg.declare_global:
-                        # bound in this task and read by the helper afterwards: a module global
-                        seg.declare_global.append(free)
-                    if free not in before and free not in seg.function_reads:
-                        seg.function_reads[free] = func
-                        seg.read_lines.setdefault(free, seg.read_lines.get(name, stmts[0].node.lineno))
+                    helper_reads.setdefault(free, func)
                 for written, func in writes.items():
                     d = self.defs.get(written)
-                    if d is not None and d.kind == "code" and written not in self.functions[func].writes:
-                        continue  # `time.sleep()` or `log.info()` uses a module; it does not write data
+                    if d is not None and d.kind == "code" and written not in self.functions.get(func, _NO_INFO).writes:
+                        mutated.add(written)  # module state such as a set a helper fills
+                        continue
                     if seg.map is not None:
                         self.error(
-                            seg.cell,
+                            rc,
                             seg.map.line,
                             f"mapped function `{seg.map.func}` changes the global `{written}` (via `{func}`); mapped calls run concurrently",
                             "return the value from the function instead of changing a global",
                         )
-                    seg.mutates.add(written)
-                    if written not in seg.function_reads and written not in before:
-                        seg.function_reads[written] = func
+                        continue
+                    if written in self.functions.get(func, _NO_INFO).writes or d is None:
+                        self._share(written, rc, seg.read_lines.get(name), f"`global {written}` in {func}()")
+                        seg.writes.add(written)
+                    mutated.add(written)
+        for func, args in calls:
+            if self._call_mutates(func):
+                mutated |= args
+        self._resolve(seg, maybe_reads, helper_reads, probed)
+        data_mutated = {n for n in self._group(mutated) if self._data(n) or n in seg.writes}
+        seg.mutates = data_mutated - (seg.writes - set(seg.inputs))
+        for name in sorted(seg.mutates & set(seg.inputs)):
+            self.defs[name] = _Def("step", rc, str(len(self.segments)), seg)
+        for st in stmts:
+            for name, sources in st.alias_sources.items():
+                self._alias(name, sources)
+            for name in st.binds - set(st.alias_sources):
+                self.alias_edges.pop(name, None)
+        if seg.map is not None and self._call_mutates(seg.map.func):
+            self._alias(seg.map.target, {seg.map.iterable})
+        for name in sorted(seg.writes):
+            d = self.defs.get(name)
+            if name in seg.maybe_writes and (d is None or d.kind not in ("param", "step", "code")):
+                self.maybe_unbound[name] = seg
+            self.defs[name] = _Def("step", rc, str(len(self.segments)), seg)
+            self.maybe_gone.discard(name)
+        for name in sorted(seg.deletes):
+            self.defs[name] = _Def("deleted", rc, str(len(self.segments)), seg)
+        if self.segments:
+            seg.after = [str(len(self.segments) - 1)]
+        seg.key = str(len(self.segments))  # replaced by a task name in finish()
+        self.segments.append(seg)
+
+    def _resolve(self, seg: Segment, maybe_reads: list[str], helper_reads: dict[str, str], probed: set[str]) -> None:
+        rc = seg.cell
+        first_line = seg.block.start
+        direct = [(n, None) for n in seg.reads]
+        carried = [(n, f) for n, f in helper_reads.items() if n not in seg.reads]
+        maybe = [(n, None) for n in maybe_reads if n not in seg.reads and n not in helper_reads]
+        for name, func in direct + carried + maybe:
+            d = self.defs.get(name)
+            line = seg.map.line if seg.map else seg.read_lines.get(name, first_line)
+            if name in self.maybe_unbound or name in self.maybe_gone:
+                self._share(name, rc, line, "bound or deleted on some paths only")
+            if func is not None and name in seg.writes and (d is None or d.kind != "code"):
+                self._share(name, rc, line, f"{func}() reads it as a global")  # bound here, read by a helper
+                continue
+            if d is None or d.kind in ("hidden", "deleted"):
+                if (name, None) in maybe and (d is None or d.kind == "deleted"):
+                    continue  # bound by this step on the paths that read it
+                if name in probed and d is None:
+                    self._share(name, rc, line, "probed with `except NameError`")
+                    continue
+                if name in BUILTINS and d is None:
+                    continue
+                if name in self.maybe_unbound and d is not None and d.kind == "deleted":
+                    continue
+                self._unresolved(seg, name, func, d, line)
+                continue
+            if d.kind == "code":
+                if func is None and name in seg.writes and name not in self.functions and name not in seg.inputs:
+                    seg.inputs.append(name)  # `COLUMNS = COLUMNS + [...]`: the module constant comes in
+                    seg.sources[name] = "module"
+                    self.constant_inputs[name] = seg
+                continue
+            if func is not None:
+                self._share(name, rc, line, f"{func}() reads it as a global")
+            if name not in seg.inputs:
+                seg.inputs.append(name)
+                seg.sources[name] = d.key if d.kind == "step" else "param"
+        for name in sorted(seg.maybe_writes - set(seg.inputs)):  # `if flag: rates = ...` keeps the old value
+            d = self.defs.get(name)
+            if d is not None and d.kind in ("param", "step"):
+                seg.inputs.append(name)
+                seg.sources[name] = d.key if d.kind == "step" else "param"
+            elif d is not None and d.kind == "code" and name not in self.functions:
+                seg.inputs.append(name)
+                seg.sources[name] = "module"
+        if seg.map is not None and self.defs.get(seg.map.iterable) is not None:
+            it = self.defs[seg.map.iterable]
+            if it.kind == "param":
+                seg.iterable_is_list = any(
+                    p.name == seg.map.iterable and isinstance(p.value, list) for p in self.params
+                )
+            elif it.kind == "step" and it.seg is not None and it.seg.map is not None:
+                seg.iterable_is_list = True
+
+    def _share(self, name: str, rc: RoleCell, line: int | None, why: str) -> None:
+        """`name` lives as a module global of the flow script, as in the notebook."""
+        if name not in self.shared:
+            self.shared.add(name)
+            self.shared_why[name] = (rc, line, why)
+
+    def _call_mutates(self, func: str) -> bool:
+        """Whether calling `func` may change its arguments in place."""
+        seen: set[str] = set()
+
+        def mutates(name: str) -> bool:
+            if name in seen:
+                return False
+            seen.add(name)
+            info = self.functions.get(name)
+            if info is None:
+                return name not in BUILTINS or name in ("next", "setattr", "delattr", "exec", "eval")
+            if info.mutates_args:
+                return True
+            return any("*args" in args and mutates(callee) for callee, args in info.calls)
+
+        return mutates(func)
 
     def _function_closure(self, name: str) -> tuple[dict[str, str], dict[str, str]]:
-        """Free names read and globals written by a function and what it uses."""
+        """Free names read and globals written/changed by a function (or lambda holder) and what it uses."""
         reads: dict[str, str] = {}
         writes: dict[str, str] = {}
         seen: set[str] = set()
@@ -384,99 +605,35 @@ class _Builder:
             if fname in seen:
                 continue
             seen.add(fname)
-            info = self.functions[fname]
-            for free in sorted(info.reads):
-                if free in self.functions:
-                    stack.append(free)
-                elif free not in BUILTINS:
-                    reads.setdefault(free, fname)
-            for w in sorted(info.writes | info.mutates):
-                writes.setdefault(w, fname)
+            info = self.functions.get(fname)
+            free = set(info.reads) if info is not None else set()
+            free |= self.deferred.get(fname, set())
+            for n in sorted(free):
+                if n in self.functions or n in self.deferred:
+                    stack.append(n)
+                if n not in BUILTINS or self._data(n):
+                    reads.setdefault(n, fname)
+            if info is not None:
+                for w in sorted(info.writes | info.mutates):
+                    writes.setdefault(w, fname)
+                for callee, args in info.calls:
+                    if self._call_mutates(callee):
+                        for w in sorted(args - {"*args"}):
+                            writes.setdefault(w, fname)
+        reads.pop(name, None)
         return reads, writes
 
-    def _resolve(self, seg: Segment, first_line: int) -> None:
-        rc = seg.cell
-        direct = [(n, None) for n in seg.reads]
-        carried = [(n, f) for n, f in seg.function_reads.items() if n not in seg.reads]
-        maybe = [(n, None) for n in seg.maybe_reads if n not in seg.reads and n not in seg.function_reads]
-        for name, func in direct + carried + maybe:
-            d = self.defs.get(name)
-            if (name, func) in maybe and (d is None or d.kind == "deleted"):
-                continue  # bound by this step on the paths that read it
-            if d is None or d.kind in ("hidden", "deleted"):
-                if name in BUILTINS and d is None:
-                    continue
-                line = seg.map.line if seg.map else seg.read_lines.get(name, first_line)
-                self._unresolved(seg, name, func, d, line)
+    def _alias(self, name: str, sources: set[str]) -> None:
+        self.alias_edges.pop(name, None)
+        for source in sources:
+            if source == name:
                 continue
-            if d.kind == "code":
-                continue
-            seg.inputs.append(name)
-            seg.sources[name] = d.key if d.kind == "step" else "param"
-            if name in seg.function_reads:
-                seg.publish.append(name)
-            if d.kind == "step":
-                producer = self._segment(d.key)
-                if name not in producer.outputs:
-                    producer.outputs.append(name)
-            self.readers.setdefault(name, []).append(seg.key)
-        if seg.map is not None and seg.map.iterable in seg.publish:
-            seg.publish.remove(seg.map.iterable)
-        for name in seg.inputs:  # an earlier step changed this object through another name
-            for key in self.touched.get(name, []):
-                if key != seg.key and key != seg.sources.get(name) and key not in seg.after:
-                    seg.after.append(key)
-        self._follow_aliases(seg)
-        # writing an object in place must wait for everyone reading its current version
-        for name in sorted(seg.mutates):
-            for reader in self.readers.get(name, []):
-                if reader != seg.key and reader not in seg.after and seg.sources.get(name) != reader:
-                    seg.after.append(reader)
-        if seg.role == "load":
-            seg.after.extend(k for k in self.validates if k not in seg.after)
-        if seg.role == "validate":
-            self.validates.append(seg.key)
-        for name in sorted(seg.writes | seg.mutates):
-            if name in self.defs and self.defs[name].kind == "code" and name not in seg.writes:
-                continue
-            self.defs[name] = _Def("step", rc, seg.key)
-            self.readers[name] = []
-            self.touched.pop(name, None)
-        for name in sorted(seg.deletes):
-            self.defs[name] = _Def("deleted", rc, seg.key)
+            self.alias_edges.setdefault(name, set()).add(source)
+            self.alias_edges.setdefault(source, set()).add(name)
 
-    def _follow_aliases(self, seg: Segment) -> None:
-        """`b = a; b.append(x)` changes `a` too: treat it as a write of `a`, or at least order it."""
-        for name in sorted((seg.writes - seg.mutates) | seg.deletes):  # rebound or deleted (`x += ...` is in place)
-            members = sorted(m for m, r in self.alias_of.items() if r == name and m != name)
-            if members:  # the old object lives on under its other names, with its readers
-                new_root = members[0]
-                self.alias_of.pop(new_root, None)
-                for member in members[1:]:
-                    self.alias_of[member] = new_root
-                for member in members:
-                    known = self.readers.setdefault(member, [])
-                    known += [r for r in self.readers.get(name, []) if r not in known]
-            self.alias_of.pop(name, None)
-        for target, source in seg.aliases:
-            self.alias_of[target] = self.alias_of.get(source, source)
-        for name in sorted(seg.mutates):
-            root = self.alias_of.get(name)
-            group = {n for n, r in self.alias_of.items() if r == root} | {root} if root else set()
-            for other in sorted(group - {name}):
-                d = self.defs.get(other)
-                if d is None or d.kind not in ("step", "param"):
-                    continue
-                if other in seg.inputs or other in seg.writes:
-                    seg.mutates.add(other)
-                else:
-                    for reader in self.readers.get(other, []):
-                        if reader != seg.key and reader not in seg.after:
-                            seg.after.append(reader)
-                    self.touched.setdefault(other, []).append(seg.key)
-
-    def _segment(self, key: str) -> Segment:
-        return self.by_key[key]
+    def _group(self, names: set[str]) -> set[str]:
+        """Names that may hold (part of) the same objects as `names`."""
+        return closure(names, self.alias_edges)
 
     def _unresolved(self, seg: Segment, name: str, func: str | None, d: _Def | None, line: int) -> None:
         rc = seg.cell
@@ -496,7 +653,7 @@ class _Builder:
             self.error(
                 rc,
                 line,
-                f"hidden state: {what}, which only {d.cell.label} defines; the flow would not have it",
+                f"hidden state: {what}, which {d.cell.label} defines or changes; the flow would not have that",
                 hint,
             )
         elif name in IPYTHON_ONLY:
@@ -514,14 +671,101 @@ class _Builder:
                 "add the import to the imports cell, a parameter to the parameters cell, or define it in an earlier step",
             )
 
+    # -- the whole notebook known ----------------------------------------
     def finish(self) -> None:
+        for name, seg in self.constant_inputs.items():
+            if name in self.shared:
+                _rc, _line, why = self.shared_why[name]
+                self.error(
+                    seg.cell,
+                    seg.read_lines.get(name),
+                    f"`{name}` is a module constant ({self.module_names[name].label}) that this step rebinds,"
+                    f" and helper code reads it as a global ({why})",
+                    f"bind the new value to a new name (e.g. `{name}_2`) and pass it to the helper",
+                )
+        for seg in self.segments:
+            if seg.map is not None and seg.map.target in self.shared:
+                self.error(
+                    seg.cell,
+                    seg.map.line,
+                    f"`{seg.map.target}` is read by helper code as a global, so it cannot be the result of a mapped line",
+                    f"pass `{seg.map.target}` to the helper as an argument",
+                )
+        self._outputs()
+        self._name_tasks()
         for name, rc in self.module_names.items():
             if name in RESERVED or name == identifier(self.flow_name) + "_flow":
                 self.error(rc, None, f"`{name}` is a name the generated flow script uses", "rename it in the notebook")
-        keys = {s.key for s in self.segments}
-        for name, rc in self.module_names.items():
-            if name in keys:
-                self.error(rc, None, f"`{name}` clashes with a generated task name", "rename it in the notebook")
+
+    def _outputs(self) -> None:
+        by_key = {s.key: s for s in self.segments}
+        for seg in self.segments:
+            seg.global_names = sorted(n for n in seg.writes | seg.deletes | seg.maybe_writes if n in self.shared)
+            seg.inputs = [n for n in seg.inputs if n not in self.shared]
+            seg.sources = {n: s for n, s in seg.sources.items() if n not in self.shared}
+        for seg in self.segments:
+            for name in seg.inputs:
+                source = seg.sources[name]
+                if source in by_key and name not in by_key[source].outputs:
+                    by_key[source].outputs.append(name)
+        for seg in self.segments:  # returned in the order the step binds them
+            order = {n: i for i, n in enumerate(seg.first_binds)}
+            seg.outputs.sort(key=lambda n: (order.get(n, len(order)), n))
+
+    def _name_tasks(self) -> None:
+        """Task names from the step's role and what it makes: `extract_raw`, `load`; no cell index."""
+        taken = set(self.module_names) | set(self.defs) | set(self.functions) | RESERVED | set(BUILTINS)
+        taken |= {identifier(self.flow_name) + "_flow", "future"}
+        renames: dict[str, str] = {}
+        used: set[str] = set()
+        for seg in self.segments:
+            names = seg.outputs or sorted(
+                seg.writes, key=lambda n: seg.first_binds.index(n) if n in seg.first_binds else 0
+            )
+            base = identifier(f"{seg.role}_{names[0]}") if names else seg.role
+            if base in taken:
+                base += "_step"
+            key, n = base, 1
+            while key in used or key in taken:
+                n += 1
+                key = f"{base}_{n}"
+            used.add(key)
+            renames[seg.key] = key
+        for seg in self.segments:
+            seg.key = renames[seg.key]
+            seg.after = [renames[k] for k in seg.after]
+            seg.sources = {n: renames.get(s, s) for n, s in seg.sources.items()}
+
+
+_NO_INFO = FunctionInfo("")
+
+
+def _ordered_binds(st: StatementInfo) -> list[str]:
+    """Names a statement binds, in source order."""
+    out: list[str] = []
+    for node in ast.walk(st.node):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id in st.binds:
+            if node.id not in out:
+                out.append(node.id)
+    return out
+
+
+def _not_json(value: Any) -> str | None:
+    """What in a parameter literal JSON cannot carry (sets, bytes, complex numbers), if anything."""
+    if isinstance(value, (set, frozenset)):
+        return "set"
+    if isinstance(value, (bytes, complex)):
+        return type(value).__name__
+    if isinstance(value, (list, tuple)):
+        return next((b for b in map(_not_json, value) if b), None)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, (str, int, float, bool)) and k is not None:
+                return f"dict key of type {type(k).__name__}"
+            bad = _not_json(v)
+            if bad:
+                return bad
+    return None
 
 
 def annotation_for(value: Any) -> str | None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from etlnb import effects
+
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
@@ -24,6 +26,10 @@ class FunctionInfo:
     reads: set[str] = field(default_factory=set)  # free names read
     writes: set[str] = field(default_factory=set)  # globals assigned via `global`
     mutates: set[str] = field(default_factory=set)  # free names mutated in place
+    params: list[str] = field(default_factory=list)
+    mutates_args: bool = False  # may change an argument in place
+    calls: list[tuple[str, set[str]]] = field(default_factory=list)  # name-called functions and their args
+    has_globals: bool = False  # declares `global` names
 
 
 @dataclass
@@ -40,6 +46,15 @@ class StatementInfo:
     deletes: set[str] = field(default_factory=set)
     functions: dict[str, FunctionInfo] = field(default_factory=dict)
     star_import: str | None = None  # module of a `from m import *`
+    surely_mutates: set[str] = field(default_factory=set)  # certainly changed in place
+    calls: list[tuple[str, set[str]]] = field(default_factory=list)  # name-called functions and their args
+    alias_sources: dict[str, set[str]] = field(default_factory=dict)  # bound name -> names it may alias
+    deferred_reads: dict[str, set[str]] = field(default_factory=dict)  # name bound to lambdas -> their free names
+    probed: set[str] = field(default_factory=set)  # read inside `try:` guarded by `except NameError`
+    global_names: set[str] = field(default_factory=set)  # `global x` at cell level (a no-op in a notebook)
+    maybe_deletes: set[str] = field(default_factory=set)  # deleted on some paths only
+    maybe_binds: set[str] = field(default_factory=set)  # bound on some paths only
+    definition_reads: set[str] = field(default_factory=set)  # class body reads (run at definition)
 
     @property
     def hoisted(self) -> bool:
@@ -51,26 +66,6 @@ class StatementInfo:
         return self.binds | self.mutates
 
 
-# Methods that change their object even when their result is displayed.
-MUTATING_METHODS = frozenset(
-    {
-        "append",
-        "extend",
-        "insert",
-        "remove",
-        "pop",
-        "clear",
-        "update",
-        "sort",
-        "reverse",
-        "add",
-        "discard",
-        "setdefault",
-        "popitem",
-    }
-)
-
-
 def analyse_module(tree: ast.Module) -> list[StatementInfo]:
     last = len(tree.body) - 1
     return [analyse_statement(stmt, displayed=i == last) for i, stmt in enumerate(tree.body)]
@@ -79,7 +74,22 @@ def analyse_module(tree: ast.Module) -> list[StatementInfo]:
 def analyse_statement(stmt: ast.stmt, displayed: bool = False) -> StatementInfo:
     """Facts of one top-level statement; `displayed`: the cell's last line, whose value Jupyter shows."""
     info = StatementInfo(stmt)
-    _ModuleWalker(info, displayed).visit(stmt)
+    walker = _ModuleWalker(info, displayed)
+    walker.visit(stmt)
+    info.maybe_binds = (walker.maybe - walker.bound) & info.binds
+    if isinstance(stmt, ast.ClassDef):  # a class body runs where it stands
+        for node in stmt.body:
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                info.definition_reads |= set(analyse_statement(node).reads)
+    fx = effects.scan([stmt])
+    bound_here = info.binds | info.code
+    info.mutates |= effects.closure(fx.mutated, fx.aliases)
+    info.surely_mutates = effects.closure(fx.surely_mutated, fx.aliases)
+    info.calls = [(f, effects.closure(args, fx.aliases)) for f, args in fx.calls]
+    for name in bound_here & set(fx.aliases):
+        sources = effects.closure({name}, fx.aliases) - bound_here
+        if sources:
+            info.alias_sources[name] = sources
     return info
 
 
@@ -101,15 +111,6 @@ def _thrown_away_method_call(stmt: ast.stmt) -> str | None:
     return None
 
 
-def _mutating_call(call: ast.expr) -> bool:
-    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
-        return False
-    inplace = any(
-        k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True for k in call.keywords
-    )
-    return inplace or call.func.attr in MUTATING_METHODS
-
-
 def _target_names(target: ast.expr) -> list[ast.expr]:
     if isinstance(target, (ast.Tuple, ast.List)):
         out = []
@@ -129,6 +130,8 @@ class _ModuleWalker(ast.NodeVisitor):
         self.displayed = displayed
         self.bound: set[str] = set()
         self.maybe: set[str] = set()  # bound on some paths only
+        self.depth = 0  # inside a branch, loop or try: what happens there may not happen
+        self.escaping: set[int] = set()  # lambdas stored in a name, not run where they stand
 
     # -- names -------------------------------------------------------
     def _read(self, name: str, line: int) -> None:
@@ -144,11 +147,13 @@ class _ModuleWalker(ast.NodeVisitor):
         """Each branch starts from the same names; after them, only names all bound are certain."""
         entry = set(self.bound)
         results = []
+        self.depth += 1
         for branch in branches:
             self.bound = set(entry)
             for node in branch:
                 self.visit(node)
             results.append(self.bound)
+        self.depth -= 1
         certain = set.intersection(*results) if results else set(entry)
         self.bound = entry | certain
         self.maybe |= set().union(*results) - self.bound
@@ -158,6 +163,19 @@ class _ModuleWalker(ast.NodeVisitor):
         self._branches([node.body, node.orelse])
 
     def visit_Try(self, node: ast.Try) -> None:
+        if any(_catches_name_error(h) for h in node.handlers):
+            before = set(self.info.reads) | set(self.info.maybe_reads)
+            self.depth += 1
+            probe_bound = set(self.bound)
+            for stmt in node.body:
+                self.visit(stmt)
+            self.bound = probe_bound
+            self.depth -= 1
+            self.info.probed |= (set(self.info.reads) | set(self.info.maybe_reads)) - before
+            self._branches([node.orelse, *([h] for h in node.handlers)])
+            for stmt in node.finalbody:
+                self.visit(stmt)
+            return
         self._branches([node.body + node.orelse, *([h] for h in node.handlers)])
         for stmt in node.finalbody:
             self.visit(stmt)
@@ -182,7 +200,7 @@ class _ModuleWalker(ast.NodeVisitor):
             self._bind(node.id)
         else:  # `del x` needs x: a read of it, then it is gone
             self._read(node.id, node.lineno)
-            self.info.deletes.add(node.id)
+            (self.info.maybe_deletes if self.depth else self.info.deletes).add(node.id)
             self.bound.discard(node.id)
 
     def _store_target(self, target: ast.expr) -> None:
@@ -197,6 +215,7 @@ class _ModuleWalker(ast.NodeVisitor):
 
     # -- statements in evaluation order --------------------------------
     def visit_Assign(self, node: ast.Assign) -> None:
+        self.escaping |= _escaping_lambdas(node.value)
         self.visit(node.value)
         for target in node.targets:
             self._store_target(target)
@@ -222,8 +241,15 @@ class _ModuleWalker(ast.NodeVisitor):
 
     def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
         self.visit(node.iter)
-        self._store_target(node.target)
-        for stmt in node.body + node.orelse:
+        # the loop may run zero times: its target and body bindings are maybe-bound
+        self._branches([[node.target, *node.body], []])
+        for stmt in node.orelse:
+            self.visit(stmt)
+
+    def visit_While(self, node: ast.While) -> None:
+        self.visit(node.test)
+        self._branches([node.body, []])
+        for stmt in node.orelse:
             self.visit(stmt)
 
     visit_AsyncFor = visit_For
@@ -251,7 +277,7 @@ class _ModuleWalker(ast.NodeVisitor):
             for t in _target_names(target):
                 if isinstance(t, ast.Name):
                     self._read(t.id, t.lineno)
-                    self.info.deletes.add(t.id)
+                    (self.info.maybe_deletes if self.depth else self.info.deletes).add(t.id)
                     self.bound.discard(t.id)
                 else:
                     self.visit(t)
@@ -260,12 +286,7 @@ class _ModuleWalker(ast.NodeVisitor):
                         self.info.mutates.add(root)
 
     def visit_Expr(self, node: ast.Expr) -> None:
-        self.visit(node.value)
-        root = _thrown_away_method_call(node)
-        if root and self.displayed and node is self.info.node and not _mutating_call(node.value):
-            root = None  # `df.head()` as a cell's last line: its result is shown, not thrown away
-        if root:
-            self.info.mutates.add(root)
+        self.visit(node.value)  # what a call changes is etlnb.effects' business
 
     def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
         self.visit(node.value)
@@ -283,7 +304,7 @@ class _ModuleWalker(ast.NodeVisitor):
                 self._bind(alias.asname or alias.name, code=True)
 
     def visit_Global(self, node: ast.Global) -> None:
-        pass  # module level: a no-op
+        self.info.global_names.update(node.names)  # module level: a no-op in the notebook
 
     def visit_MatchAs(self, node: ast.MatchAs) -> None:
         if node.pattern is not None:
@@ -319,6 +340,14 @@ class _ModuleWalker(ast.NodeVisitor):
     def visit_Lambda(self, node: ast.Lambda) -> None:
         _visit_arguments_outside(self, node.args)
         scope = _Scope.of(node)
+        if id(node) in self.escaping and isinstance(self.info.node, (ast.Assign, ast.AnnAssign)):
+            # stored for later: its free names are read when it is called, like a function's
+            targets = self.info.node.targets if isinstance(self.info.node, ast.Assign) else [self.info.node.target]
+            for target in targets:
+                for t in _target_names(target):
+                    if isinstance(t, ast.Name):
+                        self.info.deferred_reads.setdefault(t.id, set()).update(scope.free_reads_in_order())
+            return
         for name in scope.free_reads_in_order():
             self._read(name, node.lineno)
         self.info.mutates |= scope.free_mutates()
@@ -336,6 +365,26 @@ class _ModuleWalker(ast.NodeVisitor):
     visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comprehension
 
 
+def _catches_name_error(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(isinstance(t, ast.Name) and t.id in ("NameError", "Exception", "BaseException") for t in types)
+
+
+def _escaping_lambdas(value: ast.expr) -> set[int]:
+    """Lambdas in an assigned value that are not arguments of a call (so not run right away)."""
+    out: set[int] = set()
+    stack: list[ast.AST] = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Lambda):
+            out.add(id(node))
+        elif isinstance(node, (ast.Dict, ast.List, ast.Tuple, ast.Set, ast.IfExp, ast.BoolOp)):
+            stack.extend(ast.iter_child_nodes(node))
+    return out
+
+
 def _visit_arguments_outside(visitor: ast.NodeVisitor, args: ast.arguments) -> None:
     """Defaults and annotations are evaluated where the def stands."""
     for default in args.defaults + [d for d in args.kw_defaults if d is not None]:
@@ -347,12 +396,37 @@ def _visit_arguments_outside(visitor: ast.NodeVisitor, args: ast.arguments) -> N
 
 def function_info(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> FunctionInfo:
     scope = _Scope.of(node)
-    return FunctionInfo(
+    info = FunctionInfo(
         name=node.name,
         reads=set(scope.free_reads_in_order()),
         writes=set(scope.global_writes),
         mutates=scope.free_mutates(),
+        has_globals=bool(scope.global_writes) or any(isinstance(n, ast.Global) for n in ast.walk(node)),
     )
+    if isinstance(node, ast.ClassDef):
+        methods = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        bodies = [(m, _params(m)[1:]) for m in methods]  # self is the new object
+    else:
+        bodies = [(node, _params(node))]
+        info.params = _params(node)
+    local = scope.locals
+    for fn, params in bodies:
+        fx = effects.scan(list(fn.body), into_defs=True)
+        mutated = effects.closure(fx.mutated, fx.aliases)
+        info.mutates_args |= bool(mutated & set(params))
+        info.mutates |= {n for n in mutated if n not in local and n not in _params(fn)}
+        for callee, args in fx.calls:
+            args = effects.closure(args, fx.aliases)
+            passed = args & set(params)
+            free = {n for n in args if n not in local and n not in _params(fn)}
+            if passed or free:
+                info.calls.append((callee, ({"*args"} if passed else set()) | free))
+    return info
+
+
+def _params(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    a = node.args
+    return [x.arg for x in a.posonlyargs + a.args + a.kwonlyargs + [v for v in (a.vararg, a.kwarg) if v]]
 
 
 class _Scope:
@@ -523,12 +597,14 @@ class _Scope:
                 out.append(name)
 
         for name in self.loads:
-            if not self._is_local(name):
+            if not self._is_local(name) and not (self.is_comprehension and name in self.walrus_targets):
                 add(name)
         for child in self.children:
             for name in child.free_reads_in_order():
                 # a class body's names are not visible to its methods
-                if self.is_class or not self._is_local(name):
+                if (self.is_class or not self._is_local(name)) and not (
+                    self.is_comprehension and name in self.walrus_targets
+                ):
                     add(name)
         return out
 
