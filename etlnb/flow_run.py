@@ -18,6 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from etlnb import capture
+
 
 def _load_module(script: Path):
     spec = importlib.util.spec_from_file_location("etlnb_flow_under_run", script)
@@ -28,43 +30,42 @@ def _load_module(script: Path):
 
 
 def _pickled(value: Any) -> tuple[bool, Any]:
-    try:
-        return True, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as exc:  # analyst data may refuse pickling
-        return False, f"could not be pickled ({type(exc).__name__}: {exc})"
+    return capture.dumps(value)
 
 
 class _Recorder:
-    """Snapshot each task run when it returns; remember each step's futures.
+    """Snapshot each step task as it returns; remember each mapped step's futures in item order.
 
-    A task's snapshot is the values of the names its cell writes, read from the
-    task function's own frame as it returns (a profile hook on that thread
-    only), so later in-place changes by other tasks cannot leak in.
+    A step task's snapshot is the values of the names its cell writes, read from
+    the task function's own frame as it returns (locals, or the module's globals
+    for names the task declares `global`) by a profile hook on that thread only,
+    so later in-place changes by other tasks cannot leak in. It is keyed by the
+    segment key, so it does not matter whether the flow calls the task directly
+    or through `.submit`. Mapped tasks: each item's returned value, keyed by task
+    run id, put in item order through the futures `.map` returned.
     """
 
     def __init__(self) -> None:
-        self.snapshots: dict[str, Any] = {}  # task run id -> snapshot
-        self.futures: dict[str, Any] = {}  # segment key -> future or future list
-
-    def _store(self, snapshot: Any) -> None:
-        from prefect.context import TaskRunContext
-
-        context = TaskRunContext.get()
-        if context is not None:
-            self.snapshots[str(context.task_run.id)] = snapshot
+        self.values: dict[str, dict[str, tuple[bool, Any]]] = {}  # segment key -> name -> snapshot
+        self.items: dict[str, tuple[bool, Any]] = {}  # task run id -> snapshot (mapped items)
+        self.futures: dict[str, list[Any]] = {}  # mapped segment key -> futures, item order
 
     def wrap_result(self, fn):
         """Mapped tasks: the snapshot is the returned item."""
 
         @functools.wraps(fn)
         def run(*args, **kwargs):
+            from prefect.context import TaskRunContext
+
             result = fn(*args, **kwargs)
-            self._store(_pickled(result))
+            context = TaskRunContext.get()
+            if context is not None:
+                self.items[str(context.task_run.id)] = _pickled(result)
             return result
 
         return run
 
-    def wrap_locals(self, fn, names: list[str]):
+    def wrap_locals(self, key: str, fn, names: list[str]):
         """Step tasks: the snapshot is the step's written names as the function returns."""
         code = fn.__code__
 
@@ -74,59 +75,55 @@ class _Recorder:
 
             def profile(frame, event, arg):
                 if event == "return" and frame.f_code is code:
-                    local = frame.f_locals
-                    seen.update({n: _pickled(local[n]) for n in names if n in local})
+                    local, glob = frame.f_locals, frame.f_globals
+                    for n in names:
+                        if n in local:
+                            seen[n] = _pickled(local[n])
+                        elif n in glob:
+                            seen[n] = _pickled(glob[n])
 
             previous = sys.getprofile()
             sys.setprofile(profile)
             try:
-                result = fn(*args, **kwargs)
+                return fn(*args, **kwargs)
             finally:
                 sys.setprofile(previous)
-            self._store(seen)
-            return result
+                self.values[key] = seen
 
         return run
 
-    def wrap_submit(self, key: str, submit):
-        @functools.wraps(submit)
+    def wrap_map(self, key: str, method):
+        @functools.wraps(method)
         def record(*args, **kwargs):
-            future = submit(*args, **kwargs)
-            self.futures[key] = future
-            return future
+            futures = method(*args, **kwargs)
+            self.futures[key] = list(futures)
+            return futures
 
         return record
-
-    def snapshot_of(self, future, default: Any) -> Any:
-        return self.snapshots.get(str(future.task_run_id), default)
 
 
 def _save_outputs(recorder: _Recorder, segments: list[dict[str, Any]], folder: Path) -> None:
     """Per step cell and name, the value from the last segment of the cell that wrote it."""
-    missing = (False, "was not captured (the task did not finish)")
+    missing = (False, "was not captured (the flow did not run this step to the end)")
     for seg in segments:
-        future = recorder.futures.get(seg["key"])
-        if future is None:
-            continue
         if seg["mapped"]:
-            if not seg["writes"]:
+            futures = recorder.futures.get(seg["key"])
+            if futures is None or not seg["writes"]:
                 continue
-            parts = [recorder.snapshot_of(f, missing) for f in future]
+            parts = [recorder.items.get(str(f.task_run_id), missing) for f in futures]
             failed = next((why for ok, why in parts if not ok), None)
             values = {
                 seg["writes"][0]: _pickled([pickle.loads(b) for _, b in parts]) if failed is None else (False, failed)
             }
+        elif seg["key"] in recorder.values:
+            seen = recorder.values[seg["key"]]
+            values = {name: seen.get(name, missing) for name in seg["writes"]}
         else:
-            values = recorder.snapshot_of(future, {name: missing for name in seg["writes"]})
+            continue
         target = folder / seg["cell_key"]
         target.mkdir(parents=True, exist_ok=True)
-        for name, (ok, data) in values.items():
-            (target / f"{name}.pkl").unlink(missing_ok=True)
-            (target / f"{name}.unpicklable").unlink(missing_ok=True)
-            if ok:
-                (target / f"{name}.pkl").write_bytes(data)
-            else:
-                (target / f"{name}.unpicklable").write_text(str(data))
+        for name, dumped in values.items():
+            capture.write(target, name, dumped)
 
 
 def _task_report(flow_run_id: str) -> list[dict[str, Any]]:
@@ -148,13 +145,17 @@ def main(manifest_path: str) -> int:
     module = _load_module(Path(manifest["script"]))
     flow = getattr(module, manifest["flow_function"])
     recorder = _Recorder()
-    capture = manifest.get("capture")
-    if capture:
+    capture_to = manifest.get("capture")
+    if capture_to:
         for seg in manifest["segments"]:
-            task = getattr(module, seg["key"])
-            task.fn = recorder.wrap_result(task.fn) if seg["mapped"] else recorder.wrap_locals(task.fn, seg["writes"])
-            method = "map" if seg["mapped"] else "submit"
-            setattr(task, method, recorder.wrap_submit(seg["key"], getattr(task, method)))
+            task = getattr(module, seg["key"], None)
+            if task is None or not hasattr(task, "fn"):
+                continue
+            if seg["mapped"]:
+                task.fn = recorder.wrap_result(task.fn)
+                task.map = recorder.wrap_map(seg["key"], task.map)
+            else:
+                task.fn = recorder.wrap_locals(seg["key"], task.fn, seg["writes"])
     state = flow(**manifest["parameters"], return_state=True)
     flow_run_id = str(state.state_details.flow_run_id)
     report = {"flow_run_id": flow_run_id, "state": state.name, "ok": state.is_completed()}
@@ -163,8 +164,8 @@ def main(manifest_path: str) -> int:
     except Exception as exc:  # the report is a courtesy; the run's result stands
         report["tasks"] = []
         report["report_error"] = f"{type(exc).__name__}: {exc}"
-    if capture:
-        _save_outputs(recorder, manifest["segments"], Path(capture))
+    if capture_to:
+        _save_outputs(recorder, manifest["segments"], Path(capture_to))
     Path(manifest["report"]).write_text(json.dumps(report))
     return 0 if report["ok"] else 1
 

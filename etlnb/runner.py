@@ -82,14 +82,16 @@ def run_compiled_flow(
     params: dict[str, Any],
     capture: Path | None = None,
     echo: bool = True,
+    cwd: Path | None = None,
 ) -> FlowRun:
-    """Run the written script's flow in a child process against `server`."""
+    """Run the written script's flow in a child process against `server`, in the notebook's
+    folder (or `cwd`, a scratch copy of it)."""
     work = Path(tempfile.mkdtemp(prefix="etlnb-flow-"))
     manifest = {
         "script": str(compiled.path.resolve()),
         "flow_function": f"{compiled.analysis.flow_name}_flow",
         "parameters": params,
-        "cwd": str(notebook.resolve().parent),
+        "cwd": str((cwd or notebook.parent).resolve()),
         "capture": str(capture.resolve()) if capture else None,
         "segments": segments_manifest(compiled.analysis.graph),
         "report": str(work / "report.json"),
@@ -184,30 +186,93 @@ class ParityOutcome:
     text: str  # first line names notebook, step and cell
 
 
+def scratch_copies(notebook: Path, root: Path) -> tuple[Path, Path]:
+    """Two fresh copies of the notebook's folder under `root` (notebook/, flow/), without
+    build/, .etlnb/, checkpoints, .git and .venv, nor `root` itself."""
+    import shutil
+
+    source = notebook.resolve().parent
+    root = root.resolve()
+    from etlnb.parity import SCRATCH_EXCLUDED
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        skipped = {n for n in names if n in SCRATCH_EXCLUDED}
+        here = Path(folder)
+        return skipped | {n for n in names if (here / n).resolve() == root}
+
+    copies = []
+    for side in ("notebook", "flow"):
+        target = root / side / source.name
+        shutil.rmtree(root / side, ignore_errors=True)
+        shutil.copytree(source, target, ignore=ignore, symlinks=True)
+        copies.append(target)
+    return copies[0], copies[1]
+
+
+def parity_ignore(notebook: Path) -> set[str]:
+    """Names listed in the notebook's `metadata.etlnb.parity_ignore`."""
+    try:
+        meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {}).get("etlnb", {})
+        names = meta.get("parity_ignore", []) if isinstance(meta, dict) else []
+        return {n for n in names if isinstance(n, str)}
+    except (OSError, ValueError, AttributeError):
+        return set()
+
+
+def run_parity(compiled, notebook: Path, server: local_server.Server, params: dict[str, Any], echo: bool):
+    """Notebook and flow, each in its own scratch copy of the notebook's folder, then compared.
+
+    Returns (ParityOutcome, the notebook run, the flow run or None)."""
+    import shutil
+
+    from etlnb.notebook_run import run_notebook, step_outputs
+    from etlnb.parity import compare_folders, compare_runs, format_report, merge, writers_from_witness
+
+    analysis = compiled.analysis
+    build = compiled.path.parent
+    capture_root = build / ".capture" / analysis.flow_name
+    shutil.rmtree(capture_root, ignore_errors=True)
+    nb_dir, flow_dir = scratch_copies(notebook, build / ".parity" / analysis.flow_name)
+    steps = step_outputs(analysis.graph)
+    executed = build / f"{notebook.stem}.executed.ipynb"
+    if echo:
+        print(f"running {notebook} on its samples (papermill, in {nb_dir})...", file=sys.stderr)
+    nb_run = run_notebook(
+        notebook, analysis.graph, executed, capture_root / "notebook", pickles=True, progress=echo, cwd=nb_dir
+    )
+    if not nb_run.ok:
+        return ParityOutcome(False, f"{nb_run.error}\n(the notebook itself fails on its samples)"), nb_run, None
+    witness = nb_run.witness
+    if witness is not None and witness.errors:
+        text = "\n".join(e.message for e in witness.errors)
+        return ParityOutcome(False, text), nb_run, None
+    run = run_compiled_flow(compiled, notebook, server, params, capture_root / "flow", echo=echo, cwd=flow_dir)
+    failure = ""
+    if not run.ok:
+        where = f" ({run.origin})" if run.origin else ""
+        tail = "\n".join("    " + ln for ln in run.output.strip().splitlines()[-15:])
+        failure = f"{notebook}: the compiled flow failed{where} but the notebook ran\n{tail}"
+    values = compare_runs(steps, capture_root / "notebook", capture_root / "flow", parity_ignore(notebook))
+    record = witness.record if witness is not None else {}
+    files = compare_folders(notebook.resolve().parent, nb_dir, flow_dir, writers_from_witness(record))
+    report = merge(values, files)
+    text = format_report(report, str(notebook), failure)
+    return ParityOutcome(report.ok and run.ok, text), nb_run, run
+
+
 def parity_check(notebook: Path, out_dir: Path, server: local_server.Server) -> ParityOutcome:
     """Notebook on samples vs compiled flow on the same parameters, quietly; for the pytest plugin."""
     from etlnb.cli import format_diagnostics
-    from etlnb.notebook_run import run_notebook, step_outputs
-    from etlnb.parity import compare_runs, format_report
 
     try:
         compiled = compile_to(notebook, out_dir)
     except CompileError as exc:
         return ParityOutcome(False, format_diagnostics(exc.diagnostics))
-    analysis = compiled.analysis
-    capture_root = compiled.path.parent / ".capture" / analysis.flow_name
-    steps = step_outputs(analysis.graph)
-    executed = compiled.path.parent / f"{notebook.stem}.executed.ipynb"
-    nb_run = run_notebook(notebook, analysis.graph, executed, capture_root / "notebook", pickles=True, progress=False)
-    if not nb_run.ok:
-        return ParityOutcome(False, f"{nb_run.error}\n(the notebook itself fails on its samples)")
-    run = run_compiled_flow(compiled, notebook, server, compiled.sample, capture_root / "flow", echo=False)
-    if not run.ok:
-        where = f" ({run.origin})" if run.origin else ""
-        tail = "\n".join(run.output.strip().splitlines()[-15:])
-        return ParityOutcome(False, f"{notebook}: the compiled flow failed{where} but the notebook ran\n{tail}")
-    report = compare_runs(steps, capture_root / "notebook", capture_root / "flow")
-    return ParityOutcome(report.ok, format_report(report, str(notebook)))
+    try:
+        outcome, _, _ = run_parity(compiled, notebook, server, compiled.sample, echo=False)
+    except Exception as exc:  # etlnb's own failure: say so, never blame a cell
+        return ParityOutcome(False, f"{notebook}: etlnb internal error during parity: {type(exc).__name__}: {exc}")
+    return outcome
 
 
 def main(notebook: Path, out_dir: Path, mode: str, params: list[str]) -> int:
@@ -222,13 +287,13 @@ def main(notebook: Path, out_dir: Path, mode: str, params: list[str]) -> int:
     build = compiled.path.parent
     capture_root = build / ".capture" / analysis.flow_name
     status = 0
-    if mode in ("sample", "parity"):
+    if mode == "sample":
         from etlnb.notebook_run import run_notebook, step_outputs
 
         steps = step_outputs(analysis.graph)
         executed = build / f"{notebook.stem}.executed.ipynb"
         print(f"running {notebook} on its samples (papermill)...", file=sys.stderr)
-        nb_run = run_notebook(notebook, analysis.graph, executed, capture_root / "notebook", pickles=mode == "parity")
+        nb_run = run_notebook(notebook, analysis.graph, executed, capture_root / "notebook")
         if not nb_run.ok:
             print(f"etlnb run: the notebook failed: {nb_run.error}", file=sys.stderr)
             print(f"  executed copy: {executed}", file=sys.stderr)
@@ -245,7 +310,8 @@ def main(notebook: Path, out_dir: Path, mode: str, params: list[str]) -> int:
         except (RunError, local_server.ServerError) as exc:
             print(f"etlnb run: {exc}", file=sys.stderr)
             return 1
-        run = run_compiled_flow(compiled, notebook, server, values, capture_root / "flow" if mode == "parity" else None)
+    if mode == "flow":
+        run = run_compiled_flow(compiled, notebook, server, values)
         print(format_flow_report(run, server))
         if not run.ok:
             print(f"etlnb run: flow {analysis.flow_name} failed", file=sys.stderr)
@@ -253,9 +319,22 @@ def main(notebook: Path, out_dir: Path, mode: str, params: list[str]) -> int:
                 print(f"  the error was raised in {notebook}: {run.origin}", file=sys.stderr)
             return 1
     if mode == "parity":
-        from etlnb.parity import compare_runs, format_report
+        from etlnb.notebook_run import step_outputs
 
-        report = compare_runs(steps, capture_root / "notebook", capture_root / "flow")
-        print(format_report(report, str(notebook)))
-        status = 0 if report.ok else 1
+        try:
+            outcome, nb_run, run = run_parity(compiled, notebook, server, values, echo=True)
+        except Exception as exc:  # etlnb's own failure: say so, never blame a cell
+            print(f"{notebook}: etlnb internal error during parity: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return 1
+        if not nb_run.ok:
+            print(f"etlnb run: the notebook failed: {nb_run.error}", file=sys.stderr)
+            return 1
+        print(f"sample run ok in {nb_run.seconds:.1f}s; executed copy: {nb_run.executed}")
+        print(format_sample_summary(step_outputs(analysis.graph), capture_root / "notebook"))
+        if witness_failed(nb_run):
+            return 1
+        if run is not None:
+            print(format_flow_report(run, server))
+        print(outcome.text)
+        status = 0 if outcome.ok else 1
     return status
