@@ -34,6 +34,7 @@ class Settings:
     retries: int = 2  # for mapped extract tasks
     tags: tuple[str, ...] = ()
     deployment: str | None = None  # deployment name; default: the flow name
+    parity_ignore: tuple[str, ...] = ()  # names parity skips (timings, unseeded draws)
     source: str = ""  # where the settings came from, for messages
 
     def with_overrides(self, values: dict[str, Any], source: str) -> Settings:
@@ -81,7 +82,9 @@ def _merge(settings: Settings, values: dict[str, Any], source: str) -> Settings:
             )
         if value is None:
             continue
-        expected = {"retries": int, "tags": (list, tuple), "schedule": (str, int)}.get(key, str)
+        expected = {"retries": int, "tags": (list, tuple), "parity_ignore": (list, tuple), "schedule": (str, int)}.get(
+            key, str
+        )
         if not isinstance(value, expected) or isinstance(value, bool):
             raise CompileError(
                 [
@@ -101,7 +104,7 @@ def _merge(settings: Settings, values: dict[str, Any], source: str) -> Settings:
                     )
                 ]
             )
-        updates[key] = tuple(str(t) for t in value) if key == "tags" else value
+        updates[key] = tuple(str(t) for t in value) if key in ("tags", "parity_ignore") else value
     merged = replace(settings, **updates, source=source if updates else settings.source)
     if merged.work_pool_type not in POOL_TYPES:
         raise CompileError(

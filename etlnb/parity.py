@@ -177,6 +177,11 @@ def _compare(e: Any, a: Any) -> tuple[str, str]:
         return _compare_estimators(e, a)
     if _is_nan(e) and _is_nan(a):
         return EQUAL, ""
+    if e is None or e is Ellipsis:  # singletons: identity is their value
+        return EQUAL, ""
+    if isinstance(e, type) or type(e).__name__ in _BY_NAME:  # pickled by reference: compare the reference
+        ref_e, ref_a = _reference(e), _reference(a)
+        return (EQUAL, "") if ref_e == ref_a else (DIFFERENT, f"notebook {ref_e}, flow {ref_a}")
     if type(e).__eq__ is object.__eq__:
         if _module(e).startswith("sklearn"):  # estimator internals (trees): their pickled state
             state_e, state_a = e.__getstate__(), a.__getstate__()
@@ -189,6 +194,14 @@ def _compare(e: Any, a: Any) -> tuple[str, str]:
     except Exception as exc:
         return NOT_COMPARED, f"{type(e).__name__} values cannot be compared ({type(exc).__name__})"
     return (EQUAL, "") if equal else (DIFFERENT, f"notebook {show(e)}, flow {show(a)}")
+
+
+_BY_NAME = {"function", "builtin_function_or_method", "module", "method_descriptor", "ufunc"}
+
+
+def _reference(value: Any) -> str:
+    module = getattr(value, "__module__", None) or ""
+    return f"{module}.{getattr(value, '__qualname__', getattr(value, '__name__', '?'))}".lstrip(".")
 
 
 def _compare_pandas(pd: Any, e: Any, a: Any) -> tuple[str, str]:

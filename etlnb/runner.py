@@ -210,7 +210,7 @@ def scratch_copies(notebook: Path, root: Path) -> tuple[Path, Path]:
 
 
 def parity_ignore(notebook: Path) -> set[str]:
-    """Names listed in the notebook's `metadata.etlnb.parity_ignore`."""
+    """Names listed in the notebook's `metadata.etlnb.parity_ignore` (`[tool.etlnb]` may list more)."""
     try:
         meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {}).get("etlnb", {})
         names = meta.get("parity_ignore", []) if isinstance(meta, dict) else []
@@ -252,7 +252,8 @@ def run_parity(compiled, notebook: Path, server: local_server.Server, params: di
         where = f" ({run.origin})" if run.origin else ""
         tail = "\n".join("    " + ln for ln in run.output.strip().splitlines()[-15:])
         failure = f"{notebook}: the compiled flow failed{where} but the notebook ran\n{tail}"
-    values = compare_runs(steps, capture_root / "notebook", capture_root / "flow", parity_ignore(notebook))
+    ignore = parity_ignore(notebook) | set(getattr(compiled.settings, "parity_ignore", ()) or ())
+    values = compare_runs(steps, capture_root / "notebook", capture_root / "flow", ignore)
     record = witness.record if witness is not None else {}
     files = compare_folders(notebook.resolve().parent, nb_dir, flow_dir, writers_from_witness(record))
     report = merge(values, files)

@@ -626,24 +626,30 @@ def name_line(source: str, name: str) -> int | None:
             if name in text.replace("(", " ").replace(".", " ").replace("[", " ").split():
                 return number
         return None
-    strong: list[int] = []
-    weak: list[int] = []
+    strong: list[int] = []  # method-call receiver, loop iterable, subscript/attribute target
+    passed: list[int] = []  # a call's argument
+    weak: list[int] = []  # anywhere
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
-            receivers = [node.func.value] if isinstance(node.func, ast.Attribute) else []
-            for arg in [*receivers, *node.args, *(k.value for k in node.keywords)]:
-                if isinstance(arg, ast.Name) and arg.id == name:
-                    strong.append(arg.lineno)
+            if isinstance(node.func, ast.Attribute) and _is_name(node.func.value, name):
+                strong.append(node.lineno)
+            passed += [arg.lineno for arg in [*node.args, *(k.value for k in node.keywords)] if _is_name(arg, name)]
         elif isinstance(node, (ast.For, ast.comprehension)):
-            if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.iter)):
+            if any(_is_name(n, name) for n in ast.walk(node.iter)):
                 strong.append(node.iter.lineno)
         elif isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            if isinstance(node.value, ast.Name) and node.value.id == name:
+            if _is_name(node.value, name):
                 strong.append(node.lineno)
-        elif isinstance(node, ast.Name) and node.id == name:
+        elif _is_name(node, name):
             weak.append(node.lineno)
-    found = sorted(strong) or sorted(weak)
+    found = sorted(strong) or sorted(passed) or sorted(weak)
     return found[0] if found else None
+
+
+def _is_name(node: Any, name: str) -> bool:
+    import ast
+
+    return isinstance(node, ast.Name) and node.id == name
 
 
 def finalize(path: Path, notebook: str, sources: dict[int, str]) -> WitnessReport:
