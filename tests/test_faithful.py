@@ -168,14 +168,32 @@ class Background(threading.Thread):
             self.result = exc
 
 
+KERNEL_START_FAILURES = ("Kernel died before replying to kernel_info", "Kernel didn't respond in")
+
+
 def run_notebook_copy(notebook: Path, out: Path) -> tuple[bool, str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "papermill", "--no-progress-bar", "--cwd", str(notebook.parent), str(notebook), str(out)],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-    )
-    return proc.returncode == 0, proc.stdout + proc.stderr
+    """papermill in the copy's folder; a kernel that dies while starting (a port race between the
+    kernels two concurrent runs start on this machine, not the notebook's doing) is retried."""
+    for _attempt in range(3):
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "papermill",
+                "--no-progress-bar",
+                "--cwd",
+                str(notebook.parent),
+                str(notebook),
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
+        output = proc.stdout + proc.stderr
+        if proc.returncode == 0 or not any(s in output for s in KERNEL_START_FAILURES):
+            break
+    return proc.returncode == 0, output
 
 
 def run_flow_copy(notebook: Path, env: dict) -> tuple[bool, str]:
@@ -212,11 +230,16 @@ def check_parity(notebook: Path, tmp_path: Path, request) -> None:
     flow_run = Background(lambda: run_flow_copy(flow_copy, env))
     nb_run.start()
     flow_run.start()
-    try:
-        outcome = parity_check(parity_nb, tmp_path / "parity-build", server)
-    except Exception as exc:  # an etlnb crash is a failure of this case, reported with the rest
-        outcome = None
-        parity_error = f"parity_check raised {type(exc).__name__}: {exc}"
+    outcome, parity_error = None, ""
+    for attempt in range(3):
+        try:
+            outcome = parity_check(parity_nb, tmp_path / f"parity-build{attempt}", server)
+        except Exception as exc:  # an etlnb crash is a failure of this case, reported with the rest
+            outcome, parity_error = None, f"parity_check raised {type(exc).__name__}: {exc}"
+        if outcome is None or outcome.ok or not any(s in outcome.text for s in KERNEL_START_FAILURES):
+            break
+        (tmp_path / f"parity{attempt + 1}").mkdir()  # the kernel died starting: again, in a fresh copy
+        parity_nb = fresh_copy(notebook, tmp_path / f"parity{attempt + 1}")
     nb_run.join(TIMEOUT + 30)
     flow_run.join(TIMEOUT + 150)
 
@@ -236,8 +259,9 @@ def check_parity(notebook: Path, tmp_path: Path, request) -> None:
             problems.append(f"the notebook itself failed in plain papermill (corpus bug?):\n{_tail(nb_out)}")
         if nb_ok != flow_ok:
             state = "failed" if not flow_ok else "succeeded"
-            problems.append(f"exit status: the notebook {'succeeded' if nb_ok else 'failed'}, the flow {state}:\n"
-                            f"{_tail(flow_out)}")
+            problems.append(
+                f"exit status: the notebook {'succeeded' if nb_ok else 'failed'}, the flow {state}:\n{_tail(flow_out)}"
+            )
         problems.extend(compare_folders(snapshot(nb_copy.parent), snapshot(flow_copy.parent)))
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)

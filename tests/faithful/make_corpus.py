@@ -386,7 +386,7 @@ case("hoist_constant_redefined", "2-hoist", "refuse",
       ("I", "VAT = 0.25"),
       ("T", "gross_new = [round(n * (1 + VAT), 2) for n in net]"),
       ("L", "with open(\"gross.json\", \"w\") as f:\n    json.dump([gross_old, gross_new], f)")],
-     alt="parity", cell=4)
+     alt="parity", cell=3)
 
 case("hoist_from_datetime_in_step", "2-hoist", "parity",
      "a later step does `from datetime import datetime` after an earlier one used the module",
