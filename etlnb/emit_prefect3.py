@@ -148,6 +148,12 @@ class _Emitter:
         parts = [self.header() + "\n\n" + self.imports()]
         # module code in notebook order: a `sys.path` change stays before the import that needs it
         parts += [f"{marker(b)}\n{b.text}" for b in self.g.module_blocks]
+        if self.g.shared_params:
+            parts.append(
+                "# Notebook values that helper functions read as module globals; the flow sets\n"
+                "# them from its parameters before the first step (steps run one at a time).\n"
+                + "\n".join(f"{n} = None" for n in self.g.shared_params)
+            )
         parts += [self.task(seg) for seg in self.g.segments]
         parts += [self.flow(), self.sample_section()]
         return "\n\n\n".join(p for p in parts if p) + "\n"

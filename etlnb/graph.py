@@ -234,6 +234,7 @@ class _Builder:
                 continue
             bad = _not_json(literal)
             if bad is not None:
+                self.defs.setdefault(target.id, _Def("param", rc))  # reported once, here
                 self.error(
                     rc,
                     node.lineno,
@@ -296,6 +297,7 @@ class _Builder:
             extents[id(last)] = (extents[id(last)][0], len(pc.lines))
         groups: list[tuple[list[StatementInfo], MapSpec | None]] = []
         pending_module: list[StatementInfo] = []
+        cell_bound: set[str] = set()  # bound by earlier statements of this cell that run in tasks
 
         def flush_module() -> None:
             if pending_module:
@@ -321,7 +323,8 @@ class _Builder:
                     flush_module()
                 continue
             flush_module()
-            spec = self._map_spec(st)
+            spec = self._map_spec(st, cell_bound)
+            cell_bound |= st.binds | st.code
             if spec is not None or not groups or groups[-1][1] is not None:
                 groups.append(([st], spec))
             else:
@@ -388,7 +391,7 @@ class _Builder:
             self.deferred[name] = set(reads)
         return "module"
 
-    def _map_spec(self, st: StatementInfo) -> MapSpec | None:
+    def _map_spec(self, st: StatementInfo, cell_bound: set[str]) -> MapSpec | None:
         node = st.node
         if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
             return None
@@ -413,7 +416,8 @@ class _Builder:
         if func not in self.functions or d is None or d.kind != "code":
             return None  # only module-level helpers can run as mapped tasks
         it = self.defs.get(gen.iter.id)
-        if it is None or it.kind not in ("param", "step", "code") or gen.iter.id in self.shared:
+        known = gen.iter.id in cell_bound or (it is not None and it.kind in ("param", "step", "code"))
+        if not known or gen.iter.id in self.shared:
             return None
         return MapSpec(node.targets[0].id, func, gen.target.id, gen.iter.id, node.lineno)
 
@@ -425,6 +429,7 @@ class _Builder:
         calls: list[tuple[str, set[str]]] = []
         probed: set[str] = set()
         maybe_reads: list[str] = []
+        own_writes: set[str] = set()
         for st in stmts:
             for name in st.reads:
                 if name not in bound and name not in seg.reads:
@@ -439,8 +444,9 @@ class _Builder:
             for name in _ordered_binds(st):
                 if name not in seg.first_binds:
                     seg.first_binds.append(name)
-            bound |= st.binds - st.maybe_binds
-            seg.writes |= st.binds
+            bound |= (st.binds | st.code) - st.maybe_binds  # a def left in the task binds a local
+            seg.writes |= st.binds | st.code
+            own_writes |= st.binds | st.code
             mutated |= st.mutates
             calls += st.calls
             seg.deletes |= st.deletes
@@ -472,6 +478,8 @@ class _Builder:
                 reads, writes = self._function_closure(name)
                 for free, func in reads.items():
                     helper_reads.setdefault(free, func)
+                    if free not in seg.read_lines and name in seg.read_lines:
+                        seg.read_lines[free] = seg.read_lines[name]  # reported at the call
                 for written, func in writes.items():
                     d = self.defs.get(written)
                     if d is not None and d.kind == "code" and written not in self.functions.get(func, _NO_INFO).writes:
@@ -492,16 +500,16 @@ class _Builder:
         for func, args in calls:
             if self._call_mutates(func):
                 mutated |= args
-        self._resolve(seg, maybe_reads, helper_reads, probed)
+        self._resolve(seg, maybe_reads, helper_reads, probed, own_writes)
+        for st in stmts:  # aliases made in this step count for its own changes too
+            for name in st.binds - set(st.alias_sources):
+                self.alias_edges.pop(name, None)
+            for name, sources in st.alias_sources.items():
+                self._alias(name, sources)
         data_mutated = {n for n in self._group(mutated) if self._data(n) or n in seg.writes}
         seg.mutates = data_mutated - (seg.writes - set(seg.inputs))
         for name in sorted(seg.mutates & set(seg.inputs)):
             self.defs[name] = _Def("step", rc, str(len(self.segments)), seg)
-        for st in stmts:
-            for name, sources in st.alias_sources.items():
-                self._alias(name, sources)
-            for name in st.binds - set(st.alias_sources):
-                self.alias_edges.pop(name, None)
         if seg.map is not None and self._call_mutates(seg.map.func):
             self._alias(seg.map.target, {seg.map.iterable})
         for name in sorted(seg.writes):
@@ -517,7 +525,9 @@ class _Builder:
         seg.key = str(len(self.segments))  # replaced by a task name in finish()
         self.segments.append(seg)
 
-    def _resolve(self, seg: Segment, maybe_reads: list[str], helper_reads: dict[str, str], probed: set[str]) -> None:
+    def _resolve(
+        self, seg: Segment, maybe_reads: list[str], helper_reads: dict[str, str], probed: set[str], own: set[str]
+    ) -> None:
         rc = seg.cell
         first_line = seg.block.start
         direct = [(n, None) for n in seg.reads]
@@ -544,13 +554,13 @@ class _Builder:
                 self._unresolved(seg, name, func, d, line)
                 continue
             if d.kind == "code":
-                if func is None and name in seg.writes and name not in self.functions and name not in seg.inputs:
+                if func is None and name in own and name not in self.functions and name not in seg.inputs:
                     seg.inputs.append(name)  # `COLUMNS = COLUMNS + [...]`: the module constant comes in
                     seg.sources[name] = "module"
                     self.constant_inputs[name] = seg
                 continue
-            if func is not None:
-                self._share(name, rc, line, f"{func}() reads it as a global")
+            if func is not None or name in helper_reads:
+                self._share(name, rc, line, f"{func or helper_reads[name]}() reads it as a global")
             if name not in seg.inputs:
                 seg.inputs.append(name)
                 seg.sources[name] = d.key if d.kind == "step" else "param"
@@ -673,16 +683,6 @@ class _Builder:
 
     # -- the whole notebook known ----------------------------------------
     def finish(self) -> None:
-        for name, seg in self.constant_inputs.items():
-            if name in self.shared:
-                _rc, _line, why = self.shared_why[name]
-                self.error(
-                    seg.cell,
-                    seg.read_lines.get(name),
-                    f"`{name}` is a module constant ({self.module_names[name].label}) that this step rebinds,"
-                    f" and helper code reads it as a global ({why})",
-                    f"bind the new value to a new name (e.g. `{name}_2`) and pass it to the helper",
-                )
         for seg in self.segments:
             if seg.map is not None and seg.map.target in self.shared:
                 self.error(

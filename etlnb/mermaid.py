@@ -24,6 +24,7 @@ def mermaid(graph: FlowGraph) -> str:
         for source, names in by_source.items():
             node = "params" if source == "param" else source
             lines.append(f'    {node} -->|"{", ".join(names)}"| {seg.key}')
-        for key in seg.after:
-            lines.append(f"    {key} -.->|after| {seg.key}")
+        for key in seg.after:  # steps run in notebook order; drawn where no data edge shows it
+            if key not in by_source:
+                lines.append(f"    {key} -.->|then| {seg.key}")
     return "\n".join(lines)

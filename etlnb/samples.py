@@ -1,16 +1,16 @@
-"""Sample parameters: run the parameters and sample cells, as the notebook does.
+"""Sample parameters: the parameters and sample cells, as the notebook runs them.
 
-This is an edge of the pipeline (it runs analyst code, in the notebook's
-folder), so it is kept apart from the pure compile steps.
+This is an edge of the pipeline (it may run analyst code, in a child process
+from the notebook's folder), so it is kept apart from the pure compile steps.
 """
 
 from __future__ import annotations
 
 import ast
-import contextlib
 import json
-import os
-import traceback
+import subprocess
+import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,39 +18,80 @@ from etlnb.cells import ParsedCell
 from etlnb.diagnostics import Diagnostic
 from etlnb.graph import Param
 
+SAMPLE_TIMEOUT = 60  # seconds for all non-literal sample cells together
+
+# Runs in a child process: analyst code never runs inside etlnb (sys.exit(), os.chdir(),
+# a crash or a hang there must not end or change the compiler).
+_CHILD = r"""
+import json, sys, traceback
+job = json.loads(sys.stdin.read())
+namespace = dict(job["namespace"])
+for index, (kind, source) in enumerate(job["code"]):
+    filename = f"<sample cell {job['cells'][index]}>"
+    try:
+        exec(compile(source, filename if kind == "cell" else "<imports>", "exec"), namespace)
+    except BaseException as exc:
+        line = None
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if frame.filename == filename:
+                line = frame.lineno
+        print(json.dumps({"error": [index, line, f"{type(exc).__name__}: {exc}"]}))
+        sys.exit(0)
+values, bad = {}, {}
+for name in job["names"]:
+    if name in namespace:
+        try:
+            json.dumps(namespace[name], allow_nan=True)
+            values[name] = namespace[name]
+        except (TypeError, ValueError):
+            bad[name] = type(namespace[name]).__name__
+print(json.dumps({"values": values, "bad": bad}))
+"""
+
 
 def sample_parameters(
     path: str, parsed: list[ParsedCell], params: list[Param], notebook_dir: Path
 ) -> tuple[dict[str, Any], list[Diagnostic]]:
+    """The values parameter names hold after the parameters and sample cells ran, as in the notebook.
+
+    Literal sample cells are read without running anything; others run in a child
+    process with a timeout, from the notebook's folder.
+    """
     names = [p.name for p in params]
     namespace: dict[str, Any] = {}
     diagnostics: list[Diagnostic] = []
     imports = [st.node for pc in parsed if pc.rc.role == "imports" and pc.ok for st in pc.statements if st.hoisted]
+    code: list[tuple[str, str]] = []  # ("imports" | "cell", source), run in order in the child
+    owners: list[ParsedCell] = []
     for pc in parsed:
         if not pc.ok or pc.rc.role not in ("parameters", "sample"):
             continue
         if pc.rc.role == "parameters":
-            namespace.update({p.name: p.value for p in params if p.cell is pc.rc})
+            values = {p.name: p.value for p in params if p.cell is pc.rc}
+            if code:
+                code.append(("imports", "\n".join(f"{n} = {v!r}" for n, v in values.items())))
+                owners.append(pc)
+            else:
+                namespace.update(values)
             continue
         literal = _literal_assignments(pc)
-        if literal is not None:
+        if literal is not None and not code:
             namespace.update(literal)
             continue
-        error = _exec_sample(pc, namespace, imports, notebook_dir)
-        if error:
-            line, message = error
-            diagnostics.append(
-                Diagnostic(
-                    "error",
-                    f"sample cell failed: {message}",
-                    path,
-                    pc.rc.cell.index,
-                    pc.rc.cell.id,
-                    line,
-                    "sample cells run at compile time from the notebook's folder; they may only use tagged imports",
-                )
-            )
+        needed = {n for st in pc.statements for n in st.reads}
+        for node in imports:
+            bound = {a.asname or a.name.split(".")[0] for a in node.names}  # type: ignore[attr-defined]
+            if bound & needed:
+                code.append(("imports", ast.unparse(node)))
+                owners.append(pc)
+        code.append(("cell", pc.source))
+        owners.append(pc)
+    if code:
+        result = _run_child(code, owners, namespace, names, notebook_dir)
+        if isinstance(result, Diagnostic):
+            diagnostics.append(replace(result, notebook=path))
             return {}, diagnostics
+        namespace.update(result)
     sample = {n: namespace[n] for n in names if n in namespace}
     for name, value in sample.items():
         try:
@@ -59,12 +100,70 @@ def sample_parameters(
             diagnostics.append(
                 Diagnostic(
                     "error",
-                    f"sample value of parameter `{name}` is a {type(value).__name__}, not JSON data",
+                    f"sample value of parameter `{name}` is a {getattr(value, 'type_name', type(value).__name__)}, not JSON data",
                     path,
                     hint="sample parameters must be JSON-serialisable (str, numbers, lists, dicts)",
                 )
             )
     return sample, diagnostics
+
+
+def _run_child(
+    code: list[tuple[str, str]],
+    owners: list[ParsedCell],
+    namespace: dict[str, Any],
+    names: list[str],
+    notebook_dir: Path,
+) -> dict[str, Any] | Diagnostic:
+    job = {
+        "code": code,
+        "cells": [pc.rc.cell.index for pc in owners],
+        "namespace": {k: v for k, v in namespace.items() if _jsonable(v)},
+        "names": names,
+    }
+    hint = "sample cells run from the notebook's folder in a separate process; they may only use tagged imports"
+    last = owners[-1]
+    try:
+        done = subprocess.run(
+            [sys.executable, "-I", "-c", _CHILD],
+            input=json.dumps(job),
+            capture_output=True,
+            text=True,
+            cwd=notebook_dir,
+            timeout=SAMPLE_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        return _cell_diag(last, None, f"sample cells did not finish within {SAMPLE_TIMEOUT} s", hint)
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
+    if not lines:
+        return _cell_diag(last, None, f"sample cell failed: the process ended (exit {done.returncode})", hint)
+    answer = json.loads(lines[-1])
+    if "error" in answer:
+        index, line, message = answer["error"]
+        return _cell_diag(owners[index], line, f"sample cell failed: {message}", hint)
+    values = dict(answer["values"])
+    for name, type_name in answer["bad"].items():
+        values[name] = _NotJSON(type_name)
+    return values
+
+
+class _NotJSON:
+    """Stands for a sample value the child could not send back as JSON."""
+
+    def __init__(self, type_name: str):
+        self.type_name = type_name
+
+
+def _jsonable(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _cell_diag(pc: ParsedCell, line: int | None, message: str, hint: str) -> Diagnostic:
+    return Diagnostic("error", message, "", pc.rc.cell.index, pc.rc.cell.id, line, hint)
 
 
 def _literal_assignments(pc: ParsedCell) -> dict[str, Any] | None:
@@ -78,34 +177,3 @@ def _literal_assignments(pc: ParsedCell) -> dict[str, Any] | None:
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             return None
     return values
-
-
-def _exec_sample(
-    pc: ParsedCell, namespace: dict[str, Any], imports: list[ast.stmt], notebook_dir: Path
-) -> tuple[int | None, str] | None:
-    needed = {n for st in pc.statements for n in st.reads}
-    filename = f"<sample cell {pc.rc.cell.index}>"
-    with _cwd(notebook_dir):
-        try:
-            for node in imports:
-                bound = {a.asname or a.name.split(".")[0] for a in node.names}  # type: ignore[attr-defined]
-                if bound & needed:
-                    exec(compile(ast.Module([node], []), "<imports>", "exec"), namespace)
-            exec(compile(pc.source, filename, "exec"), namespace)
-        except Exception as exc:  # analyst code: report any failure with its line
-            line = None
-            for frame in traceback.extract_tb(exc.__traceback__):
-                if frame.filename == filename:
-                    line = frame.lineno
-            return line, f"{type(exc).__name__}: {exc}"
-    return None
-
-
-@contextlib.contextmanager
-def _cwd(path: Path):
-    old = os.getcwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(old)

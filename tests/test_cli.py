@@ -504,7 +504,7 @@ def test_graph_prints_mermaid_with_steps_data_edges_and_mapped_step(tmp_path: Pa
     lines = result.stdout.strip().splitlines()
     assert lines[0].strip() == "flowchart TD"
     nodes = {m.group(1): (m.group(2), line) for line in lines if (m := _NODE.match(line))}
-    steps = {key: nodes[key] for key in nodes if key.startswith("cell")}
+    steps = {key: nodes[key] for key in nodes if key != "params"}
     by_role = {
         role: [k for k, (_, line) in steps.items() if f"[{role}]" in line] for role in ("extract", "transform", "load")
     }

@@ -74,16 +74,17 @@ def test_analyst_code_and_comments_are_copied_verbatim(rich_notebook):
     assert "# cell 4 [extract] id=c4" in script
 
 
-def test_mapped_comprehension_becomes_map_and_helpers_get_their_globals(rich_notebook):
+def test_mapped_comprehension_becomes_map_and_helpers_read_module_globals(rich_notebook):
     script = compile_file(rich_notebook, rich_notebook.parent / "build").script
-    # `items` is written twice (bound, then appended to): each version gets its own flow variable
-    assert "loud = cell4_map_shout.map(items_cell4_extract_1, factor=unmapped(factor))" in script
-    # shout() reads the parameter `factor`: each mapped run receives it and publishes it
-    assert "def cell4_map_shout(n, factor):\n    globals().update(factor=factor)" in script
+    # steps are called in notebook order; the mapped line fans out and is collected before the next step
+    assert "    loud = extract_loud.map(list(items)).result()\n" in script
+    # shout() and scale() read the parameter `factor` as a module global: the flow sets it first
+    assert "    globals().update(factor=factor)" in script
+    assert script.index("globals().update(factor=factor)") < script.index("extract_loud.map(")
     # a comprehension over an expression is not mapped; it stays in its task
     assert "    scaled = [scale(c) for c in range(count)]" in script
-    # appending to `items` waits for the mapped task reading it
-    assert "items=items_cell4_extract_1, factor=factor, wait_for=[loud])" in script
+    # no task ever writes module globals from a thread pool
+    assert "def extract_loud(n):\n    return shout(n)" in script
 
 
 def test_script_imports_cleanly_and_exposes_the_flow(rich_notebook, tmp_path):
@@ -109,7 +110,8 @@ def test_parameter_types_are_inferred_from_literals(rich_notebook):
     script = compile_file(rich_notebook, rich_notebook.parent / "build").script
     assert "factor: int = 3," in script
     assert "names: list[str] = ['a', 'b']," in script or 'names: list[str] = ["a", "b"],' in script
-    assert "limits: dict[str, float] = " in script
+    # exact types: Prefect's validation must not turn 1 into 1.0
+    assert "limits: dict[str, int | float] = " in script
 
 
 def test_render_literal_round_trips_tricky_values():

@@ -43,12 +43,26 @@ def the_error(a: Analysis) -> Diagnostic:
     return errs[0]
 
 
+def label(s: Segment) -> str:
+    """A segment named by its cell and role (task names are chosen from the data, not the cell index)."""
+    if s.map is not None:
+        return f"cell{s.cell.cell.index}_map_{s.map.func}"
+    return f"cell{s.cell.cell.index}_{s.role}"
+
+
 def keys(g: FlowGraph) -> list[str]:
-    return [s.key for s in g.segments]
+    return [label(s) for s in g.segments]
 
 
 def seg(g: FlowGraph, key: str) -> Segment:
-    return g.segment(key)
+    found = [s for s in g.segments if label(s) == key]
+    assert len(found) == 1, (key, keys(g))
+    return found[0]
+
+
+def sources(g: FlowGraph, s: Segment) -> dict[str, str]:
+    by_key = {x.key: label(x) for x in g.segments}
+    return {n: by_key.get(src, src) for n, src in s.sources.items()}
 
 
 # -- dataflow between steps -------------------------------------------------
@@ -65,10 +79,10 @@ def test_outputs_of_one_step_are_inputs_of_the_next():
     assert ext.inputs == []
     assert ext.outputs == ["raw"]  # `unused` is read by no later step
     assert tr.inputs == ["raw"]
-    assert tr.sources == {"raw": "cell0_extract"}
+    assert sources(g, tr) == {"raw": "cell0_extract"}
     assert tr.outputs == ["clean"]
     assert load.inputs == ["clean"]
-    assert load.sources == {"clean": "cell1_transform"}
+    assert sources(g, load) == {"clean": "cell1_transform"}
     assert load.outputs == []
 
 
@@ -78,8 +92,8 @@ def test_later_rebinding_is_the_one_a_later_step_reads():
         ("x = x + 1", ["transform"]),
         ("print(x)", ["load"]),
     )
-    assert seg(g, "cell1_transform").sources == {"x": "cell0_extract"}
-    assert seg(g, "cell2_load").sources == {"x": "cell1_transform"}
+    assert sources(g, seg(g, "cell1_transform")) == {"x": "cell0_extract"}
+    assert sources(g, seg(g, "cell2_load")) == {"x": "cell1_transform"}
     assert seg(g, "cell0_extract").outputs == ["x"]
     assert seg(g, "cell1_transform").outputs == ["x"]
 
@@ -93,22 +107,10 @@ def test_name_read_in_a_branch_that_does_not_bind_it_is_an_input():
     )
     tr = seg(g, "cell2_transform")
     assert tr.inputs == ["reset", "counts"]
-    assert tr.sources == {"reset": "param", "counts": "cell1_extract"}
-    assert seg(g, "cell3_load").sources == {"counts": "cell2_transform"}
+    assert sources(g, tr) == {"reset": "param", "counts": "cell1_extract"}
+    assert sources(g, seg(g, "cell3_load")) == {"counts": "cell2_transform"}
 
 
-def test_parameters_become_inputs_from_param():
-    g = graph_of(
-        ("sources = ['a.json', 'b.json']\nlimit: int = 10", ["parameters"]),
-        ("raw = sources[:limit]", ["extract"]),
-    )
-    assert [(p.name, p.value, p.annotation, p.line) for p in g.params] == [
-        ("sources", ["a.json", "b.json"], "list[str]", 1),
-        ("limit", 10, "int", 2),
-    ]
-    step = seg(g, "cell1_extract")
-    assert step.inputs == ["sources", "limit"]
-    assert step.sources == {"sources": "param", "limit": "param"}
 
 
 def test_sample_override_of_a_parameter_keeps_it_a_parameter():
@@ -118,7 +120,7 @@ def test_sample_override_of_a_parameter_keeps_it_a_parameter():
         ("n = len(sources)", ["extract"]),
     )
     assert [p.value for p in g.params] == [[]]
-    assert seg(g, "cell2_extract").sources == {"sources": "param"}
+    assert sources(g, seg(g, "cell2_extract")) == {"sources": "param"}
 
 
 def test_builtins_need_no_definition():
@@ -135,17 +137,6 @@ def test_imported_and_module_level_names_are_code_not_inputs():
     assert seg(g, "cell2_extract").inputs == []
 
 
-def test_independent_extract_steps_have_no_edge():
-    g = graph_of(
-        ("a = [1]", ["extract"]),
-        ("b = [2]", ["extract"]),
-        ("print(a, b)", ["load"]),
-    )
-    a, b, load = g.segments
-    assert a.inputs == b.inputs == []
-    assert a.after == b.after == []
-    assert load.sources == {"a": "cell0_extract", "b": "cell1_extract"}
-    assert load.after == []
 
 
 # -- hidden notebook state -------------------------------------------------
@@ -179,15 +170,6 @@ def test_step_reading_a_name_only_a_sample_cell_defines_is_an_error():
     assert "parameters cell" in d.hint
 
 
-def test_step_reading_a_name_only_a_skip_cell_defines_is_an_error():
-    a = run(
-        ("w = 5", ["skip"]),
-        ("n = w", ["extract"]),
-    )
-    d = the_error(a)
-    assert d.cell == 1
-    assert "`w`" in d.message
-    assert "cell 0 [skip]" in d.message
 
 
 def test_untagged_cell_redefining_a_step_output_hides_it():
@@ -207,7 +189,7 @@ def test_untagged_cell_showing_a_frame_on_its_last_line_does_not_hide_it():
         ("df.keys()", []),
         ("n = len(df)", ["load"]),
     )
-    assert seg(g, "cell2_load").sources == {"df": "cell0_extract"}
+    assert sources(g, seg(g, "cell2_load")) == {"df": "cell0_extract"}
 
 
 def test_name_nothing_defines_is_an_error_with_cell_and_line():
@@ -253,7 +235,7 @@ def test_step_that_only_deletes_an_earlier_output_receives_it():
     )
     tr = seg(g, "cell1_transform")
     assert tr.inputs == ["raw"]
-    assert tr.sources == {"raw": "cell0_extract"}
+    assert sources(g, tr) == {"raw": "cell0_extract"}
 
 
 def test_display_in_a_step_is_an_ipython_only_error():
@@ -270,42 +252,10 @@ def test_display_in_a_step_is_an_ipython_only_error():
 # -- functions carry their reads -------------------------------------------
 
 
-def test_helper_function_reading_a_parameter_makes_it_an_input_and_published():
-    g = graph_of(
-        ("rate = 0.5", ["parameters"]),
-        ("def scale(v):\n    return v * rate", ["functions"]),
-        ("out = scale(10)", ["transform"]),
-    )
-    step = seg(g, "cell2_transform")
-    assert step.inputs == ["rate"]
-    assert step.sources == {"rate": "param"}
-    assert step.publish == ["rate"]
 
 
-def test_function_reads_are_carried_through_two_functions():
-    g = graph_of(
-        ("n = 3", ["parameters"]),
-        ("def inner(v):\n    return v * n", ["functions"]),
-        ("def outer(v):\n    return inner(v) + 1", ["functions"]),
-        ("y = outer(2)", ["extract"]),
-    )
-    step = seg(g, "cell3_extract")
-    assert step.inputs == ["n"]
-    assert step.publish == ["n"]
-    assert step.function_reads == {"n": "inner"}
 
 
-def test_function_reading_a_step_output_gets_it_from_that_step():
-    g = graph_of(
-        ("lookup = {'a': 1}", ["extract"]),
-        ("def code_of(k):\n    return lookup[k]", ["functions"]),
-        ("codes = [code_of(k) for k in ['a']]\nprint(codes)", ["transform"]),
-    )
-    step = seg(g, "cell2_transform")
-    assert step.inputs == ["lookup"]
-    assert step.sources == {"lookup": "cell0_extract"}
-    assert step.publish == ["lookup"]
-    assert seg(g, "cell0_extract").outputs == ["lookup"]
 
 
 def test_function_reading_hidden_state_is_an_error_naming_function_name_and_cells():
@@ -347,80 +297,16 @@ def test_function_defined_only_in_an_untagged_cell_is_hidden_state():
 # -- mutation and ordering ----------------------------------------------------
 
 
-def test_later_step_mutating_an_object_an_earlier_concurrent_step_reads_waits_for_it():
-    g = graph_of(
-        ("df = {}", ["extract"]),
-        ("total = len(df)", ["transform"]),
-        ("df['a'] = 1", ["transform"]),
-        ("print(df, total)", ["load"]),
-    )
-    reader, writer = seg(g, "cell1_transform"), seg(g, "cell2_transform")
-    assert reader.after == []
-    assert writer.after == ["cell1_transform"]
-    assert writer.inputs == ["df"]
-    assert seg(g, "cell0_extract").outputs == ["df"]
-    assert writer.outputs == ["df"]
-    assert seg(g, "cell3_load").sources == {"df": "cell2_transform", "total": "cell1_transform"}
 
 
-def test_inplace_method_call_is_a_write_that_orders_after_readers():
-    g = graph_of(
-        ("import pandas as pd", ["imports"]),
-        ("df = pd.DataFrame({'a': [1, None]})", ["extract"]),
-        ("n = len(df)", ["transform"]),
-        ("df.dropna(inplace=True)", ["transform"]),
-        ("print(df, n)", ["load"]),
-    )
-    assert seg(g, "cell3_transform").after == ["cell2_transform"]
-    assert seg(g, "cell4_load").sources == {"df": "cell3_transform", "n": "cell2_transform"}
 
 
-def test_mutating_a_parameter_orders_after_its_readers():
-    g = graph_of(
-        ("sources = ['a']", ["parameters"]),
-        ("n = len(sources)", ["extract"]),
-        ("sources.append('b')", ["extract"]),
-        ("print(sources, n)", ["load"]),
-    )
-    assert seg(g, "cell2_extract").after == ["cell1_extract"]
-    assert seg(g, "cell3_load").sources == {"sources": "cell2_extract", "n": "cell1_extract"}
 
 
-def test_mutation_through_a_called_function_orders_after_readers():
-    g = graph_of(
-        ("cache = {}", ["extract"]),
-        ("n = len(cache)", ["transform"]),
-        ("def remember(v):\n    cache[v] = 1", ["functions"]),
-        ("remember(3)", ["transform"]),
-        ("print(cache, n)", ["load"]),
-    )
-    writer = seg(g, "cell3_transform")
-    assert writer.after == ["cell1_transform"]
-    assert writer.inputs == ["cache"]
-    assert seg(g, "cell4_load").sources == {"cache": "cell3_transform", "n": "cell1_transform"}
 
 
-def test_rebinding_is_not_a_mutation_and_adds_no_edge():
-    g = graph_of(
-        ("df = [3, 1]", ["extract"]),
-        ("n = len(df)", ["transform"]),
-        ("df = sorted(df)", ["transform"]),
-    )
-    assert seg(g, "cell2_transform").after == []
 
 
-def test_calling_a_module_function_as_a_statement_in_a_step_does_not_make_the_module_data():
-    g = graph_of(
-        ("import pandas as pd", ["imports"]),
-        ("a = pd.DataFrame()", ["extract"]),
-        ("pd.concat([a])\nb = 1", ["transform"]),
-        ("pd.concat([a])\nc = 2", ["transform"]),
-        ("d = pd.DataFrame([b, c])", ["load"]),
-    )
-    t1, t2, load = seg(g, "cell2_transform"), seg(g, "cell3_transform"), seg(g, "cell4_load")
-    assert "pd" not in t1.inputs + t1.outputs + t2.inputs + t2.outputs + load.inputs
-    assert t2.after == []
-    assert load.sources == {"b": "cell2_transform", "c": "cell3_transform"}
 
 
 def test_calling_a_module_function_in_an_untagged_cell_does_not_hide_the_module():
@@ -433,26 +319,8 @@ def test_calling_a_module_function_in_an_untagged_cell_does_not_hide_the_module(
     assert seg(g, "cell2_extract").inputs == []
 
 
-def test_load_waits_for_earlier_validate_steps():
-    g = graph_of(
-        ("df = [1]", ["extract"]),
-        ("assert len(df) > 0", ["validate"]),
-        ("assert all(df)", ["validate"]),
-        ("print(df)", ["load"]),
-    )
-    load = seg(g, "cell3_load")
-    assert load.after == ["cell1_validate", "cell2_validate"]
-    assert load.sources == {"df": "cell0_extract"}
-    assert seg(g, "cell1_validate").after == []
 
 
-def test_load_before_a_validate_does_not_wait_for_it():
-    g = graph_of(
-        ("df = [1]", ["extract"]),
-        ("print(df)", ["load"]),
-        ("assert df", ["validate"]),
-    )
-    assert seg(g, "cell1_load").after == []
 
 
 # -- mapping -------------------------------------------------------------------
@@ -463,72 +331,10 @@ MAP_BASE = [
 ]
 
 
-def test_mapped_comprehension_becomes_a_map_segment():
-    g = graph_of(*MAP_BASE, ("raw = [extract(s) for s in sources]", ["extract"]), ("print(raw)", ["load"]))
-    m = seg(g, "cell2_map_extract")
-    assert m.map is not None
-    assert (m.map.target, m.map.func, m.map.item, m.map.iterable, m.map.line) == ("raw", "extract", "s", "sources", 1)
-    assert m.inputs == ["sources"]
-    assert m.sources == {"sources": "param"}
-    assert m.outputs == ["raw"]
-    assert m.publish == []  # the iterable is passed item by item, not published
-    assert seg(g, "cell3_load").sources == {"raw": "cell2_map_extract"}
 
 
-def test_step_cell_is_split_into_code_before_the_map_and_code_after():
-    source = (
-        "def fetch(url):\n"  # 1
-        "    return url\n"  # 2
-        "\n"  # 3
-        "urls = [s + '/' for s in sources]\n"  # 4
-        "\n"  # 5
-        "raw = [fetch(u) for u in urls]\n"  # 6
-        "\n"  # 7
-        "n = len(raw)\n"  # 8
-        "print(n)\n"  # 9
-    )
-    g = graph_of(
-        ("sources = ['a']", ["parameters"]),
-        (source, ["extract"]),
-        ("print(n, urls)", ["load"]),
-    )
-    assert keys(g) == ["cell1_extract_1", "cell1_map_fetch", "cell1_extract_2", "cell2_load"]
-    before, mapped, after, load = g.segments
-    assert (before.block.start, before.block.end) == (4, 4)
-    assert before.block.text == "urls = [s + '/' for s in sources]"
-    assert before.map is None
-    assert before.inputs == ["sources"]
-    assert before.outputs == ["urls"]
-
-    assert (mapped.block.start, mapped.block.end) == (6, 6)
-    assert mapped.map is not None and mapped.map.line == 6
-    assert mapped.inputs == ["urls"]
-    assert mapped.sources == {"urls": "cell1_extract_1"}
-    assert mapped.outputs == ["raw"]
-
-    assert (after.block.start, after.block.end) == (8, 9)
-    assert after.map is None
-    assert after.inputs == ["raw"]
-    assert after.sources == {"raw": "cell1_map_fetch"}
-    assert after.outputs == ["n"]
-
-    assert load.sources == {"n": "cell1_extract_2", "urls": "cell1_extract_1"}
-    # the def is module code, not part of any task
-    assert any(b.text.startswith("def fetch(url):") for b in g.module_blocks)
-    assert "fetch" in g.functions
 
 
-def test_mapped_function_reading_a_step_output_gets_it_published():
-    g = graph_of(
-        ("sources = [1, 2]", ["parameters"]),
-        ("factor = 2", ["extract"]),
-        ("def scale(r):\n    return r * factor", ["functions"]),
-        ("out = [scale(r) for r in sources]", ["transform"]),
-    )
-    m = seg(g, "cell3_map_scale")
-    assert m.inputs == ["sources", "factor"]
-    assert m.sources == {"sources": "param", "factor": "cell1_extract"}
-    assert m.publish == ["factor"]
 
 
 def _not_mapped(line: str) -> FlowGraph:
@@ -611,16 +417,6 @@ def test_mapped_function_calling_a_module_function_as_a_statement_is_fine():
 # -- hoisting ----------------------------------------------------------------
 
 
-def test_import_inside_a_step_is_hoisted_not_an_input():
-    g = graph_of(
-        ("import json\nx = json.dumps(1)", ["extract"]),
-        ("y = json.loads(x)", ["load"]),
-    )
-    ext, load = g.segments
-    assert ext.inputs == []
-    assert (ext.block.start, ext.block.end) == (2, 2)
-    assert load.inputs == ["x"]
-    assert [(b.cell.cell.index, b.text, b.is_import) for b in g.module_blocks] == [(0, "import json", True)]
 
 
 def test_definition_between_statements_is_hoisted_out_of_the_task():
@@ -703,15 +499,6 @@ def test_shell_escape_and_magic_in_a_step_are_errors_with_lines():
     assert all("cannot run in a flow" in d.message for d in errs)
 
 
-def test_harmless_magics_are_dropped_with_warnings_only():
-    a = run(("%matplotlib inline\n%pip install x\na = 1", ["extract"]), ("print(a)", ["load"]))
-    assert errors(a) == []
-    warns = warnings(a)
-    assert [(d.cell, d.line) for d in warns] == [(0, 1), (0, 2)]
-    assert "%matplotlib inline" in warns[0].message
-    assert "%pip install x" in warns[1].message
-    assert a.graph is not None
-    assert seg(a.graph, "cell1_load").sources == {"a": "cell0_extract"}
 
 
 def test_top_level_return_in_a_step_is_an_error():
@@ -741,3 +528,155 @@ def test_notebook_without_step_cells_is_an_error():
     a = run(("x = 1", ["parameters"]), ("y = 2", []))
     d = the_error(a)
     assert "no step cells" in d.message
+
+
+
+# -- faithful execution: order, effects, helper globals, hoisting ------------
+
+
+def test_steps_run_one_after_another_in_notebook_order():
+    g = graph_of(
+        ("a = [1]", ["extract"]),
+        ("b = [2]", ["extract"]),
+        ("c = a + b", ["transform"]),
+    )
+    assert [s.after for s in g.segments] == [[], [g.segments[0].key], [g.segments[1].key]]
+
+
+def test_task_names_come_from_role_and_data_not_the_cell_index():
+    g = graph_of(
+        ("raw = [1]", ["extract"]),
+        ("total = sum(raw)", ["transform"]),
+        ("print(total)", ["load"]),
+        ("print(total)", ["load"]),
+    )
+    assert [s.key for s in g.segments] == ["extract_raw", "transform_total", "load", "load_2"]
+
+
+def test_parameters_get_exact_types_later_in_emit_and_sets_are_refused():
+    g = graph_of(("sources = ['a.json']\nlimit: int = 10", ["parameters"]), ("raw = sources[:limit]", ["extract"]))
+    assert [(p.name, p.value, p.line) for p in g.params] == [("sources", ["a.json"], 1), ("limit", 10, 2)]
+    assert sources(g, g.segments[0]) == {"sources": "param", "limit": "param"}
+    d = the_error(run(("names = {'a', 'b'}", ["parameters"]), ("x = names", ["extract"])))
+    assert "set" in d.message and d.line == 1
+
+
+def test_parameter_set_in_two_cells_is_refused():
+    d = the_error(run(("n = 1", ["parameters"]), ("n = 2", ["parameters"]), ("x = n", ["extract"])))
+    assert "already defined" in d.message and d.cell == 1
+
+
+def test_sample_cell_after_a_step_changing_a_parameter_is_refused():
+    a = run(("n = 1", ["parameters"]), ("x = n", ["extract"]), ("n = 2", ["sample"]), ("y = x + n", ["transform"]))
+    d = the_error(a)
+    assert d.cell == 2 and "after step cells" in d.message
+
+
+def test_in_place_change_of_an_input_is_returned_to_later_readers():
+    g = graph_of(
+        ("rows = [{'a': 1}]", ["extract"]),
+        ("for r in rows:\n    r['b'] = 2", ["transform"]),
+        ("print(rows)", ["load"]),
+    )
+    tr = g.segments[1]
+    assert tr.mutates == {"rows"} and tr.outputs == ["rows"]
+    assert sources(g, g.segments[2]) == {"rows": "cell1_transform"}
+
+
+def test_helper_that_changes_its_argument_changes_the_callers_data():
+    g = graph_of(
+        ("def add_total(rows):\n    for r in rows:\n        r['t'] = 1", ["functions"]),
+        ("rows = [{'a': 1}]", ["extract"]),
+        ("add_total(rows)", ["transform"]),
+        ("print(rows)", ["load"]),
+    )
+    assert g.segments[1].mutates == {"rows"}
+
+
+def test_alias_through_a_subscript_changes_the_container():
+    g = graph_of(
+        ("config = {'db': {'host': 'a'}}", ["extract"]),
+        ("db = config['db']\ndb['host'] = 'x'", ["transform"]),
+        ("print(config)", ["load"]),
+    )
+    assert "config" in g.segments[1].mutates
+
+
+def test_names_helpers_read_are_module_globals_set_by_the_flow_or_the_steps():
+    g = graph_of(
+        ("threshold = 2", ["parameters"]),
+        ("def keep(v):\n    return v > threshold", ["functions"]),
+        ("rows = [1, 2, 3]", ["extract"]),
+        ("threshold = 1\nkept = [v for v in rows if keep(v)]", ["transform"]),
+    )
+    assert g.shared == ["threshold"]
+    assert g.shared_params == ["threshold"]
+    assert g.segments[1].global_names == ["threshold"]
+    assert "threshold" not in g.segments[1].inputs
+
+
+def test_helper_global_counter_is_a_module_global():
+    g = graph_of(
+        ("counter = 0\ndef bump():\n    global counter\n    counter += 1", ["functions"]),
+        ("bump()\nbump()\nn = counter", ["transform"]),
+    )
+    assert "counter" in g.shared
+
+
+def test_def_whose_default_reads_a_parameter_stays_in_its_task():
+    g = graph_of(
+        ("threshold = 2", ["parameters"]),
+        ("def keep(v, t=threshold):\n    return v > t\nout = [v for v in [1, 3] if keep(v)]", ["transform"]),
+    )
+    assert g.module_blocks == []
+    assert "def keep" in g.segments[0].block.text
+
+
+def test_constant_computed_from_a_parameter_in_a_functions_cell_runs_as_a_task():
+    g = graph_of(
+        ("base = 'http://x'", ["parameters"]),
+        ("API = base + '/v1'\ndef url(p):\n    return API + p", ["functions"]),
+        ("u = url('/a')", ["extract"]),
+    )
+    assert [s.role for s in g.segments] == ["functions", "extract"]
+    assert "API" in g.shared
+
+
+def test_helper_redefined_differently_is_refused_identical_repeat_is_fine():
+    d = the_error(
+        run(
+            ("def parse(x):\n    return int(x)", ["functions"]),
+            ("a = parse('1')", ["extract"]),
+            ("def parse(x):\n    return float(x)\nb = parse('2')", ["extract"]),
+        )
+    )
+    assert d.cell == 2 and "defined again" in d.message
+    graph_of(("import json", ["imports"]), ("import json\na = json.dumps(1)", ["extract"]))
+
+
+def test_module_constant_rebound_by_a_step_comes_in_as_an_input():
+    g = graph_of(("COLUMNS = ['a']", ["imports"]), ("COLUMNS = COLUMNS + ['x']", ["transform"]))
+    assert g.segments[0].inputs == ["COLUMNS"] and g.segments[0].sources == {"COLUMNS": "module"}
+
+
+def test_exploration_that_only_looks_is_not_hidden_state():
+    graph_of(
+        ("import pandas as pd", ["imports"]),
+        ("df = pd.DataFrame({'a': [1]})\nraw = [{'k': 1}]", ["extract"]),
+        ("df.info()\nraw[0].keys()\ndf.head()", []),
+        ("n = len(df) + len(raw)", ["transform"]),
+    )
+
+
+def test_probing_for_a_name_with_except_name_error_is_accepted():
+    g = graph_of(("try:\n    cache\nexcept NameError:\n    cache = {}\ncache['a'] = 1", ["transform"]))
+    assert "cache" in g.shared
+
+
+def test_conditional_delete_is_not_a_delete_and_optional_import_is_fine():
+    graph_of(
+        ("drop_raw = False", ["parameters"]),
+        ("raw = [1]", ["extract"]),
+        ("if drop_raw:\n    del raw", ["transform"]),
+        ("try:\n    import fastjson\nexcept ImportError:\n    fastjson = None\nprint(raw, fastjson)", ["load"]),
+    )

@@ -30,7 +30,7 @@ def test_every_copied_line_maps_back_to_its_cell_line(tmp_path):
         assert hits, text
         found = origin(script, hits[0])
         assert (found.cell, found.line, found.role) == (2, cell_line, "transform"), text
-    flow_line = next(i + 1 for i, line in enumerate(lines) if ".submit(" in line)
+    flow_line = next(i + 1 for i, line in enumerate(lines) if line.strip().startswith("c = transform_c("))
     assert origin(script, flow_line) is None
 
 
@@ -44,7 +44,7 @@ def test_traceback_of_a_failing_flow_maps_to_the_failing_cell_line(tmp_path, flo
     assert done.returncode != 0
     assert "ZeroDivisionError" in done.stderr + done.stdout
     marker = f'File "{compiled.path}", line '
-    line = next(ln for ln in (done.stderr + done.stdout).splitlines() if marker in ln and "cell2_transform" in ln)
+    line = next(ln for ln in (done.stderr + done.stdout).splitlines() if marker in ln and "transform_c" in ln)
     number = line.split(marker)[1].split(",")[0]
     where = subprocess.run(
         [PYTHON, "-m", "etlnb", "where", f"{compiled.path}:{number}"], capture_output=True, text=True

@@ -35,13 +35,13 @@ def convert(amount, currency, rates):
     return round(amount / rates[currency] * rates[target_currency], 2)
 
 
-# Notebook values that helper functions read as globals. Each task that
-# calls those functions sets them from its own inputs before running.
+# Notebook values that helper functions read as module globals; the flow sets
+# them from its parameters before the first step (steps run one at a time).
 target_currency = None
 
 
 @task(cache_policy=NO_CACHE, persist_result=False)
-def cell5_extract(prices_url):
+def extract_prices(prices_url):
     # cell 5 [extract] id=421317d7, lines 1-3
     prices = pd.read_csv(prices_url)
     # rows without a price are useless downstream
@@ -50,15 +50,14 @@ def cell5_extract(prices_url):
 
 
 @task(cache_policy=NO_CACHE, persist_result=False)
-def cell6_extract(rates_url):
+def extract_rates(rates_url):
     # cell 6 [extract] id=1812d4f7, line 1
     rates = read_json(rates_url)["rates"]
     return rates
 
 
 @task(cache_policy=NO_CACHE, persist_result=False)
-def cell8_transform(prices, rates, target_currency):
-    globals().update(target_currency=target_currency)  # helper functions read these as globals
+def transform_report(prices, rates):
     # cell 8 [transform] id=d6a1f04e, lines 1-10
     prices["price_converted"] = [
         convert(amount, currency, rates) for amount, currency in zip(prices["price"], prices["currency"], strict=True)
@@ -74,7 +73,7 @@ def cell8_transform(prices, rates, target_currency):
 
 
 @task(cache_policy=NO_CACHE, persist_result=False)
-def cell9_validate(report, target_currency):
+def validate(report):
     # cell 9 [validate] id=407fae1e, lines 1-3
     assert len(report) > 0, "no categories left after cleaning"
     assert report["mean_price"].gt(0).all(), "a category has a non-positive mean price"
@@ -82,7 +81,7 @@ def cell9_validate(report, target_currency):
 
 
 @task(cache_policy=NO_CACHE, persist_result=False)
-def cell10_load(destination, report):
+def load(destination, report):
     # cell 10 [load] id=3bee74fd, lines 1-5
     if "://" not in destination:
         os.makedirs(destination, exist_ok=True)
@@ -98,16 +97,13 @@ def prices_flow(
     destination: str = "s3://etlnb-demo/prices/",
     target_currency: str = "EUR",
 ) -> None:
-    """Steps start as soon as their inputs are ready; independent steps run concurrently."""
-    prices = cell5_extract.submit(prices_url=prices_url)
-    rates = cell6_extract.submit(rates_url=rates_url)
-    report = cell8_transform.submit(prices=prices, rates=rates, target_currency=target_currency)
-    cell9_validate_run = cell9_validate.submit(report=report, target_currency=target_currency)
-    cell10_load_run = cell10_load.submit(destination=destination, report=report, wait_for=[cell9_validate_run])
-
-    # A failed step fails the run: wait for every step, in notebook order.
-    for future in [prices, rates, report, cell9_validate_run, cell10_load_run]:
-        future.result()
+    """Steps run one at a time, in notebook order; mapped steps fan out over the task runner."""
+    globals().update(target_currency=target_currency)  # helper functions read these as module globals
+    prices = extract_prices(prices_url)
+    rates = extract_rates(rates_url)
+    report = transform_report(prices, rates)
+    validate(report)
+    load(destination, report)
 
 
 # The notebook's sample parameters: its parameters and sample cells, run in order.
@@ -123,8 +119,6 @@ NOTEBOOK_DIR = "../../notebooks/prices"
 
 def run_sample() -> None:
     """Run the flow on the sample parameters, from the notebook's folder."""
-    import os
-
     os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), NOTEBOOK_DIR))
     prices_flow(**SAMPLE_PARAMETERS)
 

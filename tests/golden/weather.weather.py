@@ -5,7 +5,7 @@ Each block is marked with the notebook cell (index, role, id) and lines it
 comes from; a traceback line inside a block maps to that cell line.
 """
 
-from prefect import flow, task, unmapped
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
@@ -51,26 +51,25 @@ def transform(raw):
     return daily
 
 
-# Notebook values that helper functions read as globals. Each task that
-# calls those functions sets them from its own inputs before running.
+# Notebook values that helper functions read as module globals; the flow sets
+# them from its parameters before the first step (steps run one at a time).
 min_valid_temp_c = None
 
 
 # cell 4 [extract] id=ffc375c7, line 13: raw_data = [extract(s) for s in sources]
 @task(retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE, persist_result=False)
-def cell4_map_extract(s):
+def extract_raw_data(s):
     return extract(s)
 
 
 # cell 6 [transform] id=250bed23, line 18: mapped over raw_data
 @task(cache_policy=NO_CACHE, persist_result=False)
-def cell6_map_transform(r, min_valid_temp_c):
-    globals().update(min_valid_temp_c=min_valid_temp_c)  # helper functions read these as globals
+def transform_clean_data(r):
     return transform(r)
 
 
 @task(cache_policy=NO_CACHE, persist_result=False)
-def cell7_load(destination, clean_data):
+def load_daily(destination, clean_data):
     # cell 7 [load] id=e9904205, lines 1-6
     # load: one CSV for all cities, sorted so reruns give the same file.
     if "://" not in destination:
@@ -99,14 +98,11 @@ def weather_flow(
     destination: str = "s3://etlnb-demo/weather/",
     min_valid_temp_c: float = -60.0,
 ) -> None:
-    """Steps start as soon as their inputs are ready; independent steps run concurrently."""
-    raw_data = cell4_map_extract.map(sources)
-    clean_data = cell6_map_transform.map(raw_data, min_valid_temp_c=unmapped(min_valid_temp_c))
-    cell7_load_run = cell7_load.submit(destination=destination, clean_data=clean_data)
-
-    # A failed step fails the run: wait for every step, in notebook order.
-    for future in [raw_data, clean_data, cell7_load_run]:
-        future.result()
+    """Steps run one at a time, in notebook order; mapped steps fan out over the task runner."""
+    globals().update(min_valid_temp_c=min_valid_temp_c)  # helper functions read these as module globals
+    raw_data = extract_raw_data.map(sources).result()
+    clean_data = transform_clean_data.map(raw_data).result()
+    load_daily(destination, clean_data)
 
 
 # The notebook's sample parameters: its parameters and sample cells, run in order.
@@ -125,8 +121,6 @@ NOTEBOOK_DIR = "../../notebooks/weather"
 
 def run_sample() -> None:
     """Run the flow on the sample parameters, from the notebook's folder."""
-    import os
-
     os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), NOTEBOOK_DIR))
     weather_flow(**SAMPLE_PARAMETERS)
 
