@@ -79,6 +79,14 @@ def cmd_graph(args: argparse.Namespace) -> int:
     except CompileError as exc:
         _print_diagnostics(exc.diagnostics)
         return 1
+    except Exception as exc:  # an etlnb bug: one line, never a traceback
+        target = " ".join(str(n) for n in getattr(args, "notebooks", None) or [getattr(args, "notebook", "")] if n)
+        print(
+            f"{target or 'etlnb'}: internal error in etlnb {args.command} ({type(exc).__name__}: {exc});"
+            " this is a bug in etlnb, please report it with the notebook",
+            file=sys.stderr,
+        )
+        return 2
     if not analysis.ok:
         _print_diagnostics(analysis.diagnostics)
         return 1

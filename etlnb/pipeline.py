@@ -141,9 +141,27 @@ def compile_file(
         extract_retries=settings.retries,
     )
     script = emit(analysis.graph, sample, options)
+    _check_script(script, str(path), analysis)
     compiled = Compiled(analysis, script, sample, script_path, settings)
     compiled.sha, compiled.prefect_yaml = _prefect_yaml(compiled, notebook_dir)
     return compiled
+
+
+def _check_script(script: str, path: str, analysis: Analysis) -> None:
+    """A notebook etlnb accepted never yields a broken script: compile it before anyone writes it."""
+    try:
+        compile(script, f"<flow script of {path}>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        where = f" (script line {exc.lineno}: {exc.msg})" if isinstance(exc, SyntaxError) else f" ({exc})"
+        analysis.diagnostics.append(
+            Diagnostic(
+                "error",
+                f"internal error: etlnb generated a flow script that does not compile{where}; nothing was written",
+                path,
+                hint="this is a bug in etlnb: please report it with the notebook",
+            )
+        )
+        raise CompileError(analysis.diagnostics) from None
 
 
 def _prefect_yaml(compiled: Compiled, notebook_dir: Path) -> tuple[str, str]:
