@@ -366,6 +366,8 @@ class _Builder:
                 continue
             if previous.kind == "code" and self.module_text.get(name) == text:
                 continue  # the same import or definition again: one copy is enough
+            if rc.is_step and isinstance(node, (ast.Import, ast.ImportFrom)):
+                return "task"  # `from datetime import datetime` after `import datetime`: from this step on
             what = "import" if isinstance(node, (ast.Import, ast.ImportFrom)) else "definition"
             self.error(
                 rc,
