@@ -85,10 +85,14 @@ class _Recorder:
             previous = sys.getprofile()
             sys.setprofile(profile)
             try:
-                return fn(*args, **kwargs)
+                result = fn(*args, **kwargs)
+            except BaseException:
+                seen = {n: (False, "was not captured (the flow's task raised)") for n in names}
+                raise
             finally:
                 sys.setprofile(previous)
                 self.values[key] = seen
+            return result
 
         return run
 

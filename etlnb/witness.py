@@ -39,6 +39,8 @@ from typing import Any
 
 VERSION = 1
 MAX_PATHS = 200  # per cell and kind; the JSON stays small
+_CHUNK = 1 << 16  # rows per hash_pandas_object call
+_TRANSIENT = ("-journal", "-wal", "-shm")
 
 # ---------------------------------------------------------------- fingerprints
 
@@ -138,8 +140,10 @@ def _hash_values(values: Any, digest: Any) -> None:
             _hash_array(array, digest)
             return
     try:
-        hashed = pd.util.hash_pandas_object(values, index=False)
-        _hash_array(hashed.to_numpy(copy=False), digest)
+        for start in range(0, len(values), _CHUNK):  # row hashes a chunk at a time: no frame-sized temporaries
+            part = values.iloc[start : start + _CHUNK] if hasattr(values, "iloc") else values[start : start + _CHUNK]
+            hashed = pd.util.hash_pandas_object(part, index=False)
+            _hash_array(np.asarray(hashed), digest)
     except TypeError:  # unhashable cells (lists, dicts): their pickle, or "unknown"
         fp = fingerprint(list(values))
         if fp is None:
@@ -190,6 +194,7 @@ class _Snapshot:
     modules: dict[str, dict[str, int]]  # module name in the notebook -> attribute -> id
     classes: dict[str, dict[str, str | None]]  # notebook class -> attribute -> fingerprint
     cwd: str
+    tree: dict[str, tuple[int, int]] | None = None  # files under the folder -> (size, mtime_ns)
 
 
 @dataclass
@@ -314,7 +319,30 @@ class _Kernel:
             modules,
             classes,
             os.getcwd(),
+            _tree(self.folder),
         )
+
+
+_TREE_SKIP = {"build", ".etlnb", ".ipynb_checkpoints", ".git", ".venv", "__pycache__"}
+MAX_TREE = 5000  # files; a bigger folder is not walked per cell (the audit hook still sees Python opens)
+
+
+def _tree(folder: str) -> dict[str, tuple[int, int]] | None:
+    """Size and mtime of each file under the folder: catches writes the audit hook cannot see
+    (pyarrow, SQLite and other C libraries open files without Python's `open`)."""
+    found: dict[str, tuple[int, int]] = {}
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if d not in _TREE_SKIP]
+        for name in files:
+            path = os.path.join(root, name)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            found[Path(os.path.relpath(path, folder)).as_posix()] = (st.st_size, st.st_mtime_ns)
+            if len(found) > MAX_TREE:
+                return None
+    return found
 
 
 def _random_state() -> Any:
@@ -443,6 +471,12 @@ def after(ns: dict[str, Any], index: int) -> None:
         new = state.take(ns)
         state.snapshot = new
         current["changed"], current["unfingerprintable"] = _changes(old, new)
+        if old.tree is not None and new.tree is not None:
+            files = current["files"]
+            for rel, stat in new.tree.items():
+                if old.tree.get(rel) != stat and rel not in files["written"] and not rel.endswith(_TRANSIENT):
+                    files["written"].append(rel)
+            files["removed"] += [r for r in old.tree if r not in new.tree and r not in files["removed"]]
         outside = current.pop("outside")
         current["environ"] = _environ_changes(old.environ, new.environ)
         if current["environ"]:

@@ -21,6 +21,7 @@ BENCH = REPO / "benchmarks"
         ("flow_vs_notebook.py", ["--sources", "4", "--latency", "0.02", "--runs", "1"]),
         ("memory_peak.py", ["--rows", "20000"]),
         ("deploy_roundtrip.py", ["--runs", "1"]),
+        ("witness_overhead.py", ["--runs", "1", "--rows", "20000", str(DEMOS[0])]),
     ],
 )
 def test_benchmark_runs_and_prints_its_ratio_table(script, args):

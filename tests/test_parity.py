@@ -211,3 +211,28 @@ def test_sklearn_estimators_by_params_and_fitted_attributes():
     assert difference_between(fit(0), fit(0)) is None
     assert difference_between(ensemble.RandomForestClassifier(), ensemble.RandomForestClassifier()) is None  # unfitted
     assert difference_between(fit(0), fit(1)).startswith("parameter `random_state`: notebook 0, flow 1")
+
+
+@pytest.mark.integration
+def test_flow_failing_where_the_notebook_ran_is_a_mismatch(tmp_path, prefect_server):
+    cells = [
+        ("import sys", ["imports"]),
+        ("xs = [1, 2]", ["extract"]),
+        (
+            "ys = [x + 1 for x in xs]\nif 'ipykernel' not in sys.modules:\n    raise RuntimeError('only in the flow')",
+            ["transform"],
+        ),
+        ("print(ys)", ["load"]),
+    ]
+    path = _write(tmp_path, cells)
+    outcome = parity_check(path, tmp_path / "build", prefect_server)
+    assert not outcome.ok
+    first = outcome.text.splitlines()[0]
+    assert (
+        first.startswith(f"{path}: the compiled flow failed (cell 2 [transform] id=c2")
+        and "but the notebook ran" in first
+    )
+    assert (
+        "not compared: cell 2 [transform] id=c2 `ys`: flow value was not captured (the flow's task raised)"
+        in outcome.text
+    )
