@@ -540,7 +540,7 @@ class _Builder:
             line = seg.map.line if seg.map else seg.read_lines.get(name, first_line)
             if name in self.maybe_unbound or name in self.maybe_gone:
                 self._share(name, rc, line, "bound or deleted on some paths only")
-            if func is not None and name in seg.writes and (d is None or d.kind != "code"):
+            if func is not None and name in seg.writes and (d is None or d.kind in ("param", "step")):
                 self._share(name, rc, line, f"{func}() reads it as a global")  # bound here, read by a helper
                 continue
             if d is None or d.kind in ("hidden", "deleted"):

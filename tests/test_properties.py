@@ -9,9 +9,12 @@ role tags. Properties:
    raise CompileError;
 2. a compiled script parses, compiles and is deterministic;
 3. the flow is the notebook: the generated flow, run against a stub `prefect`
-   (no Prefect import: tasks run in a random order that respects the data and
-   `wait_for` edges), returns from every task the same values the notebook
-   holds right after the corresponding lines.
+   (no Prefect import; a called task runs at once, a mapped one when its
+   result is asked for), returns from every task the same values the notebook
+   holds right after the corresponding lines, and calls its steps in notebook
+   order. The notebooks include in-place changes through loop targets,
+   containers of lists and a helper that appends to its argument, and outside
+   state (random.seed in one step, draws in later ones).
 """
 
 from __future__ import annotations
@@ -68,6 +71,8 @@ class _State:
 
     owner: dict[str, str] = field(default_factory=dict)  # data name -> param/step/hidden
     helper_needs: dict[str, set[str]] = field(default_factory=dict)  # helper -> globals it reads
+    grow: bool = False  # `grow(l)` (a helper that appends to its argument) is defined
+    seeded: bool = False  # a step called random.seed(): draws are reproducible from here on
 
     def defined(self, kind: tuple[str, ...], clean: bool) -> list[str]:
         ok = ("param", "step") if clean else ("param", "step", "hidden")
@@ -130,6 +135,9 @@ def statement(draw, state: _State, clean: bool, hidden: bool):
     options += ["append", "append", "aug_list", "alias", "sort"] * bool(lists)
     options += ["map", "map", "map"] * bool(lists and helpers)
     options += ["del"] * bool(ints or lists)
+    options += ["loop_alias", "elem_alias"] * (len(lists) == 2)
+    options += ["grow", "grow"] * bool(lists and state.grow)
+    options += ["seed"] * (not hidden) + ["draw", "draw"] * (state.seeded and not hidden)
     kind = draw(st.sampled_from(options))
     if kind == "int":
         target = draw(st.sampled_from(INTS))
@@ -155,6 +163,18 @@ def statement(draw, state: _State, clean: bool, hidden: bool):
     elif kind == "map":
         target = draw(st.sampled_from(LISTS))
         text = f"{target} = [{draw(st.sampled_from(helpers))}(x) for x in {draw(st.sampled_from(lists))}]"
+    elif kind == "loop_alias":  # the loop target is each list in turn: both change
+        return f"for v in [xs, ys]: v.append({draw(st.integers(0, 9))})"
+    elif kind == "elem_alias":  # a container of lists: changing an element changes the list
+        return f"pair = (xs, ys); pair[{draw(st.integers(0, 1))}].append({draw(st.integers(0, 9))})"
+    elif kind == "grow":  # a helper changes its argument in place
+        return f"grow({draw(st.sampled_from(lists))})"
+    elif kind == "seed":  # outside state: the random module
+        state.seeded = True
+        return f"random.seed({draw(st.integers(0, 9))})"
+    elif kind == "draw":
+        target = draw(st.sampled_from(INTS))
+        text = f"{target} = random.randint(0, 99)"
     else:
         target = draw(st.sampled_from(ints + lists))
         state.owner.pop(target)
@@ -182,6 +202,9 @@ def helpers_cell(draw, state: _State):
             body = f"{other}(x) * 2"
         lines.append(f"def {name}(x):\n    return {body}\n")
         state.helper_needs[name] = needs
+    if draw(st.booleans()):
+        lines.append("def grow(items):\n    items.append(7)\n")
+        state.grow = True
     return "\n\n".join(lines)
 
 
@@ -189,7 +212,7 @@ def helpers_cell(draw, state: _State):
 def notebooks(draw):
     """A list of (source, tags) cells that runs top to bottom without NameError."""
     state = _State()
-    cells: list[tuple[str, list[str]]] = []
+    cells: list[tuple[str, list[str]]] = [("import random", ["imports"])]
     params = draw(st.lists(st.sampled_from(DATA), unique=True, max_size=4))
     if params:
         lines = []
@@ -337,7 +360,12 @@ class _Task:
         self.__name__ = fn.__name__
 
     def __call__(self, *args, **kw):
-        return self.fn(*args, **kw)
+        """A task called in the flow runs right away, in order (as Prefect 3 runs it)."""
+        sched = self.box[0]
+        value = self.fn(*args, **kw)
+        sched.order.append(self.fn.__name__)
+        sched.returned[self.fn.__name__] = copy.deepcopy(value)
+        return value
 
     def submit(self, wait_for=(), **kw):
         sched = self.box[0]
@@ -346,6 +374,8 @@ class _Task:
 
     def map(self, iterable, wait_for=(), **kw):
         sched = self.box[0]
+        if not isinstance(iterable, (list, _Future)):
+            raise TypeError(f"map over {type(iterable).__name__}: Prefect needs a list here")
         deps = _deps([iterable, *kw.values()]) + _deps(wait_for)
 
         def thunk():
@@ -457,10 +487,18 @@ def test_flow_run_in_notebook_order_returns_what_the_notebook_holds(nb_path, cel
 
 
 @SETTINGS
-@given(cells=notebooks(), seed=st.integers(0, 2**16))
-def test_flow_run_in_any_allowed_order_returns_what_the_notebook_holds(nb_path, cells, seed):
-    """Tasks in a random order that the data and wait_for edges allow: the edges are enough."""
-    check_flow_is_notebook(nb_path, cells, seed)
+@given(cells=notebooks())
+def test_flow_calls_its_steps_one_at_a_time_in_notebook_order(nb_path, cells):
+    """Order by default: the flow body calls every step task in notebook order."""
+    _write(nb_path, cells)
+    compiled = _compile_or_none(nb_path)
+    assume(compiled is not None)
+    assume(run_notebook(cells) is not None)
+    with stub_prefect(None) as sched:
+        module: dict = {"__name__": FLOW}
+        exec(compile(compiled.script, f"{FLOW}.py", "exec"), module)
+        module[f"{FLOW}_flow"](**module["SAMPLE_PARAMETERS"])
+    assert sched.order == [s.key for s in compiled.analysis.graph.segments]
 
 
 # -- bugs these properties found, shrunk to regression tests (all fixed)
