@@ -188,7 +188,22 @@ def instrumented(
     if plan is not None:
         cells.append(_code(_guarded("__import__('etlnb.witness').witness.finish(globals())")))
         origin.append(len(notebook["cells"]) - 1)
-    return dict(notebook, cells=cells), origin
+    return dict(notebook, cells=_merged(cells)), [o for o, c in zip(origin, cells, strict=True) if c is not None]
+
+
+def _merged(cells: list[dict[str, Any] | None]) -> list[dict[str, Any]]:
+    """Adjacent inserted cells become one (each cell costs a kernel round trip and a papermill save).
+    Merged-away cells are set to None in `cells` so that the caller can drop their origins."""
+    out: list[dict[str, Any]] = []
+    for i, cell in enumerate(cells):
+        assert cell is not None
+        ours = CAPTURE_TAG in cell["metadata"].get("tags", [])
+        if ours and out and CAPTURE_TAG in out[-1]["metadata"].get("tags", []):
+            out[-1] = dict(out[-1], source=out[-1]["source"] + "\n" + cell["source"])
+            cells[i] = None
+        else:
+            out.append(cell)
+    return out
 
 
 def data_names(graph: FlowGraph, steps: list[StepOutputs]) -> list[str]:
