@@ -140,7 +140,9 @@ def compile_file(
         notebook_dir=Path(rel).as_posix(),
         extract_retries=settings.retries,
     )
-    script = emit(analysis.graph, sample, options)
+    from etlnb.lint import silence_analyst_findings
+
+    script = silence_analyst_findings(emit(analysis.graph, sample, options))
     _check_script(script, str(path), analysis)
     compiled = Compiled(analysis, script, sample, script_path, settings)
     compiled.sha, compiled.prefect_yaml = _prefect_yaml(compiled, notebook_dir)
