@@ -141,6 +141,7 @@ class _Emitter:
         self.sample = sample
         self.o = options
         self.flow_func = identifier(graph.flow_name) + "_flow"
+        self.uses_unmapped = any(s.closure_inputs and s.nested for s in graph.segments)
         self.needs_os = "os" not in graph.code_names  # run_sample uses it; the notebook may import it already
 
     # -- sections ------------------------------------------------------
@@ -175,7 +176,7 @@ class _Emitter:
         if self.needs_os:
             lines += ["import os", ""]
         lines += [
-            "from prefect import flow, task",
+            "from prefect import flow, task, unmapped" if self.uses_unmapped else "from prefect import flow, task",
             "from prefect.cache_policies import NO_CACHE",
             "from prefect.task_runners import ThreadPoolTaskRunner",
             "",
@@ -192,14 +193,29 @@ class _Emitter:
         decorator = f"@task({', '.join(options)})"
         if seg.map is not None:
             m = seg.map
-            item = m.item if m.item != m.func else "item"
+            item = m.item
+            taken = {m.func, *seg.closure_inputs, *(b.text.split("(")[0].split()[-1] for b in seg.nested)}
+            while item in taken:
+                item = "item" if item != "item" else "item_"
             source_line = seg.block.text.split("\n")[-1].strip()
             mark = marker(seg.block)
             # the ": ..." suffix tells `etlnb where` that this wrapper runs that one line
             head = (
                 f"{mark}: {source_line}" if len(mark) + len(source_line) < 86 else f"{mark}: mapped over {m.iterable}"
             )
-            return f"{head}\n{decorator}\ndef {seg.key}({item}):\n{INDENT}return {m.func}({item})"
+            if not seg.nested:
+                return f"{head}\n{decorator}\ndef {seg.key}({item}):\n{INDENT}return {m.func}({item})"
+            args = ", ".join([item, *seg.closure_inputs])
+            doc = (
+                f'{INDENT}"""`{m.func}` on one item. The notebook values its helpers read as globals come in as\n'
+                f'{INDENT}arguments, with a copy of those helpers, so each run sees them in any process."""'
+            )
+            body = [f"{INDENT}{marker(b)}\n{indent_code(b.text)}" for b in seg.nested]
+            return (
+                f"{head}\n{decorator}\ndef {seg.key}({args}):\n{doc}\n"
+                + "\n".join(body)
+                + f"\n{INDENT}return {m.func}({item})"
+            )
         lines = [decorator, f"def {seg.key}({', '.join(seg.inputs)}):"]
         if seg.global_names:
             lines.append(f"{INDENT}global {', '.join(seg.global_names)}  # module globals, as in the notebook")
@@ -253,7 +269,9 @@ class _Emitter:
         for seg in self.g.segments:
             if seg.map is not None:
                 iterable = seg.map.iterable
-                call = f"{seg.key}.map({iterable if seg.iterable_is_list else f'list({iterable})'}).result()"
+                args = [iterable if seg.iterable_is_list else f"list({iterable})"]
+                args += [f"{n}=unmapped({n})" for n in seg.closure_inputs]
+                call = f"{seg.key}.map({', '.join(args)}).result()"
             else:
                 call = f"{seg.key}({', '.join(seg.inputs)})"
             if seg.outputs:

@@ -98,6 +98,9 @@ class Segment:
     maybe_writes: set[str] = field(default_factory=set)
     global_lines: list[int] = field(default_factory=list)  # cell lines of `global x` statements
     iterable_is_list: bool = False
+    # mapped: helpers that read notebook values, copied into the task so it is right in any process
+    nested: list[Block] = field(default_factory=list)
+    closure_inputs: dict[str, str] = field(default_factory=dict)  # name -> producer key or "param"
 
     @property
     def role(self) -> str:
@@ -180,6 +183,7 @@ class _Builder:
         self.deferred: dict[str, set[str]] = {}  # names bound to lambdas -> what those read when called
         self.defs: dict[str, _Def] = {}
         self.module_text: dict[str, str] = {}  # hoisted name -> its statement's text
+        self.def_blocks: dict[str, Block] = {}  # module-level def/class -> its verbatim lines
         self.alias_edges: dict[str, set[str]] = {}  # names that may share an object (both directions)
         self.shared: set[str] = set()
         self.shared_why: dict[str, tuple[RoleCell, int | None, str]] = {}
@@ -386,6 +390,11 @@ class _Builder:
             self.defs[name] = _Def("code", rc)
             self.module_names[name] = rc
             self.module_text[name] = text
+        if isinstance(node, _DEFS):
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            block = _block(rc, pc.lines, first, node.end_lineno or node.lineno)
+            if block is not None:
+                self.def_blocks[node.name] = block
         for name, info in st.functions.items():
             self.functions[name] = info
             self.function_cells[name] = rc
@@ -503,6 +512,8 @@ class _Builder:
             if self._call_mutates(func):
                 mutated |= args
         self._resolve(seg, maybe_reads, helper_reads, probed, own_writes)
+        if seg.map is not None:
+            self._closure_for_map(seg, helper_reads)
         for st in stmts:  # aliases made in this step count for its own changes too
             for name in st.binds - set(st.alias_sources):
                 self.alias_edges.pop(name, None)
@@ -582,6 +593,33 @@ class _Builder:
                 )
             elif it.kind == "step" and it.seg is not None and it.seg.map is not None:
                 seg.iterable_is_list = True
+
+    def _closure_for_map(self, seg: Segment, helper_reads: dict[str, str]) -> None:
+        """A mapped task gets the notebook values its helpers read as arguments, and its own copy of
+        those helpers, so it computes the same in a thread, a process or on a Dask worker."""
+        assert seg.map is not None
+        data = {}
+        for name in helper_reads:
+            d = self.defs.get(name)
+            if d is not None and d.kind in ("param", "step"):
+                data[name] = d.key if d.kind == "step" else "param"
+        if not data:
+            return
+        reachable: set[str] = set()
+        stack = [seg.map.func]
+        while stack:
+            fname = stack.pop()
+            if fname in reachable:
+                continue
+            reachable.add(fname)
+            info = self.functions.get(fname)
+            free = (set(info.reads) if info else set()) | self.deferred.get(fname, set())
+            stack += [n for n in free if n in self.functions or n in self.deferred]
+        needing = {h for h in reachable if set(self._function_closure(h)[0]) & set(data) or h == seg.map.func}
+        if any(h not in self.def_blocks for h in needing):
+            return  # a lambda in a container: the module globals the flow sets (threads) serve it
+        seg.nested = [block for name, block in self.def_blocks.items() if name in needing]
+        seg.closure_inputs = data
 
     def _share(self, name: str, rc: RoleCell, line: int | None, why: str) -> None:
         """`name` lives as a module global of the flow script, as in the notebook."""
@@ -705,6 +743,10 @@ class _Builder:
             seg.global_names = sorted(n for n in seg.writes | seg.deletes | seg.maybe_writes if n in self.shared)
             seg.inputs = [n for n in seg.inputs if n not in self.shared]
             seg.sources = {n: s for n, s in seg.sources.items() if n not in self.shared}
+            for name, source in seg.closure_inputs.items():
+                if name not in seg.inputs:
+                    seg.inputs.append(name)
+                    seg.sources[name] = source
         for seg in self.segments:
             for name in seg.inputs:
                 source = seg.sources[name]

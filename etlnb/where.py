@@ -44,12 +44,16 @@ def origin(script: str, line: int) -> Origin | None:
             continue
         cell, role, cell_id, spec, mapped = m.groups()
         ranges = _ranges(spec)
-        if mapped:  # a mapped comprehension: its wrapper task runs that one line
-            return Origin(int(cell), role, cell_id, ranges[0][0]) if line - marker_line <= 4 else None
+        if mapped:  # a mapped comprehension: its wrapper task (decorator, def, body) runs that one line
+            body = lines[marker_line + 1 : line]  # the def line onwards
+            inside = all(not text or text[0] in " \t" for text in body[1:])
+            return Origin(int(cell), role, cell_id, ranges[0][0]) if inside else None
         offset = line - marker_line - 1
         for start, end in ranges:
             if offset <= end - start:
                 return Origin(int(cell), role, cell_id, start + offset)
             offset -= end - start + 1
+        if m.group(0)[0] in " \t":
+            continue  # past a block copied into a function: the enclosing marker may still cover it
         return None
     return None

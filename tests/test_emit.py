@@ -74,17 +74,19 @@ def test_analyst_code_and_comments_are_copied_verbatim(rich_notebook):
     assert "# cell 4 [extract] id=c4" in script
 
 
-def test_mapped_comprehension_becomes_map_and_helpers_read_module_globals(rich_notebook):
+def test_mapped_comprehension_becomes_map_and_helpers_get_their_values(rich_notebook):
     script = compile_file(rich_notebook, rich_notebook.parent / "build").script
     # steps are called in notebook order; the mapped line fans out and is collected before the next step
-    assert "    loud = extract_loud.map(list(items)).result()\n" in script
-    # shout() and scale() read the parameter `factor` as a module global: the flow sets it first
+    assert "    loud = extract_loud.map(list(items), factor=unmapped(factor)).result()\n" in script
+    # shout() reads the parameter `factor`: the mapped task gets it as an argument, with its own copy
+    # of shout(), so each run is right in a thread, a process or on a Dask worker
+    assert "def extract_loud(n, factor):" in script
+    assert "    def shout(s):\n        return s.upper() * factor\n    return shout(n)" in script
+    # steps (one at a time, in the flow's thread) see notebook values as module globals
     assert "    globals().update(factor=factor)" in script
     assert script.index("globals().update(factor=factor)") < script.index("extract_loud.map(")
     # a comprehension over an expression is not mapped; it stays in its task
     assert "    scaled = [scale(c) for c in range(count)]" in script
-    # no task ever writes module globals from a thread pool
-    assert "def extract_loud(n):\n    return shout(n)" in script
 
 
 def test_script_imports_cleanly_and_exposes_the_flow(rich_notebook, tmp_path):

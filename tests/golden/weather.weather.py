@@ -5,7 +5,7 @@ Each block is marked with the notebook cell (index, role, id) and lines it
 comes from; a traceback line inside a block maps to that cell line.
 """
 
-from prefect import flow, task
+from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
@@ -64,7 +64,25 @@ def extract_raw_data(s):
 
 # cell 6 [transform] id=250bed23, line 18: mapped over raw_data
 @task(cache_policy=NO_CACHE, persist_result=False)
-def transform_clean_data(r):
+def transform_clean_data(r, min_valid_temp_c):
+    """`transform` on one item. The notebook values its helpers read as globals come in as
+    arguments, with a copy of those helpers, so each run sees them in any process."""
+    # cell 6 [transform] id=250bed23, lines 1-15
+    def transform(raw):
+        """Hourly readings -> one row per day; drops readings below min_valid_temp_c."""
+        hourly = pd.DataFrame(raw["payload"]["hourly"])
+        hourly = hourly[hourly["temperature_2m"] >= min_valid_temp_c]
+        hourly["date"] = hourly["time"].str[:10]
+        daily = hourly.groupby("date", as_index=False).agg(
+            temp_min=("temperature_2m", "min"),
+            temp_max=("temperature_2m", "max"),
+            temp_mean=("temperature_2m", "mean"),
+            precipitation=("precipitation", "sum"),
+        )
+        daily["temp_mean"] = daily["temp_mean"].round(2)
+        daily["precipitation"] = daily["precipitation"].round(2)
+        daily.insert(0, "city", raw["city"])
+        return daily
     return transform(r)
 
 
@@ -101,7 +119,7 @@ def weather_flow(
     """Steps run one at a time, in notebook order; mapped steps fan out over the task runner."""
     globals().update(min_valid_temp_c=min_valid_temp_c)  # helper functions read these as module globals
     raw_data = extract_raw_data.map(sources).result()
-    clean_data = transform_clean_data.map(raw_data).result()
+    clean_data = transform_clean_data.map(raw_data, min_valid_temp_c=unmapped(min_valid_temp_c)).result()
     load_daily(destination, clean_data)
 
 
