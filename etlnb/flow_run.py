@@ -92,6 +92,8 @@ class _Recorder:
             finally:
                 sys.setprofile(previous)
                 self.values[key] = seen
+            for n in names:
+                seen.setdefault(n, (False, "was not among the flow task's variables when it returned"))
             return result
 
         return run
