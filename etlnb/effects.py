@@ -118,7 +118,24 @@ PURE_MODULES = frozenset(
         "sqlite3",
         "glob",
         "logging",
+        "os",
+        "shutil",
+        "urllib",
+        "urllib.request",
+        "requests",
+        "httpx",
+        "subprocess",
+        "gzip",
+        "zipfile",
+        "pyarrow",
+        "pa",
+        "pq",
     }
+)
+# Modules whose functions build new objects from their arguments (pandas copies its inputs; a
+# parsed JSON document shares nothing with the text): their results alias nothing.
+FRESH_MODULES = frozenset(
+    {"pd", "pandas", "json", "math", "statistics", "re", "datetime", "time", "hashlib", "base64", "uuid", "requests"}
 )
 # ...except these, which change an argument in place.
 MUTATING_MODULE_FUNCTIONS = frozenset(
@@ -244,6 +261,12 @@ FRESH_METHODS = PURE_METHODS - frozenset(
 )
 
 
+# Mutating methods that change only their object, never their arguments.
+_RECEIVER_ONLY = frozenset(
+    {"append", "add", "insert", "setdefault", "appendleft", "fit", "fit_transform", "partial_fit", "pop", "remove"}
+)
+
+
 @dataclass
 class Effects:
     """What one statement (or function body) may do to objects it did not create."""
@@ -292,6 +315,9 @@ def _roots(node: ast.AST | None, out: set[str]) -> None:
         if isinstance(func, ast.Name) and func.id in SCALAR_FUNCTIONS:
             return
         if isinstance(func, ast.Attribute):
+            base = _dotted(func.value)
+            if base is not None and base.split(".")[0] in FRESH_MODULES:
+                return
             if func.attr not in FRESH_METHODS:
                 _roots(func.value, out)
         for arg in node.args:
@@ -440,8 +466,8 @@ class _Scanner(ast.NodeVisitor):
             elif _inplace(node) or func.attr in MUTATING_METHODS:
                 self.fx.mutated |= receiver
                 self.fx.surely_mutated |= receiver
-                if func.attr not in ("append", "add", "insert", "setdefault", "appendleft"):
-                    self.fx.mutated |= arg_roots  # fit(X, y) and friends may touch their arguments
+                if func.attr not in _RECEIVER_ONLY:
+                    self.fx.mutated |= arg_roots  # extend(other), update(other) may hold their arguments
             elif func.attr not in PURE_METHODS:
                 # an unknown method may change its object and its arguments
                 self.fx.mutated |= receiver | arg_roots

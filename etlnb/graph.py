@@ -521,6 +521,12 @@ class _Builder:
                 self._alias(name, sources)
         data_mutated = {n for n in self._group(mutated) if self._data(n) or n in seg.writes}
         seg.mutates = data_mutated - (seg.writes - set(seg.inputs))
+        if seg.map is None:
+            for name in sorted(seg.mutates - set(seg.inputs) - seg.writes):
+                # changed through another name: the task takes and returns it too (a write costs a value)
+                d = self.defs[name]
+                seg.inputs.append(name)
+                seg.sources[name] = d.key if d.kind == "step" else "param"
         for name in sorted(seg.mutates & set(seg.inputs)):
             self.defs[name] = _Def("step", rc, str(len(self.segments)), seg)
         if seg.map is not None and self._call_mutates(seg.map.func):

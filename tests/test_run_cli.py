@@ -66,7 +66,7 @@ def test_flow_run_with_param_override_reports_tasks(tmp_path, run_env):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "override: total=45" in done.stdout
     assert f"flow run http://127.0.0.1:{run_env['ETLNB_SERVER_PORT']}/runs/flow-run/" in done.stdout
-    assert any(ln.strip().startswith("cell1_extract") and "Completed" in ln for ln in done.stdout.splitlines())
+    assert any(ln.strip().startswith("extract_xs") and "Completed" in ln for ln in done.stdout.splitlines())
     bad = etlnb("run", str(path), "--param", "m=1", env=run_env, cwd=tmp_path)
     assert bad.returncode == 1 and "--param m: the flow has no such parameter (it has: n, label)" in bad.stderr
 
