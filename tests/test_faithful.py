@@ -249,7 +249,7 @@ def check_parity(notebook: Path, tmp_path: Path, request) -> None:
     elif not outcome.ok:
         lines = outcome.text.strip().splitlines()
         problems.append(f"parity_check: {lines[0] if lines else '(no text)'}")
-        problems.extend("    " + line for line in lines[1:15])
+        problems.extend("    " + line for line in lines[1:][-12:])  # the tail: the exception, the diff
     for label, run in (("notebook", nb_run), ("flow", flow_run)):
         if isinstance(run.result, Exception) or run.result is None:
             problems.append(f"{label} run could not finish: {run.result!r}")

@@ -787,6 +787,106 @@ case("hidden_sample_only_name", "7-hidden", "refuse",
      files={"orders.csv": ORDERS_CSV}, cell=3)
 
 
+# --- more variants: values shared between steps, names etlnb itself uses, IPython-only names --------
+
+case("inplace_alias_across_steps", "1-inplace", "parity",
+     "a list kept inside a dict by one step is appended to by a later step; the load writes the dict",
+     [("I", "import json"),
+      ("E", "batch = [1]\nenvelope = {\"batch\": batch, \"source\": \"api\"}"),
+      ("T", "batch.append(2)"),
+      ("L", "with open(\"envelope.json\", \"w\") as f:\n    json.dump(envelope, f)")])
+
+case("inplace_step_mutates_parameter", "1-inplace", "parity",
+     "a step appends to a list parameter; a later step reads the parameter",
+     [("I", "import json"),
+      ("P", "regions = [\"eu\", \"us\"]"),
+      ("E", "regions.append(\"apac\")\nraw = {r: len(r) for r in regions}"),
+      ("T", "n_regions = len(regions)"),
+      ("L", "with open(\"regions.json\", \"w\") as f:\n    json.dump({\"raw\": raw, \"n\": n_regions}, f)")])
+
+case("hoist_class_in_step_reads_step_value", "2-hoist", "parity",
+     "a class defined in a transform cell whose method reads an extract output",
+     [("I", "import json"),
+      ("E", "cutoff = 5\nvalues = [3, 7, 9]"),
+      ("T", "class Rule:\n    def ok(self, v):\n        return v > cutoff\n\n\nrule = Rule()\n"
+            "passed = [v for v in values if rule.ok(v)]"),
+      ("L", "with open(\"passed.json\", \"w\") as f:\n    json.dump(passed, f)")])
+
+case("globals_step_def_reads_rebound", "3-globals", "parity",
+     "a helper defined in a step reads a global that the next step rebinds before calling it again",
+     [("I", "import json"),
+      ("T", "unit = \"kg\"\n\n\ndef fmt(v):\n    return f\"{v} {unit}\"\n\n\na = fmt(1)"),
+      ("T", "unit = \"g\"\nb = fmt(2)"),
+      ("L", "with open(\"fmt.json\", \"w\") as f:\n    json.dump([a, b], f)")])
+
+case("roundtrip_nested_tuple_in_dict", "4-roundtrip", "parity",
+     "bounds = {'lo': -1, 'hi': None, 'tags': ('a', 'b')}: a tuple inside a dict parameter, a negative int",
+     [("I", "import json"),
+      ("P", "bounds = {\"lo\": -1, \"hi\": None, \"tags\": (\"a\", \"b\")}"),
+      ("E", "kinds = {k: type(v).__name__ for k, v in bounds.items()}\nspan = list(range(bounds[\"lo\"], 2))"),
+      ("L", "with open(\"kinds.json\", \"w\") as f:\n    json.dump({\"kinds\": kinds, \"span\": span}, f, sort_keys=True)")])
+
+case("roundtrip_lambda_step_output", "4-roundtrip", "parity",
+     "a lambda made by one step is used as a sort key by the next",
+     [("I", "import json"),
+      ("E", "rows = [{\"n\": 3}, {\"n\": 1}, {\"n\": 2}]\nby_n = lambda r: r[\"n\"]  # noqa: E731"),
+      ("T", "ordered = sorted(rows, key=by_n)"),
+      ("L", "with open(\"ordered.json\", \"w\") as f:\n    json.dump(ordered, f)")])
+
+case("outside_makedirs_then_write", "1-outside", "parity",
+     "one load creates a folder, a later load (no shared names) writes into it",
+     [("I", "import json\nimport os\nimport time"),
+      ("E", "totals = {\"a\": 1}"),
+      ("L", "time.sleep(0.3)\nos.makedirs(\"out/daily\", exist_ok=True)"),
+      ("L", "with open(\"out/daily/totals.json\", \"w\") as f:\n    json.dump(totals, f)")])
+
+case("outside_log_file_two_loads", "1-outside", "parity",
+     "a logger with a file handler from the imports cell; two loads log in notebook order",
+     [("I", "import logging\nimport time\n\nlog = logging.getLogger(\"etl.faithful\")\nlog.setLevel(logging.INFO)\n"
+            "log.propagate = False"),
+      ("E", "handler = logging.FileHandler(\"run.log\")\nhandler.setFormatter(logging.Formatter(\"%(message)s\"))\n"
+            "log.addHandler(handler)\nrows = [1, 2, 3]"),
+      ("L", "time.sleep(0.3)\nlog.info(\"loaded %d rows\", len(rows))"),
+      ("L", "log.info(\"done\")\nhandler.close()")])
+
+case("outside_chdir_in_step", "1-outside", "parity",
+     "an extract does os.chdir('data'); later steps use paths relative to it",
+     [("I", "import json\nimport os"),
+      ("E", "os.chdir(\"data\")\nwith open(\"in.json\") as f:\n    values = json.load(f)"),
+      ("T", "doubled = [2 * v for v in values]"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(doubled, f)")],
+     files={"data/in.json": "[1, 2, 3]\n"})
+
+case("etlnb_helper_named_task", "5-etlnb", "parity",
+     "helpers named `task` and `flow` (the names the generated script imports from prefect)",
+     [("I", "import json"),
+      ("F", "def task(name):\n    return {\"task\": name}\n\n\ndef flow(items):\n    return [i[\"task\"] for i in items]"),
+      ("E", "jobs = [task(\"a\"), task(\"b\")]"),
+      ("T", "names = flow(jobs)"),
+      ("L", "with open(\"names.json\", \"w\") as f:\n    json.dump(names, f)")])
+
+case("etlnb_constant_named_like_generated", "5-etlnb", "parity",
+     "imports-cell constants NOTEBOOK_DIR and SAMPLE_PARAMETERS (names the generated script defines)",
+     [("I", "import json\nimport os\n\nNOTEBOOK_DIR = \"reports\"\nSAMPLE_PARAMETERS = {\"rows\": 2}"),
+      ("E", "rows = list(range(SAMPLE_PARAMETERS[\"rows\"]))"),
+      ("L", "os.makedirs(NOTEBOOK_DIR, exist_ok=True)\nwith open(os.path.join(NOTEBOOK_DIR, \"rows.json\"), \"w\") as f:\n"
+            "    json.dump(rows, f)")])
+
+case("etlnb_dunder_name_main", "5-etlnb", "parity",
+     "a load guarded by `if __name__ == '__main__':` (true in Jupyter)",
+     [("I", "import json"),
+      ("E", "rows = [1, 2]"),
+      ("L", "if __name__ == \"__main__\":\n    with open(\"rows.json\", \"w\") as f:\n        json.dump(rows, f)")])
+
+case("valid_display_call_in_step", "6-valid", "parity",
+     "display(df.head()) inside a transform (IPython's display, a builtin in Jupyter)",
+     [("I", "import pandas as pd"),
+      ("E", "df = pd.read_csv(\"orders.csv\")"),
+      ("T", "per_sku = df.groupby(\"sku\", as_index=False)[\"qty\"].sum()\ndisplay(per_sku.head())"),
+      ("L", "per_sku.to_csv(\"per_sku.csv\", index=False)")],
+     files={"orders.csv": ORDERS_CSV}, alt="refuse")
+
+
 # --- real: adapted from public notebooks (tiny, offline; the first cell names the source) ----------
 
 TITANIC_TRAIN = """PassengerId,Survived,Pclass,Name,Sex,Age,SibSp,Parch,Ticket,Fare,Cabin,Embarked
