@@ -870,7 +870,8 @@ case("etlnb_constant_named_like_generated", "5-etlnb", "parity",
      [("I", "import json\nimport os\n\nNOTEBOOK_DIR = \"reports\"\nSAMPLE_PARAMETERS = {\"rows\": 2}"),
       ("E", "rows = list(range(SAMPLE_PARAMETERS[\"rows\"]))"),
       ("L", "os.makedirs(NOTEBOOK_DIR, exist_ok=True)\nwith open(os.path.join(NOTEBOOK_DIR, \"rows.json\"), \"w\") as f:\n"
-            "    json.dump(rows, f)")])
+            "    json.dump(rows, f)")],
+     alt="refuse")
 
 case("etlnb_dunder_name_main", "5-etlnb", "parity",
      "a load guarded by `if __name__ == '__main__':` (true in Jupyter)",
