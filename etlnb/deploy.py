@@ -215,6 +215,11 @@ def deploy(
             compiled = compile_file(notebook, out_dir, flags, strict=strict)
         except CompileError as exc:
             raise DeployError("compile", exc.diagnostics[0].format().splitlines()[0]) from None
+        from etlnb.pipeline import LOCAL_MODULE
+
+        local = [d for d in compiled.diagnostics if LOCAL_MODULE in d.message]
+        if local:  # nothing half-deployed: the worker would fail on the import
+            raise DeployError("compile", local[0].format().splitlines()[0].replace("warning:", "error:"))
         write(compiled)
     settings = compiled.settings
     project, flow = compiled.analysis.project, compiled.analysis.flow_name

@@ -135,7 +135,21 @@ PURE_MODULES = frozenset(
 # Modules whose functions build new objects from their arguments (pandas copies its inputs; a
 # parsed JSON document shares nothing with the text): their results alias nothing.
 FRESH_MODULES = frozenset(
-    {"pd", "pandas", "json", "math", "statistics", "re", "datetime", "time", "hashlib", "base64", "uuid", "requests"}
+    {
+        "pd",
+        "pandas",
+        "json",
+        "math",
+        "statistics",
+        "re",
+        "datetime",
+        "time",
+        "hashlib",
+        "base64",
+        "uuid",
+        "requests",
+        "csv",
+    }
 )
 # ...except these, which change an argument in place.
 MUTATING_MODULE_FUNCTIONS = frozenset(
@@ -156,6 +170,11 @@ MUTATING_MODULE_FUNCTIONS = frozenset(
         "insort_right",
         "writerow",
         "writerows",
+        "writeheader",
+        "executemany",
+        "executescript",
+        "commit",
+        "execute",
     }
 )
 # Methods that never change their object (pandas, numpy, str, dict, list readers).
@@ -186,6 +205,14 @@ PURE_METHODS = frozenset(
 # Methods that certainly change their object: what an exploration cell may not call on step data.
 MUTATING_METHODS = frozenset(
     {
+        "writerow",
+        "writerows",
+        "writeheader",
+        "execute",
+        "executemany",
+        "executescript",
+        "commit",
+        "put",
         "append",
         "extend",
         "insert",
@@ -263,8 +290,48 @@ FRESH_METHODS = PURE_METHODS - frozenset(
 
 # Mutating methods that change only their object, never their arguments.
 _RECEIVER_ONLY = frozenset(
-    {"append", "add", "insert", "setdefault", "appendleft", "fit", "fit_transform", "partial_fit", "pop", "remove"}
+    {
+        "append",
+        "add",
+        "insert",
+        "setdefault",
+        "appendleft",
+        "fit",
+        "fit_transform",
+        "partial_fit",
+        "pop",
+        "remove",
+        "write",
+        "writelines",
+        "writerow",
+        "writerows",
+        "writeheader",
+        "execute",
+        "executemany",
+        "executescript",
+        "commit",
+        "put",
+        "send",
+    }
 )
+# Builtins that consume an iterator they are given.
+_CONSUMERS = frozenset({"list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max", "any", "all"})
+# Calls that return iterators (advanced by whoever loops over them) or generators.
+_ITERATOR_FUNCTIONS = frozenset({"iter", "map", "filter", "zip", "enumerate", "reversed"})
+_ITERATOR_METHODS = frozenset({"iterrows", "itertuples", "reader", "DictReader", "finditer", "imap", "islice"})
+
+
+def iterator_kind(value: ast.expr) -> str | None:
+    """ "generator" for a generator expression, "iterator" for iter()/map()/csv.reader(...), else None."""
+    if isinstance(value, ast.GeneratorExp):
+        return "generator"
+    if isinstance(value, ast.Call):
+        func = value.func
+        if isinstance(func, ast.Name) and func.id in _ITERATOR_FUNCTIONS:
+            return "iterator"
+        if isinstance(func, ast.Attribute) and func.attr in _ITERATOR_METHODS:
+            return "iterator"
+    return None
 
 
 @dataclass
@@ -275,6 +342,7 @@ class Effects:
     surely_mutated: set[str] = field(default_factory=set)  # certainly (stores, known mutating methods)
     calls: list[tuple[str, set[str]]] = field(default_factory=list)  # f(args) of a name-called function
     aliases: dict[str, set[str]] = field(default_factory=dict)  # bound name -> names it may alias
+    iterated: set[str] = field(default_factory=set)  # names looped over or consumed by a builtin
 
 
 def _inplace(call: ast.Call) -> bool:
@@ -407,6 +475,8 @@ class _Scanner(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
+        if isinstance(node.iter, ast.Name):
+            self.fx.iterated.add(node.iter.id)
         self._alias(_target_names(node.target), roots(node.iter))
         self._stored(node.target)
         self.generic_visit(node)
@@ -423,6 +493,8 @@ class _Scanner(ast.NodeVisitor):
 
     def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
         for gen in node.generators:
+            if isinstance(gen.iter, ast.Name):
+                self.fx.iterated.add(gen.iter.id)
             self._alias(_target_names(gen.target), roots(gen.iter))
         self.generic_visit(node)
 
@@ -454,6 +526,8 @@ class _Scanner(ast.NodeVisitor):
         for kw in node.keywords:
             arg_roots |= roots(kw.value)
         if isinstance(func, ast.Name):
+            if func.id in _CONSUMERS:
+                self.fx.iterated |= {a.id for a in node.args if isinstance(a, ast.Name)}
             if func.id not in PURE_FUNCTIONS:
                 self.fx.calls.append((func.id, arg_roots))
         elif isinstance(func, ast.Attribute):

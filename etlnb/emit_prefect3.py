@@ -11,6 +11,7 @@ from typing import Any
 from etlnb.graph import Block, FlowGraph, Segment, identifier
 
 INDENT = "    "
+PREFECT_NAMES = ("flow", "task", "unmapped", "NO_CACHE", "ThreadPoolTaskRunner")
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,8 @@ class _Emitter:
         self.o = options
         self.flow_func = identifier(graph.flow_name) + "_flow"
         self.uses_unmapped = any(s.closure_inputs and s.nested for s in graph.segments)
+        # Prefect names the notebook also defines (a helper called `task`) are imported under an alias
+        self.alias = {n: f"prefect_{n}" for n in PREFECT_NAMES if n in graph.code_names or n in graph.shared}
         self.needs_os = "os" not in graph.code_names  # run_sample uses it; the notebook may import it already
 
     # -- sections ------------------------------------------------------
@@ -169,28 +172,51 @@ class _Emitter:
             '"""'
         )
 
+    def _from_prefect(self, names: list[str]) -> list[str]:
+        """isort's layout: plain names on one line, each aliased name on its own line, sorted."""
+        plain = [n for n in names if n not in self.alias]
+        lines = [f"from prefect import {n} as {self.alias[n]}" for n in names if n in self.alias]
+        if plain:
+            lines.append(f"from prefect import {', '.join(plain)}")
+        return sorted(lines, key=lambda line: line.split(" import ")[1].lower())
+
+    def _imported(self, name: str) -> str:
+        return f"{name} as {self.alias[name]}" if name in self.alias else name
+
+    def p(self, name: str) -> str:
+        """How the script refers to a Prefect name."""
+        return self.alias.get(name, name)
+
     def imports(self) -> str:
+        names = ["flow", "task", *(["unmapped"] if self.uses_unmapped else [])]
         lines = []
         if self.g.future_imports:
             lines += [*self.g.future_imports, ""]
         if self.needs_os:
             lines += ["import os", ""]
         lines += [
-            "from prefect import flow, task, unmapped" if self.uses_unmapped else "from prefect import flow, task",
-            "from prefect.cache_policies import NO_CACHE",
-            "from prefect.task_runners import ThreadPoolTaskRunner",
+            *self._from_prefect(names),
+            f"from prefect.cache_policies import {self._imported('NO_CACHE')}",
+            f"from prefect.task_runners import {self._imported('ThreadPoolTaskRunner')}",
             "",
             "# isort: split",
         ]
         return "\n".join(lines)
+
+    def var(self, seg: Segment | None, name: str) -> str:
+        """The flow body's variable for a notebook name. A step's new value of a module constant
+        (`COLUMNS = COLUMNS + [...]`) gets its own variable: the module constant stays readable."""
+        if seg is not None and seg.sources.get(name) == "module":
+            return name
+        return f"{name}_value" if name in self.g.code_names else name
 
     def task(self, seg: Segment) -> str:
         options = []
         if seg.map is not None and seg.role == "extract" and self.o.extract_retries:
             options += [f"retries={self.o.extract_retries}", f"retry_delay_seconds={self.o.retry_delay_seconds}"]
         # Task results stay in memory: no input hashing, no result persistence.
-        options += ["cache_policy=NO_CACHE", "persist_result=False"]
-        decorator = f"@task({', '.join(options)})"
+        options += [f"cache_policy={self.p('NO_CACHE')}", "persist_result=False"]
+        decorator = f"@{self.p('task')}({', '.join(options)})"
         if seg.map is not None:
             m = seg.map
             item = m.item
@@ -219,6 +245,8 @@ class _Emitter:
         lines = [decorator, f"def {seg.key}({', '.join(seg.inputs)}):"]
         if seg.global_names:
             lines.append(f"{INDENT}global {', '.join(seg.global_names)}  # module globals, as in the notebook")
+        if "__name__" in seg.reads:
+            lines.append(f'{INDENT}__name__ = "__main__"  # as in the notebook\'s kernel')
         # the marker sits right above the copied lines: `etlnb where` counts from it
         lines += [INDENT + marker(seg.block), indent_code(self._without_globals(seg))]
         if seg.outputs:
@@ -268,17 +296,20 @@ class _Emitter:
             body.append(f"{INDENT}globals().update({values})  # helper functions read these as module globals")
         for seg in self.g.segments:
             if seg.map is not None:
-                iterable = seg.map.iterable
+                iterable = self.var(seg, seg.map.iterable)
                 args = [iterable if seg.iterable_is_list else f"list({iterable})"]
-                args += [f"{n}=unmapped({n})" for n in seg.closure_inputs]
+                args += [f"{n}={self.p('unmapped')}({self.var(seg, n)})" for n in seg.closure_inputs]
                 call = f"{seg.key}.map({', '.join(args)}).result()"
             else:
-                call = f"{seg.key}({', '.join(seg.inputs)})"
+                call = f"{seg.key}({', '.join(self.var(seg, n) for n in seg.inputs)})"
             if seg.outputs:
-                body.append(f"{INDENT}{', '.join(seg.outputs)} = {call}")
+                body.append(f"{INDENT}{', '.join(self.var(None, n) for n in seg.outputs)} = {call}")
             else:
                 body.append(f"{INDENT}{call}")
-        decorator = f'@flow(name="{self.g.flow_name}", log_prints=True, task_runner=ThreadPoolTaskRunner())'
+        decorator = (
+            f'@{self.p("flow")}(name="{self.g.flow_name}", log_prints=True,'
+            f" task_runner={self.p('ThreadPoolTaskRunner')}())"
+        )
         return decorator + "\n" + signature + "\n" + "\n".join(body)
 
     def sample_section(self) -> str:

@@ -23,19 +23,7 @@ from etlnb.roles import RoleCell
 BUILTINS = frozenset(dir(builtins)) | {"__name__", "__doc__"}
 IPYTHON_ONLY = frozenset({"display", "get_ipython", "In", "Out", "_", "__", "___", "_ih", "_oh", "_i", "_ii", "_iii"})
 # Names the generated script defines at module level.
-RESERVED = frozenset(
-    {
-        "flow",
-        "task",
-        "unmapped",
-        "NO_CACHE",
-        "ThreadPoolTaskRunner",
-        "Any",
-        "SAMPLE_PARAMETERS",
-        "NOTEBOOK_DIR",
-        "run_sample",
-    }
-)
+RESERVED = frozenset({"SAMPLE_PARAMETERS", "NOTEBOOK_DIR", "run_sample"})
 
 
 @dataclass
@@ -101,6 +89,7 @@ class Segment:
     # mapped: helpers that read notebook values, copied into the task so it is right in any process
     nested: list[Block] = field(default_factory=list)
     closure_inputs: dict[str, str] = field(default_factory=dict)  # name -> producer key or "param"
+    maybe_deletes: set[str] = field(default_factory=set)
 
     @property
     def role(self) -> str:
@@ -184,6 +173,8 @@ class _Builder:
         self.defs: dict[str, _Def] = {}
         self.module_text: dict[str, str] = {}  # hoisted name -> its statement's text
         self.def_blocks: dict[str, Block] = {}  # module-level def/class -> its verbatim lines
+        self.iterators: set[str] = set()  # names bound to iterators (iter(), map(), csv.reader...)
+        self.generators: dict[str, tuple[Segment, int]] = {}  # step outputs that are generator objects
         self.alias_edges: dict[str, set[str]] = {}  # names that may share an object (both directions)
         self.shared: set[str] = set()
         self.shared_why: dict[str, tuple[RoleCell, int | None, str]] = {}
@@ -193,6 +184,7 @@ class _Builder:
         self.steps_seen = False
         self.diagnostics: list[Diagnostic] = []
         self.module_names: dict[str, RoleCell] = {}
+        self.module_lines: dict[str, int] = {}
 
     def error(self, rc: RoleCell, line: int | None, message: str, hint: str = "") -> None:
         self.diagnostics.append(Diagnostic("error", message, self.path, rc.cell.index, rc.cell.id, line, hint))
@@ -389,6 +381,7 @@ class _Builder:
         for name in bound:
             self.defs[name] = _Def("code", rc)
             self.module_names[name] = rc
+            self.module_lines[name] = node.lineno
             self.module_text[name] = text
         if isinstance(node, _DEFS):
             first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
@@ -396,10 +389,15 @@ class _Builder:
             if block is not None:
                 self.def_blocks[node.name] = block
         for name, info in st.functions.items():
+            info.reads |= {r for r in st.reads if r in self.functions or r in self.deferred}  # `fn=scale`
             self.functions[name] = info
             self.function_cells[name] = rc
         for name, reads in st.deferred_reads.items():
             self.deferred[name] = set(reads)
+        for name in st.binds:  # `OPS = {"shout": shout}`: calling OPS[...] calls those functions
+            used = {r for r in st.reads if r in self.functions or r in self.deferred}
+            if used:
+                self.deferred[name] = self.deferred.get(name, set()) | used
         return "module"
 
     def _map_spec(self, st: StatementInfo, cell_bound: set[str]) -> MapSpec | None:
@@ -441,7 +439,19 @@ class _Builder:
         probed: set[str] = set()
         maybe_reads: list[str] = []
         own_writes: set[str] = set()
+        maybe_deleted: set[str] = set()
+        iterated: set[str] = set()
+        generators: dict[str, int] = {}  # names bound to generator objects here -> line
         for st in stmts:
+            iterated |= st.iterated
+            for name in st.iterator_binds:
+                self.iterators.add(name)
+            for name in st.binds - st.iterator_binds:
+                self.iterators.discard(name)
+            for name in st.binds | st.code:  # a dict of functions carries what those functions read
+                used = {r for r in st.reads if r in self.functions or r in self.deferred}
+                if used and name not in st.functions:
+                    self.deferred[name] = self.deferred.get(name, set()) | used
             for name in st.reads:
                 if name not in bound and name not in seg.reads:
                     seg.reads.append(name)
@@ -466,8 +476,11 @@ class _Builder:
                 seg.global_lines.append(st.node.lineno)
                 for name in st.global_names:
                     self._share(name, rc, st.node.lineno, "a `global` statement in a step")
-            for name in st.maybe_deletes:
-                self.maybe_gone.add(name)
+            maybe_deleted |= st.maybe_deletes
+            for name in st.generator_binds | {
+                t for t, f in _called_functions(st).items() if self.functions.get(f, _NO_INFO).is_generator
+            }:
+                generators[name] = st.node.lineno
             for name, reads in st.deferred_reads.items():
                 self.deferred[name] = set(reads)
             for name, info in st.functions.items():  # defs that stay in the task (they read notebook values)
@@ -511,15 +524,20 @@ class _Builder:
         for func, args in calls:
             if self._call_mutates(func):
                 mutated |= args
+        mutated |= iterated & self.iterators  # a loop or list() over an iterator advances it
         self._resolve(seg, maybe_reads, helper_reads, probed, own_writes)
+        self.maybe_gone |= maybe_deleted
+        seg.maybe_deletes = maybe_deleted
         if seg.map is not None:
             self._closure_for_map(seg, helper_reads)
+        group_before = self._group(mutated)
         for st in stmts:  # aliases made in this step count for its own changes too
-            for name in st.binds - set(st.alias_sources):
+            for name in st.binds - set(st.alias_sources) - st.mutates:  # `x += [...]` keeps x's object
                 self.alias_edges.pop(name, None)
             for name, sources in st.alias_sources.items():
                 self._alias(name, sources)
-        data_mutated = {n for n in self._group(mutated) if self._data(n) or n in seg.writes}
+        data_mutated = {n for n in group_before | self._group(mutated) if self._data(n) or n in seg.writes}
+        data_mutated |= {n for n in maybe_deleted if self._data(n)}
         seg.mutates = data_mutated - (seg.writes - set(seg.inputs))
         if seg.map is None:
             for name in sorted(seg.mutates - set(seg.inputs) - seg.writes):
@@ -527,11 +545,15 @@ class _Builder:
                 d = self.defs[name]
                 seg.inputs.append(name)
                 seg.sources[name] = d.key if d.kind == "step" else "param"
-        for name in sorted(seg.mutates & set(seg.inputs)):
+        for name in sorted(seg.mutates & set(seg.inputs)) if seg.map is None else []:
             self.defs[name] = _Def("step", rc, str(len(self.segments)), seg)
         if seg.map is not None and self._call_mutates(seg.map.func):
             self._alias(seg.map.target, {seg.map.iterable})
         for name in sorted(seg.writes):
+            if name in generators:
+                self.generators[name] = (seg, generators[name])
+            else:
+                self.generators.pop(name, None)
             d = self.defs.get(name)
             if name in seg.maybe_writes and (d is None or d.kind not in ("param", "step", "code")):
                 self.maybe_unbound[name] = seg
@@ -580,6 +602,15 @@ class _Builder:
                 continue
             if func is not None or name in helper_reads:
                 self._share(name, rc, line, f"{func or helper_reads[name]}() reads it as a global")
+            if name in self.generators and self.generators[name][0] is not seg and func is None:
+                maker, made_at = self.generators[name]
+                self.error(
+                    rc,
+                    line,
+                    f"`{name}` is a generator made by {maker.cell.label} (line {made_at}); a flow hands step"
+                    " outputs over as values, and a generator would reach this step already consumed",
+                    f"make it a list where it is made (`{name} = list(...)`), or use it within one step",
+                )
             if name not in seg.inputs:
                 seg.inputs.append(name)
                 seg.sources[name] = d.key if d.kind == "step" else "param"
@@ -741,12 +772,18 @@ class _Builder:
         self._name_tasks()
         for name, rc in self.module_names.items():
             if name in RESERVED or name == identifier(self.flow_name) + "_flow":
-                self.error(rc, None, f"`{name}` is a name the generated flow script uses", "rename it in the notebook")
+                self.error(
+                    rc,
+                    self.module_lines.get(name),
+                    f"`{name}` is a name the generated flow script uses",
+                    "rename it in the notebook",
+                )
 
     def _outputs(self) -> None:
         by_key = {s.key: s for s in self.segments}
         for seg in self.segments:
-            seg.global_names = sorted(n for n in seg.writes | seg.deletes | seg.maybe_writes if n in self.shared)
+            touched = seg.writes | seg.deletes | seg.maybe_writes | seg.maybe_deletes
+            seg.global_names = sorted(n for n in touched if n in self.shared)
             seg.inputs = [n for n in seg.inputs if n not in self.shared]
             seg.sources = {n: s for n, s in seg.sources.items() if n not in self.shared}
             for name, source in seg.closure_inputs.items():
@@ -765,13 +802,12 @@ class _Builder:
     def _name_tasks(self) -> None:
         """Task names from the step's role and what it makes: `extract_raw`, `load`; no cell index."""
         taken = set(self.module_names) | set(self.defs) | set(self.functions) | RESERVED | set(BUILTINS)
+        taken |= {"flow", "task", "unmapped", "NO_CACHE", "ThreadPoolTaskRunner", "os"}
         taken |= {identifier(self.flow_name) + "_flow", "future"}
         renames: dict[str, str] = {}
         used: set[str] = set()
         for seg in self.segments:
-            names = seg.outputs or sorted(
-                seg.writes, key=lambda n: seg.first_binds.index(n) if n in seg.first_binds else 0
-            )
+            names = seg.outputs or ([seg.map.target] if seg.map else [])
             base = identifier(f"{seg.role}_{names[0]}") if names else seg.role
             if base in taken:
                 base += "_step"
@@ -788,6 +824,14 @@ class _Builder:
 
 
 _NO_INFO = FunctionInfo("")
+
+
+def _called_functions(st: StatementInfo) -> dict[str, str]:
+    """`x = f(...)`: {x: f}."""
+    node = st.node
+    if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name):
+        return {t.id: node.value.func.id for t in node.targets if isinstance(t, ast.Name)}
+    return {}
 
 
 def _ordered_binds(st: StatementInfo) -> list[str]:

@@ -30,6 +30,7 @@ class FunctionInfo:
     mutates_args: bool = False  # may change an argument in place
     calls: list[tuple[str, set[str]]] = field(default_factory=list)  # name-called functions and their args
     has_globals: bool = False  # declares `global` names
+    is_generator: bool = False  # calling it returns a generator
 
 
 @dataclass
@@ -54,6 +55,9 @@ class StatementInfo:
     global_names: set[str] = field(default_factory=set)  # `global x` at cell level (a no-op in a notebook)
     maybe_deletes: set[str] = field(default_factory=set)  # deleted on some paths only
     maybe_binds: set[str] = field(default_factory=set)  # bound on some paths only
+    iterated: set[str] = field(default_factory=set)  # names looped over or consumed (list(x), next(x))
+    iterator_binds: set[str] = field(default_factory=set)  # names bound to iterators or generators
+    generator_binds: set[str] = field(default_factory=set)  # names bound to generator objects
     definition_reads: set[str] = field(default_factory=set)  # class body reads (run at definition)
 
     @property
@@ -86,6 +90,14 @@ def analyse_statement(stmt: ast.stmt, displayed: bool = False) -> StatementInfo:
     info.mutates |= effects.closure(fx.mutated, fx.aliases)
     info.surely_mutates = effects.closure(fx.surely_mutated, fx.aliases)
     info.calls = [(f, effects.closure(args, fx.aliases)) for f, args in fx.calls]
+    info.iterated = fx.iterated
+    if isinstance(stmt, ast.Assign):
+        kind = effects.iterator_kind(stmt.value)
+        if kind is not None:
+            names = {t.id for t in stmt.targets if isinstance(t, ast.Name)}
+            info.iterator_binds = names
+            if kind == "generator":
+                info.generator_binds = names
     for name in bound_here & set(fx.aliases):
         sources = effects.closure({name}, fx.aliases) - bound_here
         if sources:
@@ -409,7 +421,13 @@ def function_info(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -
     else:
         bodies = [(node, _params(node))]
         info.params = _params(node)
-    local = scope.locals
+    declared_global = {n for g in ast.walk(node) if isinstance(g, ast.Global) for n in g.names}
+    stored = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    local = (scope.locals | stored) - declared_global  # comprehension targets too
+    if not isinstance(node, ast.ClassDef):
+        info.is_generator = any(
+            isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(node) if not isinstance(n, ast.Lambda)
+        )
     for fn, params in bodies:
         fx = effects.scan(list(fn.body), into_defs=True)
         mutated = effects.closure(fx.mutated, fx.aliases)

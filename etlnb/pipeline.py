@@ -90,6 +90,58 @@ def _shadowing(flow_name: str) -> Diagnostic | None:
     return None
 
 
+LOCAL_MODULE = "a deployed flow gets only its own script, so this import would fail there"
+
+
+def _local_modules(path: str, parsed: list[ParsedCell]) -> list[Diagnostic]:
+    """Imports that only work because a module sits in the notebook's folder (Jupyter puts that
+    folder on sys.path): a deployed flow gets its script alone, so it would fail there."""
+    import ast
+    import importlib.machinery
+    import sys
+
+    folder = Path(path).resolve().parent
+    installed = [p for p in sys.path if p not in ("", os.getcwd(), str(folder))]
+    out: list[Diagnostic] = []
+    seen: set[str] = set()
+    for pc in parsed:
+        if not pc.rc.compiled:
+            continue
+        for st in pc.statements:
+            for node in ast.walk(st.node):
+                if isinstance(node, ast.Import):
+                    tops = [a.name.split(".")[0] for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    tops = [node.module.split(".")[0]]
+                else:
+                    continue
+                for top in tops:
+                    if top in seen or top in sys.builtin_module_names or top in sys.stdlib_module_names:
+                        continue
+                    seen.add(top)
+                    local = [
+                        c
+                        for c in (folder / f"{top}.py", folder / top, *folder.glob(f"*/{top}.py"))
+                        if c.exists() and not c.is_relative_to(folder / "build")
+                    ]
+                    if not local or importlib.machinery.PathFinder.find_spec(top, installed) is not None:
+                        continue
+                    out.append(
+                        Diagnostic(
+                            "warning",
+                            f"`{top}` is imported from the notebook's folder ({local[0].relative_to(folder)});"
+                            f" {LOCAL_MODULE}: local runs work, `etlnb deploy` refuses",
+                            path,
+                            pc.rc.cell.index,
+                            pc.rc.cell.id,
+                            node.lineno + 0,
+                            hint="install it as a package (list it in the project's base image requirements),"
+                            " or move the functions you need into a functions cell",
+                        )
+                    )
+    return out
+
+
 def analyse(notebook: Notebook, settings: Any = None, strict: bool = False) -> Analysis:
     project, flow_name = names_for(notebook)
     if settings is not None:
@@ -101,6 +153,7 @@ def analyse(notebook: Notebook, settings: Any = None, strict: bool = False) -> A
         diagnostics.append(replace(shadow, notebook=notebook.path))
     parsed, parse_diags = parse_cells(notebook.path, cells)
     diagnostics += parse_diags
+    diagnostics += _local_modules(notebook.path, parsed)
     graph, graph_diags = build_graph(notebook.path, parsed, flow_name)
     diagnostics += graph_diags
     from etlnb.secrets_scan import scan
