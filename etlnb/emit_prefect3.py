@@ -97,6 +97,9 @@ def python_type(value: Any) -> str:
         return f"list[{union(python_type(v) for v in value)}]" if value else "list"
     if isinstance(value, tuple):
         return f"tuple[{', '.join(python_type(v) for v in value)}]" if value else "tuple[()]"
+    if isinstance(value, (set, frozenset)):
+        name = type(value).__name__
+        return f"{name}[{union(sorted(python_type(v) for v in value))}]" if value else name
     if isinstance(value, dict):
         if not value:
             return "dict"
@@ -279,7 +282,7 @@ class _Emitter:
             default = render_literal(p.value, INDENT)
             hint = annotation(p.value, self.sample.get(p.name), p.name in self.sample)
             line = f"{INDENT}{p.name}: {hint} = {default}," if hint else f"{INDENT}{p.name}={default},"
-            if isinstance(p.value, (list, dict)):
+            if isinstance(p.value, (list, dict, set)):
                 # Prefect shows the default in its UI; it is passed per run, never mutated.
                 first, nl, rest = line.partition("\n")
                 line = first + "  # noqa: B006" + nl + rest

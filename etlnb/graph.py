@@ -389,13 +389,13 @@ class _Builder:
             if block is not None:
                 self.def_blocks[node.name] = block
         for name, info in st.functions.items():
-            info.reads |= {r for r in st.reads if r in self.functions or r in self.deferred}  # `fn=scale`
+            info.reads |= {r for r in _uncalled(node) if r in self.functions or r in self.deferred}  # `fn=scale`
             self.functions[name] = info
             self.function_cells[name] = rc
         for name, reads in st.deferred_reads.items():
             self.deferred[name] = set(reads)
         for name in st.binds:  # `OPS = {"shout": shout}`: calling OPS[...] calls those functions
-            used = {r for r in st.reads if r in self.functions or r in self.deferred}
+            used = {r for r in _uncalled(node) if r in self.functions or r in self.deferred}
             if used:
                 self.deferred[name] = self.deferred.get(name, set()) | used
         return "module"
@@ -449,7 +449,7 @@ class _Builder:
             for name in st.binds - st.iterator_binds:
                 self.iterators.discard(name)
             for name in st.binds | st.code:  # a dict of functions carries what those functions read
-                used = {r for r in st.reads if r in self.functions or r in self.deferred}
+                used = {r for r in _uncalled(st.node) if r in self.functions or r in self.deferred}
                 if used and name not in st.functions:
                     self.deferred[name] = self.deferred.get(name, set()) | used
             for name in st.reads:
@@ -826,6 +826,26 @@ class _Builder:
 _NO_INFO = FunctionInfo("")
 
 
+def _uncalled(node: ast.AST) -> set[str]:
+    """Names a statement uses as values, not only calls (`{"a": f}`, `fn=f`), outside nested bodies."""
+    called = set()
+    names = set()
+    stack: list[ast.AST] = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            stack += n.decorator_list + n.args.defaults + [d for d in n.args.kw_defaults if d is not None]
+            continue
+        if isinstance(n, (ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
+            called.add(id(n.func))
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and id(n) not in called:
+            names.add(n.id)
+        stack.extend(ast.iter_child_nodes(n))
+    return names
+
+
 def _called_functions(st: StatementInfo) -> dict[str, str]:
     """`x = f(...)`: {x: f}."""
     node = st.node
@@ -846,8 +866,8 @@ def _ordered_binds(st: StatementInfo) -> list[str]:
 
 def _not_json(value: Any) -> str | None:
     """What in a parameter literal JSON cannot carry (sets, bytes, complex numbers), if anything."""
-    if isinstance(value, (set, frozenset)):
-        return "set"
+    if isinstance(value, (set, frozenset)):  # travels as a JSON list; the `set[...]` type restores it
+        return next((b for b in map(_not_json, value) if b), None)
     if isinstance(value, (bytes, complex)):
         return type(value).__name__
     if isinstance(value, (list, tuple)):

@@ -96,7 +96,8 @@ def run_compiled_flow(
         "segments": segments_manifest(compiled.analysis.graph),
         "report": str(work / "report.json"),
     }
-    (work / "manifest.json").write_text(json.dumps(manifest))
+    # a set parameter travels as a list, as Prefect sends it; the flow's `set[...]` type restores it
+    (work / "manifest.json").write_text(json.dumps(manifest, default=_json_set))
     env = dict(os.environ, PREFECT_API_URL=server.api_url, PYTHONUNBUFFERED="1")
     process = subprocess.Popen(
         [sys.executable, "-m", "etlnb.flow_run", str(work / "manifest.json")],
@@ -135,6 +136,12 @@ def witness_failed(nb_run) -> bool:
     for error in report.errors:
         print(f"etlnb run: {error.message}" if error is report.errors[0] else f"  {error.message}", file=sys.stderr)
     return not report.ok
+
+
+def _json_set(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    raise TypeError(f"{type(value).__name__} is not JSON data")
 
 
 def format_flow_report(run: FlowRun, server: local_server.Server) -> str:

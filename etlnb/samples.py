@@ -95,7 +95,7 @@ def sample_parameters(
     sample = {n: namespace[n] for n in names if n in namespace}
     for name, value in sample.items():
         try:
-            json.dumps(value, allow_nan=False)
+            json.dumps(value, allow_nan=False, default=_set_as_list)
         except (TypeError, ValueError):
             diagnostics.append(
                 Diagnostic(
@@ -164,6 +164,12 @@ def _jsonable(value: Any) -> bool:
 
 def _cell_diag(pc: ParsedCell, line: int | None, message: str, hint: str) -> Diagnostic:
     return Diagnostic("error", message, "", pc.rc.cell.index, pc.rc.cell.id, line, hint)
+
+
+def _set_as_list(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):  # sent as a JSON list; the flow's `set[...]` type restores it
+        return sorted(value, key=repr)
+    raise TypeError(type(value).__name__)
 
 
 def _literal_assignments(pc: ParsedCell) -> dict[str, Any] | None:

@@ -87,7 +87,7 @@ def transform_clean_data(r, min_valid_temp_c):
 
 
 @task(cache_policy=NO_CACHE, persist_result=False)
-def load_daily(destination, clean_data):
+def load(destination, clean_data):
     # cell 7 [load] id=e9904205, lines 1-6
     # load: one CSV for all cities, sorted so reruns give the same file.
     if "://" not in destination:
@@ -120,7 +120,7 @@ def weather_flow(
     globals().update(min_valid_temp_c=min_valid_temp_c)  # helper functions read these as module globals
     raw_data = extract_raw_data.map(sources).result()
     clean_data = transform_clean_data.map(raw_data, min_valid_temp_c=unmapped(min_valid_temp_c)).result()
-    load_daily(destination, clean_data)
+    load(destination, clean_data)
 
 
 # The notebook's sample parameters: its parameters and sample cells, run in order.
