@@ -21,6 +21,7 @@ class EmitOptions:
     notebook_dir: str  # notebook folder relative to the script's folder
     extract_retries: int = 2
     retry_delay_seconds: int = 10
+    local_modules: bool = False  # the notebook imports modules that sit in its folder
 
 
 def emit(graph: FlowGraph, sample: dict[str, Any], options: EmitOptions) -> str:
@@ -153,6 +154,15 @@ class _Emitter:
     # -- sections ------------------------------------------------------
     def render(self) -> str:
         parts = [self.header() + "\n\n" + self.imports()]
+        if self.o.local_modules:
+            parts.append(
+                "# The notebook imports modules from its own folder: Jupyter runs it from there, with\n"
+                "# that folder on sys.path, and so does this script when run directly (local runs only:\n"
+                "# `etlnb deploy` refuses such imports, a deployed flow gets only this script).\n"
+                'if __name__ == "__main__":\n'
+                f"{INDENT}os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), {_flat(self.o.notebook_dir)}))\n"
+                f'{INDENT}sys.path.insert(0, "")'
+            )
         # module code in notebook order: a `sys.path` change stays before the import that needs it
         parts += [f"{marker(b)}\n{b.text}" for b in self.g.module_blocks]
         if self.g.shared_params:
@@ -195,8 +205,9 @@ class _Emitter:
         lines = []
         if self.g.future_imports:
             lines += [*self.g.future_imports, ""]
-        if self.needs_os:
-            lines += ["import os", ""]
+        std = [m for m in ("os", "sys") if m not in self.g.code_names and (m == "os" or self.o.local_modules)]
+        if std:
+            lines += [f"import {m}" for m in std] + [""]
         lines += [
             *self._from_prefect(names),
             f"from prefect.cache_policies import {self._imported('NO_CACHE')}",

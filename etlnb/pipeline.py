@@ -192,6 +192,7 @@ def compile_file(
         project=analysis.project,
         notebook_dir=Path(rel).as_posix(),
         extract_retries=settings.retries,
+        local_modules=any(LOCAL_MODULE in d.message for d in analysis.diagnostics),
     )
     from etlnb.lint import silence_analyst_findings
 
