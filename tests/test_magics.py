@@ -57,7 +57,7 @@ def test_etl_check_lists_diagnostics_with_cells_and_hints(ip, tmp_path, monkeypa
 def test_etl_graph_is_a_mermaid_bundle_with_a_text_fallback(ip, weather):
     (out,) = run(ip, "etl_graph").outputs
     assert out.data["text/vnd.mermaid"].startswith("flowchart TD")
-    assert "cell4_map_extract" in out.data["text/vnd.mermaid"]
+    assert "extract_raw_data" in out.data["text/vnd.mermaid"]
     assert out.data["text/plain"] == out.data["text/vnd.mermaid"]
 
 
