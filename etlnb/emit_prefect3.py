@@ -205,7 +205,8 @@ class _Emitter:
         lines = []
         if self.g.future_imports:
             lines += [*self.g.future_imports, ""]
-        std = [m for m in ("os", "sys") if m not in self.g.code_names and (m == "os" or self.o.local_modules)]
+        # the local-modules block runs before the notebook's own imports: it imports what it uses
+        std = ["os", "sys"] if self.o.local_modules else ["os"] if "os" not in self.g.code_names else []
         if std:
             lines += [f"import {m}" for m in std] + [""]
         lines += [
@@ -310,7 +311,8 @@ class _Emitter:
             body.append(f"{INDENT}globals().update({values})  # helper functions read these as module globals")
         for seg in self.g.segments:
             if seg.map is not None:
-                iterable = self.var(seg, seg.map.iterable)
+                it = seg.map.iterable  # a module constant is read as such
+                iterable = self.var(seg, it) if it in seg.sources else it
                 args = [iterable if seg.iterable_is_list else f"list({iterable})"]
                 args += [f"{n}={self.p('unmapped')}({self.var(seg, n)})" for n in seg.closure_inputs]
                 call = f"{seg.key}.map({', '.join(args)}).result()"

@@ -148,6 +148,7 @@ def _task_report(flow_run_id: str) -> list[dict[str, Any]]:
 def main(manifest_path: str) -> int:
     manifest = json.loads(Path(manifest_path).read_text())
     os.chdir(manifest["cwd"])
+    sys.path.insert(0, manifest["cwd"])  # as in Jupyter: modules beside the notebook import
     module = _load_module(Path(manifest["script"]))
     flow = getattr(module, manifest["flow_function"])
     recorder = _Recorder()
