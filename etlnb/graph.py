@@ -537,7 +537,7 @@ class _Builder:
             for name, sources in st.alias_sources.items():
                 self._alias(name, sources)
         data_mutated = {n for n in group_before | self._group(mutated) if self._data(n) or n in seg.writes}
-        data_mutated |= {n for n in maybe_deleted if self._data(n)}
+        data_mutated |= {n for n in maybe_deleted | seg.deletes if self._data(n)}  # the witness sees deletes
         seg.mutates = data_mutated - (seg.writes - set(seg.inputs))
         if seg.map is None:
             for name in sorted(seg.mutates - set(seg.inputs) - seg.writes):

@@ -1017,6 +1017,47 @@ case("real_papermill_parameters", "real", "parity",
       ("L", "with open(\"payload.json\", \"w\") as f:\n    json.dump(payload, f)")])
 
 
+# --- more written to break it (added with the compiler fixes) -----------------------------------
+
+case("extra_del_parameter", "1-inplace", "parity",
+     "a step deletes a parameter after using it",
+     [("P", "items = [3, 1, 2]"), ("I", "import json"),
+      ("T", "ordered = sorted(items)\ndel items"),
+      ("L", "with open(\"ordered.json\", \"w\") as f:\n    json.dump(ordered, f)")])
+
+case("extra_instance_state_across_steps", "1-inplace", "parity",
+     "an instance made in one step, changed by its own method in another, read in a third",
+     [("I", "import json"),
+      ("F", "class Counter:\n    def __init__(self):\n        self.n = 0\n\n    def inc(self):\n        self.n += 1"),
+      ("E", "c = Counter()"), ("T", "c.inc()\nc.inc()"),
+      ("L", "with open(\"n.json\", \"w\") as f:\n    json.dump(c.n, f)")])
+
+case("extra_helper_creates_frame_global", "3-globals", "parity",
+     "a helper creates a DataFrame global; later steps change and write it",
+     [("I", "import pandas as pd"),
+      ("F", "def build():\n    global frame\n    frame = pd.DataFrame({\"a\": [1, 2]})"),
+      ("E", "build()"), ("T", "frame[\"b\"] = frame[\"a\"] * 2\nout = frame.copy()"),
+      ("L", "out.to_csv(\"out.csv\", index=False)")])
+
+case("extra_stored_lambda_reads_rebound_param", "3-globals", "parity",
+     "a lambda stored in one step reads a parameter a later step rebinds",
+     [("P", "col = \"a\""), ("I", "import json"),
+      ("E", "rows = [{\"a\": 2, \"b\": 1}, {\"a\": 1, \"b\": 2}]\nkey = lambda r: r[col]"),
+      ("T", "col = \"b\""),
+      ("L", "ordered = sorted(rows, key=key)\nwith open(\"o.json\", \"w\") as f:\n    json.dump(ordered, f)")])
+
+case("extra_map_before_and_after_rebind", "3-globals", "parity",
+     "the same helper mapped before and after a step rebinds the global it reads",
+     [("P", "rate = 2"), ("I", "import json"), ("F", "def f(x):\n    return x * rate"),
+      ("E", "xs = [1, 2, 3]\nys = [f(x) for x in xs]"), ("T", "rate = 10"),
+      ("L", "zs = [f(x) for x in xs]\nwith open(\"r.json\", \"w\") as f_:\n    json.dump([ys, zs], f_)")])
+
+case("extra_unpacked_element_alias", "1-inplace", "parity",
+     "unpacking a tuple of lists, then changing one element",
+     [("I", "import json"), ("E", "pair = ([1], [2])"), ("T", "first, second = pair\nfirst.append(9)"),
+      ("L", "with open(\"p.json\", \"w\") as f:\n    json.dump(pair, f)")])
+
+
 def main() -> None:
     names = [c.name for c in CASES]
     assert len(names) == len(set(names)), "duplicate case names"
