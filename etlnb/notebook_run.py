@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 from etlnb.graph import FlowGraph
 
 CAPTURE_TAG = "etlnb-capture"
+OWN_KERNEL = "python3"  # the name papermill records; the kernel is always etlnb's own Python
 
 
 @dataclass
@@ -245,7 +247,6 @@ def run_notebook(
     executed.parent.mkdir(parents=True, exist_ok=True)
     source = executed.with_suffix(".input.ipynb")
     source.write_text(json.dumps(prepared), encoding="utf-8")
-    kernel = notebook.get("metadata", {}).get("kernelspec", {}).get("name") or "python3"
     started = time.perf_counter()
     try:
         with _QuietKernelLogs():
@@ -253,7 +254,8 @@ def run_notebook(
                 str(source),
                 str(executed),
                 cwd=str(folder),
-                kernel_name=kernel,
+                kernel_name=OWN_KERNEL,
+                kernel_manager_class=own_python_kernel_manager(),
                 progress_bar=progress,
                 log_output=False,
             )
@@ -278,6 +280,28 @@ def run_notebook(
         sources = {i: _source(c) for i, c in enumerate(notebook["cells"])}
         result.witness = witness_mod.finalize(record, str(path), sources)
     return result
+
+
+def own_python_kernel_manager() -> type:
+    """A jupyter_client KernelManager that starts ipykernel with etlnb's own interpreter
+    (sys.executable), whatever kernel name the notebook carries and whichever kernel
+    specs this machine has: sample and parity runs run in etlnb's environment."""
+    from jupyter_client.kernelspec import KernelSpec
+    from jupyter_client.manager import KernelManager
+
+    class OwnPythonKernelManager(KernelManager):
+        @property
+        def kernel_spec(self) -> KernelSpec:
+            if self._kernel_spec is None:
+                self._kernel_spec = KernelSpec(
+                    argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                    display_name="Python 3 (etlnb)",
+                    language="python",
+                    resource_dir="",
+                )
+            return self._kernel_spec
+
+    return OwnPythonKernelManager
 
 
 def witness_path(executed: Path) -> Path:

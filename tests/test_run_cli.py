@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 
@@ -91,3 +92,39 @@ def test_parity_mismatch_exits_1_and_names_the_step(tmp_path, run_env):
     done = etlnb("run", str(path), "--parity", env=run_env, cwd=tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "cell 2 [transform] id=c2: parity mismatch in `ys`" in done.stdout
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("kernel", ["etlnb", "no-such-kernel"])
+def test_sample_and_parity_run_in_etlnbs_python_whatever_the_kernel_name(tmp_path, run_env, kernel):
+    """A notebook saved with the "Python 3 (etlnb)" kernel (or any other) runs where that
+    kernel spec is not installed: an empty Jupyter data dir and path."""
+    jupyter = tmp_path / "empty-jupyter"
+    jupyter.mkdir()
+    env = dict(run_env, JUPYTER_PATH=str(jupyter), JUPYTER_DATA_DIR=str(jupyter))
+    metadata = {"kernelspec": {"name": kernel, "display_name": "Python 3 (etlnb)", "language": "python"}}
+    path = tmp_path / "proj" / "kernel_name.ipynb"
+    path.parent.mkdir()
+    path.write_text(
+        make_notebook(
+            [
+                ("import sys", ["imports"]),
+                ("xs = [1, 2, 3]", ["extract"]),
+                ("total = sum(xs)", ["transform"]),
+                ("print(sys.executable)", []),
+            ],
+            metadata,
+        )
+    )
+    listed = subprocess.run(
+        [PYTHON, "-m", "jupyter", "kernelspec", "list", "--json"], capture_output=True, text=True, env=env
+    )
+    assert kernel not in json.loads(listed.stdout)["kernelspecs"]
+    for mode in ("--sample", "--parity"):
+        done = etlnb("run", str(path), mode, env=env, cwd=tmp_path)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "Traceback" not in done.stdout + done.stderr
+        assert "NoSuchKernel" not in done.stdout + done.stderr
+    executed = json.loads((tmp_path / "build" / "proj" / "kernel_name.executed.ipynb").read_text())
+    printed = "".join("".join(o.get("text", "")) for c in executed["cells"] for o in c.get("outputs", []))
+    assert printed.strip() == PYTHON  # etlnb's own interpreter
