@@ -4,7 +4,7 @@ panel deploy to the session's local Prefect server.
 
 Needs jupyterlab, ipywidgets, the playwright package and Chromium at
 /usr/bin/chromium (no browser download: Playwright drives the system
-Chromium; .ci/run installs Debian's chromium). A missing piece fails the
+Chromium; ./scripts/test installs Debian's chromium). A missing piece fails the
 test: it is never skipped. Screenshots go to the test's tmp_path.
 """
 
@@ -49,7 +49,9 @@ pytestmark = [pytest.mark.integration]
 
 @pytest.fixture(autouse=True)
 def _chromium_is_installed():
-    assert CHROMIUM.exists(), f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium; .ci/run does)"
+    assert CHROMIUM.exists(), (
+        f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium; ./scripts/test does as root)"
+    )
 
 
 @dataclass
