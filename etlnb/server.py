@@ -160,6 +160,8 @@ def start(server: Server, quiet: bool = False) -> Server:
         PREFECT_HOME=str(server.home / "prefect"),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         PREFECT_API_URL="",
+        # the UI's pages call this API; without it they ask port 4200, not the port in use
+        PREFECT_SERVER_UI_API_URL=server.api_url,
     )
     prefect = Path(sys.executable).with_name("prefect")
     command = [str(prefect)] if prefect.exists() else [sys.executable, "-m", "prefect"]

@@ -209,6 +209,13 @@ def test_start_starts_a_server_that_answers_and_says_where(server):
     assert is_server_process(server.pid, server.port)
 
 
+def test_the_ui_calls_the_api_on_the_port_in_use(server):
+    """The UI's pages ask /ui-settings where the API is; it must be this server, not port 4200."""
+    with urllib.request.urlopen(f"{server.url}/ui-settings", timeout=10) as response:
+        settings = json.loads(response.read())
+    assert settings["api_url"] == f"{server.url}/api"
+
+
 def test_second_start_reuses_the_running_server(server):
     again = etlnb_server("start", server.home, server.port, timeout=60)
 
