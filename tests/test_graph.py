@@ -111,8 +111,6 @@ def test_name_read_in_a_branch_that_does_not_bind_it_is_an_input():
     assert sources(g, seg(g, "cell3_load")) == {"counts": "cell2_transform"}
 
 
-
-
 def test_sample_override_of_a_parameter_keeps_it_a_parameter():
     g = graph_of(
         ("sources = []", ["parameters"]),
@@ -135,8 +133,6 @@ def test_imported_and_module_level_names_are_code_not_inputs():
         ("s = SEP.join([fmt(1)])", ["extract"]),
     )
     assert seg(g, "cell2_extract").inputs == []
-
-
 
 
 # -- hidden notebook state -------------------------------------------------
@@ -168,8 +164,6 @@ def test_step_reading_a_name_only_a_sample_cell_defines_is_an_error():
     assert "`out_dir`" in d.message
     assert "cell 1 [sample]" in d.message
     assert "parameters cell" in d.hint
-
-
 
 
 def test_untagged_cell_redefining_a_step_output_hides_it():
@@ -252,12 +246,6 @@ def test_display_in_a_step_is_an_ipython_only_error():
 # -- functions carry their reads -------------------------------------------
 
 
-
-
-
-
-
-
 def test_function_reading_hidden_state_is_an_error_naming_function_name_and_cells():
     a = run(
         ("n = 3", []),
@@ -297,18 +285,6 @@ def test_function_defined_only_in_an_untagged_cell_is_hidden_state():
 # -- mutation and ordering ----------------------------------------------------
 
 
-
-
-
-
-
-
-
-
-
-
-
-
 def test_calling_a_module_function_in_an_untagged_cell_does_not_hide_the_module():
     # `pd.set_option(...)` does not write `pd`: pd stays the imports cell's code
     g = graph_of(
@@ -319,22 +295,12 @@ def test_calling_a_module_function_in_an_untagged_cell_does_not_hide_the_module(
     assert seg(g, "cell2_extract").inputs == []
 
 
-
-
-
-
 # -- mapping -------------------------------------------------------------------
 
 MAP_BASE = [
     ("sources = ['a', 'b']", ["parameters"]),
     ("def extract(s):\n    return s", ["functions"]),
 ]
-
-
-
-
-
-
 
 
 def _not_mapped(line: str) -> FlowGraph:
@@ -417,8 +383,6 @@ def test_mapped_function_calling_a_module_function_as_a_statement_is_fine():
 # -- hoisting ----------------------------------------------------------------
 
 
-
-
 def test_definition_between_statements_is_hoisted_out_of_the_task():
     g = graph_of(
         ("a = 1\ndef f(v):\n    return v + 1\nb = f(a)", ["extract"]),
@@ -499,8 +463,6 @@ def test_shell_escape_and_magic_in_a_step_are_errors_with_lines():
     assert all("cannot run in a flow" in d.message for d in errs)
 
 
-
-
 def test_top_level_return_in_a_step_is_an_error():
     a = run(("a = 1\nreturn a", ["extract"]))
     d = the_error(a)
@@ -528,7 +490,6 @@ def test_notebook_without_step_cells_is_an_error():
     a = run(("x = 1", ["parameters"]), ("y = 2", []))
     d = the_error(a)
     assert "no step cells" in d.message
-
 
 
 # -- faithful execution: order, effects, helper globals, hoisting ------------

@@ -90,5 +90,3 @@ def test_mutating_an_alias_made_in_an_earlier_step_is_a_change_of_the_original()
     )
     changer = [s for s in segs.values() if s.role == "transform"][1]
     assert {"rows", "alias"} <= changer.mutates
-
-
