@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import math
 import tokenize
 from dataclasses import dataclass
@@ -178,7 +179,8 @@ class _Emitter:
     def header(self) -> str:
         return (
             f'"""Prefect flow `{self.g.flow_name}` of project `{self.o.project}`, '
-            f"compiled by etlnb from {self.o.notebook_name}.\n\n"
+            # the file name is data: escaped, so no quote or backslash in it can end the docstring
+            f"compiled by etlnb from {json.dumps(self.o.notebook_name)}.\n\n"
             "Generated code: change the notebook and run `etlnb compile` again.\n"
             "Each block is marked with the notebook cell (index, role, id) and lines it\n"
             "comes from; a traceback line inside a block maps to that cell line.\n"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import builtins
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -133,7 +134,9 @@ class _Def:
 
 
 def identifier(text: str) -> str:
-    name = re.sub(r"\W+", "_", text).strip("_").lower() or "flow"
+    """A plain ASCII Python identifier from a file or folder name (`½` -> `_12`, `ﬁle` -> `file`)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    name = re.sub(r"[^0-9A-Za-z]+", "_", ascii_text).strip("_").lower() or "flow"
     return "_" + name if name[0].isdigit() else name
 
 

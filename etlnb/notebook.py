@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,9 @@ def read_notebook(path: str | Path) -> Notebook:
             ]
         ) from None
     return parse_notebook(text, name)
+
+
+_CELL_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 
 
 def _fail(name: str, message: str, hint: str = "", cell: int | None = None) -> CompileError:
@@ -131,7 +135,15 @@ def _parse_cell(raw: Any, index: int, name: str) -> Cell:
         raise _fail(name, "cell source is neither a string nor a list of strings", cell=index)
     cell_id = raw.get("id")
     if not isinstance(cell_id, str):
-        cell_id = None
+        cell_id = None  # a non-string id is ignored like a missing one (it is never pasted anywhere)
+    elif not _CELL_ID.fullmatch(cell_id):
+        # ids reach comments of the generated script: only what Jupyter's schema allows
+        raise _fail(
+            name,
+            f"cell id {json.dumps(cell_id)[:80]} is not a valid Jupyter cell id (letters, digits, - and _, 1-64)",
+            "re-save the notebook from JupyterLab, or fix the id in the file",
+            cell=index,
+        )
     meta = raw.get("metadata", {})
     if not isinstance(meta, dict):
         # its tags (the cell's role) cannot be read: never guess the cell is untagged

@@ -1,4 +1,4 @@
-"""Prefect flow `prices` of project `prices`, compiled by etlnb from prices.ipynb.
+"""Prefect flow `prices` of project `prices`, compiled by etlnb from "prices.ipynb".
 
 Generated code: change the notebook and run `etlnb compile` again.
 Each block is marked with the notebook cell (index, role, id) and lines it

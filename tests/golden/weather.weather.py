@@ -1,4 +1,4 @@
-"""Prefect flow `weather` of project `weather`, compiled by etlnb from weather.ipynb.
+"""Prefect flow `weather` of project `weather`, compiled by etlnb from "weather.ipynb".
 
 Generated code: change the notebook and run `etlnb compile` again.
 Each block is marked with the notebook cell (index, role, id) and lines it
