@@ -6,6 +6,7 @@ Prefect's settings provide them.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
@@ -101,6 +102,18 @@ def _merge(settings: Settings, values: dict[str, Any], source: str) -> Settings:
                         f"namespace {value!r} in {source} is not a Kubernetes namespace name",
                         source,
                         hint="lowercase letters, digits and '-', at most 63 characters",
+                    )
+                ]
+            )
+        if key == "image_variable" and not re.fullmatch(r"[a-z0-9_-]{1,255}", value):
+            # the name is pasted into a `{{ prefect.variables.NAME }}` template: only Prefect's own charset
+            raise CompileError(
+                [
+                    Diagnostic(
+                        "error",
+                        f"image_variable {json.dumps(value)[:80]} in {source} is not a Prefect Variable name",
+                        source,
+                        hint="lowercase letters, digits, '-' and '_' (what `prefect variable set` accepts)",
                     )
                 ]
             )

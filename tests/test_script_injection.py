@@ -41,3 +41,18 @@ def test_file_names_are_escaped_in_the_script_and_give_ascii_flow_names(tmp_path
     assert json.dumps(file_name) in ast.get_docstring(tree).replace("\n", " ") or file_name in ast.get_docstring(tree)
     # the only statements are generated ones and the cell's: nothing from the file name runs
     assert not [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "__import__"]
+
+
+def test_image_variable_that_would_inject_a_template_is_refused(tmp_path):
+    path = tmp_path / "tpl.ipynb"
+    metadata = {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "etlnb": {"work_pool_type": "kubernetes", "image_variable": "x }}{{ prefect.blocks.secret.s"},
+    }
+    path.write_text(make_notebook([("x = 1", ["extract"])], metadata))
+    done = subprocess.run(
+        [PYTHON, "-m", "etlnb", "compile", str(path), "-o", str(tmp_path / "b")], capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert "is not a Prefect Variable name" in done.stderr.splitlines()[0]
+    assert not (tmp_path / "b").exists()  # nothing written, no prefect.yaml with the template
