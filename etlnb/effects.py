@@ -448,8 +448,10 @@ class _Scanner(ast.NodeVisitor):
     # -- bindings that alias ------------------------------------------
     def visit_Assign(self, node: ast.Assign) -> None:
         sources = roots(node.value)
+        chained = [n for t in node.targets for n in _target_names(t)] if len(node.targets) > 1 else []
         for target in node.targets:
-            self._alias(_target_names(target), sources)
+            # `a = b = []`: one object under every name
+            self._alias(_target_names(target), sources | set(chained))
             self._stored(target)
         self.generic_visit(node)
 

@@ -427,6 +427,8 @@ class _Builder:
         d = self.defs.get(func)
         if func not in self.functions or d is None or d.kind != "code":
             return None  # only module-level helpers can run as mapped tasks
+        if self._order_dependent(func):
+            return None  # draws random numbers or appends to a file: item order matters, so it runs in order
         it = self.defs.get(gen.iter.id)
         known = gen.iter.id in cell_bound or (it is not None and it.kind in ("param", "step", "code"))
         if not known or gen.iter.id in self.shared:
@@ -634,6 +636,24 @@ class _Builder:
             elif it.kind == "step" and it.seg is not None and it.seg.map is not None:
                 seg.iterable_is_list = True
 
+    def _order_dependent(self, func: str) -> bool:
+        """Whether running `func` on the items concurrently could change the result: it (or a helper
+        it calls) draws from a shared random generator or appends to a file."""
+        seen: set[str] = set()
+        stack = [func]
+        while stack:
+            name = stack.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            block = self.def_blocks.get(name)
+            if block is not None and _order_dependent_code(block.text):
+                return True
+            info = self.functions.get(name)
+            if info is not None:
+                stack += [n for n in info.reads if n in self.functions]
+        return False
+
     def _closure_for_map(self, seg: Segment, helper_reads: dict[str, str]) -> None:
         """A mapped task gets the notebook values its helpers read as arguments, and its own copy of
         those helpers, so it computes the same in a thread, a process or on a Dask worker."""
@@ -827,6 +847,24 @@ class _Builder:
 
 
 _NO_INFO = FunctionInfo("")
+
+
+def _order_dependent_code(text: str) -> bool:
+    """Uses `random` (a shared generator) or opens a file for appending."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return True
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Name) and node.id == "random") or (
+            isinstance(node, ast.Attribute) and node.attr == "random"
+        ):
+            return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "open":
+            modes = node.args[1:2] + [k.value for k in node.keywords if k.arg == "mode"]
+            if any(isinstance(m, ast.Constant) and isinstance(m.value, str) and "a" in m.value for m in modes):
+                return True
+    return False
 
 
 def _uncalled(node: ast.AST) -> set[str]:

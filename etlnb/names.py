@@ -99,7 +99,7 @@ def analyse_statement(stmt: ast.stmt, displayed: bool = False) -> StatementInfo:
             if kind == "generator":
                 info.generator_binds = names
     for name in bound_here & set(fx.aliases):
-        sources = effects.closure({name}, fx.aliases) - bound_here
+        sources = effects.closure({name}, fx.aliases) - {name}  # `a = b = []`: a and b share it
         if sources:
             info.alias_sources[name] = sources
     return info

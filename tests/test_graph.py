@@ -642,3 +642,22 @@ def test_conditional_delete_is_not_a_delete_and_optional_import_is_fine():
         ("if drop_raw:\n    del raw", ["transform"]),
         ("try:\n    import fastjson\nexcept ImportError:\n    fastjson = None\nprint(raw, fastjson)", ["load"]),
     )
+
+
+def test_mapped_helper_drawing_random_numbers_or_appending_to_a_file_runs_in_order():
+    g = graph_of(
+        ("import random", ["imports"]),
+        ("def jitter(x):\n    return x + random.random()", ["functions"]),
+        ("def log(x):\n    with open('log.txt', 'a') as f:\n        f.write(str(x))\n    return x", ["functions"]),
+        ("def double(x):\n    return 2 * x", ["functions"]),
+        (
+            "xs = [1, 2]\nys = [jitter(x) for x in xs]\nzs = [log(x) for x in xs]\nws = [double(x) for x in xs]",
+            ["extract"],
+        ),
+    )
+    assert [s.map.func for s in g.segments if s.map] == ["double"]
+
+
+def test_chained_assignment_binds_one_object_to_both_names():
+    g = graph_of(("a = b = []", ["extract"]), ("a.append(1)", ["transform"]), ("print(b)", ["load"]))
+    assert "b" in g.segments[1].mutates
