@@ -31,7 +31,6 @@ RESERVED = frozenset({"SAMPLE_PARAMETERS", "NOTEBOOK_DIR", "run_sample"})
 class Param:
     name: str
     value: Any
-    annotation: str | None
     cell: RoleCell
     line: int
 
@@ -183,7 +182,6 @@ class _Builder:
         self.shared_why: dict[str, tuple[RoleCell, int | None, str]] = {}
         self.maybe_unbound: dict[str, Segment] = {}  # bound on some paths only, nothing before
         self.maybe_gone: set[str] = set()  # deleted on some paths
-        self.constant_inputs: dict[str, Segment] = {}  # module constants a step rebinds
         self.steps_seen = False
         self.diagnostics: list[Diagnostic] = []
         self.module_names: dict[str, RoleCell] = {}
@@ -250,7 +248,7 @@ class _Builder:
                     "set each parameter once, in one parameters cell; sample values belong in a sample cell",
                 )
                 continue
-            self.params.append(Param(target.id, literal, None, rc, node.lineno))
+            self.params.append(Param(target.id, literal, rc, node.lineno))
             self.defs[target.id] = _Def("param", rc)
 
     def _hidden_cell(self, pc: ParsedCell) -> None:
@@ -603,7 +601,6 @@ class _Builder:
                 if func is None and name in own and name not in self.functions and name not in seg.inputs:
                     seg.inputs.append(name)  # `COLUMNS = COLUMNS + [...]`: the module constant comes in
                     seg.sources[name] = "module"
-                    self.constant_inputs[name] = seg
                 continue
             if func is not None or name in helper_reads:
                 self._share(name, rc, line, f"{func or helper_reads[name]}() reads it as a global")
@@ -921,32 +918,6 @@ def _not_json(value: Any) -> str | None:
             if bad:
                 return bad
     return None
-
-
-def annotation_for(value: Any) -> str | None:
-    """Type hint for a parameter, inferred from its literal default."""
-    if value is None:
-        return None
-    if isinstance(value, (bool, int, float, str, bytes)):
-        return type(value).__name__
-    if isinstance(value, (list, tuple, set)):
-        inner = _common({annotation_for(v) for v in value})
-        return f"{type(value).__name__}[{inner}]"
-    if isinstance(value, dict):
-        keys = _common({annotation_for(k) for k in value})
-        values = _common({annotation_for(v) for v in value.values()})
-        return f"dict[{keys}, {values}]"
-    return None
-
-
-def _common(types: set[str | None]) -> str:
-    if len(types) == 1:
-        (only,) = types
-        if only is not None:
-            return only
-    if types == {"int", "float"}:
-        return "float"
-    return "Any"
 
 
 def _joined_block(rc: RoleCell, lines: list[str], extents: list[tuple[int, int]]) -> Block:
