@@ -237,6 +237,10 @@ def notebooks(draw):
         if role == "validate" and state.defined(DATA, True) and draw(st.booleans()):
             lines.append(f"assert {draw(st.sampled_from(state.defined(DATA, True)))} is not None")
         cells.append(("\n".join(lines), [] if hidden else [role]))
+        if state.helper_needs and draw(st.integers(0, 9)) == 0:
+            # a helper redefined in a later cell: refused, never "the last definition wins"
+            cells.append((f"def f0(x):\n    return x - {draw(st.integers(1, 5))}\n", ["functions"]))
+            state.helper_needs["f0"] = set()
     final = state.defined(DATA, True)
     if final and draw(st.booleans()):  # a last step that reads every data name: all final values get exported
         cells.append((f"final = ({', '.join(final)},)", ["load"]))
@@ -430,6 +434,17 @@ def test_compiler_never_crashes(nb_path, cells):
     if has_errors(analysis.diagnostics):
         return
     _compile_or_none(nb_path)
+
+
+@SETTINGS
+@given(cells=notebooks())
+def test_a_helper_redefined_later_is_refused_naming_the_cell(nb_path, cells):
+    defs = [i for i, (src, tags) in enumerate(cells) if tags == ["functions"] and "def f0(" in src]
+    assume(len(defs) > 1)
+    text = _write(nb_path, cells)
+    diagnostics = analyse(parse_notebook(text, str(nb_path))).diagnostics
+    again = [d for d in diagnostics if "defined again" in d.message]
+    assert again and again[0].cell == defs[1] and again[0].line == 1
 
 
 @SETTINGS
