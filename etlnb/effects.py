@@ -170,11 +170,6 @@ MUTATING_MODULE_FUNCTIONS = frozenset(
         "insort_right",
         "writerow",
         "writerows",
-        "writeheader",
-        "executemany",
-        "executescript",
-        "commit",
-        "execute",
     }
 )
 # Methods that never change their object (pandas, numpy, str, dict, list readers).
@@ -201,47 +196,6 @@ PURE_METHODS = frozenset(
     fetchone fetchall fetchmany cursor keys_view hexdigest digest gt lt ge le eq ne sub mul div truediv
     floordiv mod radd rsub rmul rdiv read readline readlines plot hist boxplot to_markdown to_html nsmallest all_equal
     """.split()
-)
-# Methods that certainly change their object: what an exploration cell may not call on step data.
-MUTATING_METHODS = frozenset(
-    {
-        "writerow",
-        "writerows",
-        "writeheader",
-        "execute",
-        "executemany",
-        "executescript",
-        "commit",
-        "put",
-        "append",
-        "extend",
-        "insert",
-        "remove",
-        "pop",
-        "clear",
-        "update",
-        "sort",
-        "reverse",
-        "add",
-        "discard",
-        "setdefault",
-        "popitem",
-        "appendleft",
-        "extendleft",
-        "popleft",
-        "rotate",
-        "fit",
-        "fit_transform",
-        "partial_fit",
-        "difference_update",
-        "intersection_update",
-        "symmetric_difference_update",
-        "write",
-        "writelines",
-        "seek",
-        "send",
-        "close",
-    }
 )
 # Pure methods whose result shares no mutable state with the object (pandas copy-on-write, str).
 FRESH_METHODS = PURE_METHODS - frozenset(
@@ -312,6 +266,27 @@ _RECEIVER_ONLY = frozenset(
         "commit",
         "put",
         "send",
+    }
+)
+# Methods that certainly change their object: what an exploration cell may not call on step data.
+# Beyond the receiver-only ones, these may also keep or change their arguments (`extend(other)`).
+MUTATING_METHODS = _RECEIVER_ONLY | frozenset(
+    {
+        "extend",
+        "clear",
+        "update",
+        "sort",
+        "reverse",
+        "discard",
+        "popitem",
+        "extendleft",
+        "popleft",
+        "rotate",
+        "difference_update",
+        "intersection_update",
+        "symmetric_difference_update",
+        "seek",
+        "close",
     }
 )
 # Builtins that consume an iterator they are given.

@@ -150,7 +150,6 @@ class _Emitter:
         self.uses_unmapped = any(s.closure_inputs and s.nested for s in graph.segments)
         # Prefect names the notebook also defines (a helper called `task`) are imported under an alias
         self.alias = {n: f"prefect_{n}" for n in PREFECT_NAMES if n in graph.code_names or n in graph.shared}
-        self.needs_os = "os" not in graph.code_names  # run_sample uses it; the notebook may import it already
 
     # -- sections ------------------------------------------------------
     def render(self) -> str:

@@ -170,7 +170,6 @@ class _Builder:
         self.future_imports: list[str] = []
         self.segments: list[Segment] = []
         self.functions: dict[str, FunctionInfo] = {}
-        self.function_cells: dict[str, RoleCell] = {}
         self.deferred: dict[str, set[str]] = {}  # names bound to lambdas -> what those read when called
         self.defs: dict[str, _Def] = {}
         self.module_text: dict[str, str] = {}  # hoisted name -> its statement's text
@@ -392,7 +391,6 @@ class _Builder:
         for name, info in st.functions.items():
             info.reads |= {r for r in _uncalled(node) if r in self.functions or r in self.deferred}  # `fn=scale`
             self.functions[name] = info
-            self.function_cells[name] = rc
         for name, reads in st.deferred_reads.items():
             self.deferred[name] = set(reads)
         for name in st.binds:  # `OPS = {"shout": shout}`: calling OPS[...] calls those functions
@@ -488,8 +486,7 @@ class _Builder:
                 self.deferred[name] = set(reads)
             for name, info in st.functions.items():  # defs that stay in the task (they read notebook values)
                 self.functions[name] = info
-                self.function_cells[name] = rc
-        seg.maybe_writes -= bound
+            seg.maybe_writes -= bound
         if seg.map is not None:
             m = seg.map
             seg.reads = [m.iterable, m.func]
@@ -636,20 +633,10 @@ class _Builder:
     def _order_dependent(self, func: str) -> bool:
         """Whether running `func` on the items concurrently could change the result: it (or a helper
         it calls) draws from a shared random generator or appends to a file."""
-        seen: set[str] = set()
-        stack = [func]
-        while stack:
-            name = stack.pop()
-            if name in seen:
-                continue
-            seen.add(name)
-            block = self.def_blocks.get(name)
-            if block is not None and _order_dependent_code(block.text):
-                return True
-            info = self.functions.get(name)
-            if info is not None:
-                stack += [n for n in info.reads if n in self.functions]
-        return False
+        return any(
+            (block := self.def_blocks.get(name)) is not None and _order_dependent_code(block.text)
+            for name in self._reachable(func)
+        )
 
     def _closure_for_map(self, seg: Segment, helper_reads: dict[str, str]) -> None:
         """A mapped task gets the notebook values its helpers read as arguments, and its own copy of
@@ -662,16 +649,7 @@ class _Builder:
                 data[name] = d.key if d.kind == "step" else "param"
         if not data:
             return
-        reachable: set[str] = set()
-        stack = [seg.map.func]
-        while stack:
-            fname = stack.pop()
-            if fname in reachable:
-                continue
-            reachable.add(fname)
-            info = self.functions.get(fname)
-            free = (set(info.reads) if info else set()) | self.deferred.get(fname, set())
-            stack += [n for n in free if n in self.functions or n in self.deferred]
+        reachable = self._reachable(seg.map.func)
         needing = {h for h in reachable if set(self._function_closure(h)[0]) & set(data) or h == seg.map.func}
         if any(h not in self.def_blocks for h in needing):
             return  # a lambda in a container: the module globals the flow sets (threads) serve it
@@ -701,23 +679,30 @@ class _Builder:
 
         return mutates(func)
 
+    def _free(self, fname: str) -> set[str]:
+        """Free names of a function, or of the lambdas/functions a name holds (`OPS = {...}`)."""
+        info = self.functions.get(fname)
+        return (set(info.reads) if info is not None else set()) | self.deferred.get(fname, set())
+
+    def _reachable(self, name: str) -> list[str]:
+        """`name` and every function it may call through its free names, depth first."""
+        out: list[str] = []
+        stack = [name]
+        while stack:
+            fname = stack.pop()
+            if fname in out:
+                continue
+            out.append(fname)
+            stack += [n for n in sorted(self._free(fname)) if n in self.functions or n in self.deferred]
+        return out
+
     def _function_closure(self, name: str) -> tuple[dict[str, str], dict[str, str]]:
         """Free names read and globals written/changed by a function (or lambda holder) and what it uses."""
         reads: dict[str, str] = {}
         writes: dict[str, str] = {}
-        seen: set[str] = set()
-        stack = [name]
-        while stack:
-            fname = stack.pop()
-            if fname in seen:
-                continue
-            seen.add(fname)
+        for fname in self._reachable(name):
             info = self.functions.get(fname)
-            free = set(info.reads) if info is not None else set()
-            free |= self.deferred.get(fname, set())
-            for n in sorted(free):
-                if n in self.functions or n in self.deferred:
-                    stack.append(n)
+            for n in sorted(self._free(fname)):
                 if n not in BUILTINS or self._data(n):
                     reads.setdefault(n, fname)
             if info is not None:
