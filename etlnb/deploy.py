@@ -19,7 +19,8 @@ from typing import Any
 
 from etlnb import server as local_server
 from etlnb.diagnostics import CompileError
-from etlnb.storage import StorageError, open_storage
+from etlnb.storage import StorageError, is_version, open_storage
+from etlnb.urls import redact
 
 STEPS = ("compile", "check", "upload", "register")
 
@@ -158,12 +159,15 @@ def _parameter_schema(script: str, entrypoint: str) -> dict[str, Any]:
         sys.path[:] = saved_path
 
 
-def resolve_image(client, settings, project: str) -> str | None:
-    if settings.work_pool_type != "kubernetes":
-        return None
-    if settings.image:
-        return settings.image
-    name = settings.image_variable_name(project)
+def resolve_image(client, job_variables: dict[str, Any], project: str) -> str | None:
+    """The base image a Kubernetes deployment runs: given, or read now from its Prefect Variable."""
+    import re
+
+    image = job_variables.get("image")
+    found = re.fullmatch(r"\{\{ prefect\.variables\.(\w+) \}\}", image or "")
+    if found is None:
+        return image
+    name = found.group(1)
     variable = client.read_variable_by_name(name)
     if variable is None or not variable.value:
         raise DeployError(
@@ -207,7 +211,7 @@ def deploy(
     strict: bool = False,
 ) -> DeployResult:
     """Compile, check, upload and register; raises DeployError naming the failed step."""
-    from etlnb.pipeline import compile_file, job_variables, write
+    from etlnb.pipeline import compile_file, write
 
     progress = Progress(echo, listener)
     with progress.step("compile", str(notebook)):
@@ -220,73 +224,180 @@ def deploy(
         local = [d for d in compiled.diagnostics if LOCAL_MODULE in d.message]
         if local:  # nothing half-deployed: the worker would fail on the import
             raise DeployError("compile", local[0].format().splitlines()[0].replace("warning:", "error:"))
-        write(compiled)
+        if version is None:  # a rollback writes build/ only once it is live
+            write(compiled)
     settings = compiled.settings
     project, flow = compiled.analysis.project, compiled.analysis.flow_name
-    deployment_name = settings.deployment_name(project)
     root = local_server.project_root(notebook.parent)
     with progress.step("check"):
         try:
             storage = open_storage(settings.storage_url(root), settings.s3_endpoint_url)
         except StorageError as exc:
             raise DeployError("check", str(exc)) from None
+        if version is not None and not is_version(version):
+            raise DeployError(
+                "check", f"--version {version!r} is not a version: give one of the hashes `etlnb versions` lists"
+            )
         api_url, ui_url = api_target()
         with prefect_client() as client:
             try:
                 client.api_healthcheck()
                 client.read_flows(limit=1)
             except Exception as exc:
-                raise DeployError("check", f"Prefect API at {api_url} is not reachable: {_one_line(exc)}") from None
-            image = resolve_image(client, settings, project)
-        schedules = _schedules(settings.schedule)
-        sha, script, stored_yaml = compiled.sha, compiled.script, compiled.prefect_yaml
-        if version is not None:  # rollback: register an earlier, already uploaded version
+                raise DeployError(
+                    "check", f"Prefect API at {redact(api_url)} is not reachable: {_one_line(exc)}"
+                ) from None
+        files = {compiled.path.name: compiled.script.encode(), "prefect.yaml": compiled.prefect_yaml.encode()}
+        sha = compiled.sha
+        if version is not None:  # rollback: exactly an earlier, completely stored version
             sha = version
             try:
-                script = storage.read(project, flow, sha, compiled.path.name).decode("utf-8")
-                stored_yaml = storage.read(project, flow, sha, "prefect.yaml").decode("utf-8")
+                files = storage.verified(project, flow, sha)
             except StorageError as exc:
                 raise DeployError("check", str(exc)) from None
+        spec = _stored_spec(files, sha)
+        with prefect_client() as client:
+            image = resolve_image(client, spec.job_variables, project)
+        schedules = _schedules(spec.schedule)
     with progress.step("upload", storage.url if version is None else f"{sha} is already stored"):
         if version is None:
-            files = {compiled.path.name: script.encode(), "prefect.yaml": compiled.prefect_yaml.encode()}
             try:
                 location = storage.upload(project, flow, sha, files)
+                storage.verified(project, flow, sha)  # read back: register only what is really stored
             except StorageError as exc:
                 raise DeployError("upload", str(exc)) from None
         else:
             location = storage.folder(project, flow, sha)
-    with progress.step("register", f"{flow}/{deployment_name} on pool {settings.work_pool}"):
-        schema = _parameter_schema(script, compiled.entrypoint)
+    with progress.step("register", f"{flow}/{spec.name} on pool {spec.work_pool}"):
+        script = files[spec.script_name].decode("utf-8")
+        schema = _parameter_schema(script, spec.entrypoint)
+        job_vars = dict(spec.job_variables)
+        if image is not None:
+            job_vars["image"] = image
         with prefect_client() as client:
-            _ensure_pool(client, settings.work_pool, settings.work_pool_type)
+            _ensure_pool(client, spec.work_pool, spec.work_pool_type)
             flow_id = client.create_flow_from_name(flow)
+            existing = _existing_deployment(client, flow, spec.name)
+            if existing is not None:  # runs created for the live version keep running it
+                pin_pending_runs(client, existing)
             deployment_id = client.create_deployment(
                 flow_id=flow_id,
-                name=deployment_name,
+                name=spec.name,
                 version=sha,
-                entrypoint=compiled.entrypoint,
-                pull_steps=[storage.pull_step(project, flow, sha)],
-                work_pool_name=settings.work_pool,
-                job_variables=job_variables(settings, project, image),
+                entrypoint=spec.entrypoint,
+                pull_steps=spec.pull,
+                work_pool_name=spec.work_pool,
+                job_variables=job_vars,
                 parameter_openapi_schema=schema,
                 enforce_parameter_schema=True,
                 schedules=schedules,
-                tags=list(settings.tags),
+                tags=spec.tags,
                 description=f"etlnb: {notebook.name}, project {project}, code {location}",
             )
-    if version is not None:  # build/ mirrors what is live: the rolled-back script and its prefect.yaml
-        compiled.path.write_text(script, encoding="utf-8")
-        (compiled.path.parent / "prefect.yaml").write_text(stored_yaml, encoding="utf-8")
+            if existing is not None:  # and those created while the switch happened
+                pin_pending_runs(client, existing, skip=sha)
+    # build/ mirrors what is live: the registered script and its prefect.yaml
+    compiled.path.write_text(script, encoding="utf-8")
+    (compiled.path.parent / "prefect.yaml").write_bytes(files["prefect.yaml"])
     return DeployResult(
         flow,
-        deployment_name,
+        spec.name,
         str(deployment_id),
         sha,
         location,
         f"{ui_url}/deployments/deployment/{deployment_id}",
-        settings.work_pool,
+        spec.work_pool,
     )
+
+
+@dataclass
+class _Spec:
+    """The deployment a stored version describes (its prefect.yaml): what gets registered."""
+
+    name: str
+    entrypoint: str
+    script_name: str
+    pull: list[dict[str, Any]]
+    work_pool: str
+    job_variables: dict[str, Any]
+    schedule: str | int | None
+    tags: list[str]
+
+    @property
+    def work_pool_type(self) -> str:
+        # prefect.yaml does not name a pool's type; etlnb gives Kubernetes pools an image
+        return "kubernetes" if "image" in self.job_variables else "process"
+
+
+def _stored_spec(files: dict[str, bytes], sha: str) -> _Spec:
+    import yaml
+
+    document = yaml.safe_load(files["prefect.yaml"].decode("utf-8"))
+    deployment = document["deployments"][0]
+    schedules = deployment.get("schedules") or []
+    schedule = None
+    if schedules:
+        schedule = schedules[0].get("cron", schedules[0].get("interval"))
+    entrypoint = deployment["entrypoint"]
+    pool = deployment["work_pool"]
+    return _Spec(
+        name=deployment["name"],
+        entrypoint=entrypoint,
+        script_name=entrypoint.partition(":")[0],
+        pull=document["pull"],
+        work_pool=pool["name"],
+        job_variables=dict(pool.get("job_variables") or {}),
+        schedule=schedule,
+        tags=list(deployment.get("tags") or []),
+    )
+
+
+def _existing_deployment(client, flow: str, name: str):
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        return client.read_deployment_by_name(f"{flow}/{name}")
+    except ObjectNotFound:
+        return None
+
+
+def pin_pending_runs(client, deployment, skip: str | None = None) -> int:
+    """Runs of `deployment` that have not started yet keep the code version they record.
+
+    A worker reads the deployment's pull step when a run starts, not when it was created;
+    the pull step names its folder through VERSION_ENV, so setting that variable in each
+    waiting run's job variables makes it pull the version in its `deployment_version`.
+    (Prefect itself deletes and recreates auto-scheduled runs when a deployment changes.)
+    """
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    from etlnb.storage import VERSION_ENV, is_version
+
+    runs = client.read_flow_runs(
+        deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id])),
+        flow_run_filter=FlowRunFilter(
+            state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))
+        ),
+    )
+    pinned = 0
+    base_env = dict((deployment.job_variables or {}).get("env") or {})
+    for run in runs:
+        recorded = run.deployment_version
+        job_vars = dict(run.job_variables or {})
+        env = dict(job_vars.get("env") or {})
+        if not recorded or not is_version(recorded) or recorded == skip or env.get(VERSION_ENV):
+            continue
+        job_vars["env"] = {**base_env, **env, VERSION_ENV: recorded}
+        client.update_flow_run(run.id, job_variables=job_vars)
+        pinned += 1
+    return pinned
 
 
 def live_version(flow: str, deployment: str) -> str | None:

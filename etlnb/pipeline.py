@@ -221,36 +221,46 @@ def _check_script(script: str, path: str, analysis: Analysis) -> None:
 
 
 def _prefect_yaml(compiled: Compiled, notebook_dir: Path) -> tuple[str, str]:
+    """(version, prefect.yaml): the version is the hash of the script and this prefect.yaml,
+    so the stored files, build/ and the live deployment can only agree."""
     from etlnb import prefect_yaml
     from etlnb.paths import project_root
-    from etlnb.storage import content_sha, open_storage
+    from etlnb.storage import VERSION_PLACEHOLDER, open_storage, version_sha
 
     settings = compiled.settings
     analysis = compiled.analysis
-    sha = content_sha(compiled.script)
     storage = open_storage(settings.storage_url(project_root(notebook_dir)), settings.s3_endpoint_url)
-    return sha, prefect_yaml.render(
-        project=analysis.project,
-        deployment=settings.deployment_name(analysis.project),
-        entrypoint=compiled.entrypoint,
-        pull_step=storage.pull_step(analysis.project, analysis.flow_name, sha),
-        work_pool=settings.work_pool,
-        job_variables=job_variables(settings, analysis.project, image=None),
-        schedule=settings.schedule,
-        tags=list(settings.tags),
-        version=sha,
-    )
+
+    def render(version: str) -> str:
+        return prefect_yaml.render(
+            project=analysis.project,
+            deployment=settings.deployment_name(analysis.project),
+            entrypoint=compiled.entrypoint,
+            pull_step=storage.pull_step(analysis.project, analysis.flow_name),
+            work_pool=settings.work_pool,
+            job_variables=job_variables(settings, analysis.project, None, version),
+            schedule=settings.schedule,
+            tags=list(settings.tags),
+            version=version,
+        )
+
+    files = {compiled.path.name: compiled.script.encode(), "prefect.yaml": render(VERSION_PLACEHOLDER).encode()}
+    sha = version_sha(files)
+    return sha, render(sha)
 
 
-def job_variables(settings: Any, project: str, image: str | None) -> dict[str, Any]:
-    """Per-pool job variables; never credentials. Kubernetes gets the base image."""
-    if settings.work_pool_type != "kubernetes":
-        return {}
-    values: dict[str, Any] = {
-        "image": image or settings.image or "{{ prefect.variables." + settings.image_variable_name(project) + " }}"
-    }
-    if settings.namespace:
-        values["namespace"] = settings.namespace
+def job_variables(settings: Any, project: str, image: str | None, version: str) -> dict[str, Any]:
+    """Per-pool job variables; never credentials. The code version travels as an environment
+    variable the pull step reads; Kubernetes also gets the base image."""
+    from etlnb.storage import VERSION_ENV
+
+    values: dict[str, Any] = {}
+    if settings.work_pool_type == "kubernetes":
+        variable = "{{ prefect.variables." + settings.image_variable_name(project) + " }}"
+        values["image"] = image or settings.image or variable
+        if settings.namespace:
+            values["namespace"] = settings.namespace
+    values["env"] = {VERSION_ENV: version}
     return values
 
 

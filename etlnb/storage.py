@@ -1,14 +1,21 @@
 """Flow code storage: content-addressed versions in a local folder or S3.
 
-Layout: {prefix}/{project}/{flow}/{sha}/{flow}.py (+ prefect.yaml). A version
+Layout: {prefix}/{project}/{flow}/{sha}/{flow}.py + prefect.yaml. A version
 is written once and never changed, so a running flow never sees its code
 change and any earlier version can be registered again (rollback).
+
+What a version is, decided here only: the 16-hex-digit content hash of its
+files (the script and its prefect.yaml, where the version's own name is
+written as VERSION_PLACEHOLDER when hashing). A folder counts as a stored
+version only when its files hash to its name: an empty, partial or edited
+folder is not deployable.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -28,8 +35,35 @@ class Version:
     location: str  # the folder URL of this version
 
 
-def content_sha(script: str) -> str:
-    return hashlib.sha256(script.encode("utf-8")).hexdigest()[:16]
+# a deployment's pull step names its folder through this variable, which the deployment
+# sets and each flow run keeps (see deploy.pin_pending_runs): a run executes the version it records
+VERSION_ENV = "ETLNB_CODE_VERSION"
+VERSION_PLACEHOLDER = "0" * 16
+_VERSION = re.compile(r"[0-9a-f]{16}")
+
+
+def is_version(text: str) -> bool:
+    return bool(_VERSION.fullmatch(text))
+
+
+def version_sha(files: dict[str, bytes]) -> str:
+    """The content address of a version's files (each file's name and bytes, in name order)."""
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        data = files[name]
+        digest.update(f"{name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()[:16]
+
+
+def verify(sha: str, files: dict[str, bytes]) -> bool:
+    """True when `files` are exactly version `sha` (its name stands for the placeholder when hashing)."""
+    if not is_version(sha) or "prefect.yaml" not in files or not any(n.endswith(".py") for n in files):
+        return False
+    unsealed = {
+        n: d.replace(sha.encode(), VERSION_PLACEHOLDER.encode()) if n == "prefect.yaml" else d for n, d in files.items()
+    }
+    return version_sha(unsealed) == sha
 
 
 class LocalStorage:
@@ -43,9 +77,15 @@ class LocalStorage:
     def folder(self, project: str, flow: str, sha: str) -> str:
         return str(self.root / project / flow / sha)
 
+    def _files(self, folder: Path) -> dict[str, bytes]:
+        try:
+            return {f.name: f.read_bytes() for f in folder.iterdir() if f.is_file()}
+        except OSError:
+            return {}
+
     def upload(self, project: str, flow: str, sha: str, files: dict[str, bytes]) -> str:
         target = self.root / project / flow / sha
-        if target.exists():
+        if verify(sha, self._files(target)):
             return str(target)  # content-addressed: already there, never rewritten
         staging: Path | None = None
         try:
@@ -53,10 +93,12 @@ class LocalStorage:
             staging = Path(tempfile.mkdtemp(prefix=f".{sha}-", dir=target.parent))
             for name, data in files.items():
                 (staging / name).write_bytes(data)
+            if target.exists():  # not a stored version (empty, partial or edited): set it aside
+                shutil.rmtree(target, ignore_errors=True)
             try:
                 os.replace(staging, target)  # the version appears whole or not at all
             except OSError:
-                if not target.exists():
+                if not verify(sha, self._files(target)):
                     raise
                 shutil.rmtree(staging, ignore_errors=True)  # a concurrent deploy stored the same version first
         except OSError as exc:
@@ -65,26 +107,28 @@ class LocalStorage:
             raise StorageError(f"cannot write {target}: {exc.strerror or exc}") from None
         return str(target)
 
+    def verified(self, project: str, flow: str, sha: str) -> dict[str, bytes]:
+        """The files of stored version `sha`; StorageError unless they are complete and hash to it."""
+        folder = self.root / project / flow / sha
+        files = self._files(folder) if is_version(sha) else {}
+        if not verify(sha, files):
+            raise StorageError(_not_stored(sha, project, flow, self.url, bool(files)))
+        return files
+
     def versions(self, project: str, flow: str) -> list[Version]:
         folder = self.root / project / flow
         if not folder.is_dir():
             return []
         out = []
         for child in folder.iterdir():
-            if child.is_dir() and not child.name.startswith("."):
+            if child.is_dir() and verify(child.name, self._files(child)):
                 created = datetime.fromtimestamp(child.stat().st_mtime, UTC)
                 out.append(Version(child.name, created, str(child)))
         return sorted(out, key=lambda v: (v.created, v.sha))
 
-    def read(self, project: str, flow: str, sha: str, name: str) -> bytes:
-        path = self.root / project / flow / sha / name
-        try:
-            return path.read_bytes()
-        except OSError:
-            raise StorageError(f"version {sha} of {project}/{flow} is not in {self.root}") from None
-
-    def pull_step(self, project: str, flow: str, sha: str) -> dict:
-        return {"prefect.deployments.steps.set_working_directory": {"directory": self.folder(project, flow, sha)}}
+    def pull_step(self, project: str, flow: str) -> dict:
+        folder = str(self.root / project / flow / ("{{ $" + VERSION_ENV + " }}"))
+        return {"prefect.deployments.steps.set_working_directory": {"directory": folder}}
 
 
 class S3Storage:
@@ -140,6 +184,25 @@ class S3Storage:
             self._call(f"upload {key}", self.client.put_object, Bucket=self.bucket, Key=key, Body=files[name])
         return self.folder(project, flow, sha)
 
+    def verified(self, project: str, flow: str, sha: str) -> dict[str, bytes]:
+        """The files of stored version `sha`; StorageError unless they are complete and hash to it."""
+        if not is_version(sha):
+            raise StorageError(_not_stored(sha, project, flow, self.url, False))
+        prefix = self.key(project, flow, sha) + "/"
+        files: dict[str, bytes] = {}
+
+        def fetch():
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+                for obj in page.get("Contents", []):
+                    name = obj["Key"][len(prefix) :]
+                    if name and "/" not in name:
+                        files[name] = self.client.get_object(Bucket=self.bucket, Key=obj["Key"])["Body"].read()
+
+        self._call(f"read {prefix}", fetch)
+        if not verify(sha, files):
+            raise StorageError(_not_stored(sha, project, flow, self.url, bool(files)))
+        return files
+
     def versions(self, project: str, flow: str) -> list[Version]:
         prefix = self.key(project, flow, "") + "/"
         paginator = self.client.get_paginator("list_objects_v2")
@@ -154,23 +217,39 @@ class S3Storage:
                         found[sha] = obj["LastModified"]
 
         self._call(f"list {prefix}", scan)
-        return sorted(
-            (Version(s, d, self.folder(project, flow, s)) for s, d in found.items()), key=lambda v: (v.created, v.sha)
-        )
+        complete = []
+        for sha, created in found.items():
+            try:
+                self.verified(project, flow, sha)
+            except StorageError:
+                continue  # incomplete or altered: not deployable, not listed
+            complete.append(Version(sha, created, self.folder(project, flow, sha)))
+        return sorted(complete, key=lambda v: (v.created, v.sha))
 
-    def read(self, project: str, flow: str, sha: str, name: str) -> bytes:
-        key = self.key(project, flow, sha, name)
-        response = self._call(f"read {key}", self.client.get_object, Bucket=self.bucket, Key=key)
-        return response["Body"].read()
-
-    def pull_step(self, project: str, flow: str, sha: str) -> dict:
-        step: dict = {"requires": "prefect-aws", "bucket": self.bucket, "folder": self.key(project, flow, sha)}
+    def pull_step(self, project: str, flow: str) -> dict:
+        folder = self.key(project, flow, "{{ $" + VERSION_ENV + " }}")
+        step: dict = {"requires": "prefect-aws", "bucket": self.bucket, "folder": folder}
         if self.endpoint_url:
             step["client_parameters"] = {"endpoint_url": self.endpoint_url}
         return {"prefect_aws.deployments.steps.pull_from_s3": step}
 
 
+def _not_stored(sha: str, project: str, flow: str, where: str, partial: bool) -> str:
+    if not is_version(sha):
+        return f"{sha!r} is not a version: a version is the 16-hex-digit hash `etlnb versions` lists"
+    state = "is incomplete or altered (its files do not hash to its name)" if partial else "is not stored"
+    return f"version {sha} of {project}/{flow} {state} in {where}; `etlnb versions` lists the deployable ones"
+
+
 def open_storage(url: str, endpoint_url: str | None = None) -> LocalStorage | S3Storage:
+    from etlnb.urls import refuse_credentials
+
+    for value, what in ((url, "storage"), (endpoint_url, "S3 endpoint")):
+        reason = value and refuse_credentials(
+            value, what, "let boto3 find credentials (AWS_* variables, a profile, an instance role)"
+        )
+        if reason:
+            raise StorageError(reason)
     parsed = urlparse(url)
     if parsed.scheme == "s3":
         if not parsed.netloc:

@@ -8,7 +8,7 @@ import yaml
 from etlnb.config import load_settings
 from etlnb.diagnostics import CompileError
 from etlnb.pipeline import compile_file
-from etlnb.storage import LocalStorage, StorageError, content_sha, open_storage
+from etlnb.storage import VERSION_PLACEHOLDER, LocalStorage, StorageError, open_storage, verify, version_sha
 
 from .conftest import make_notebook
 
@@ -65,20 +65,57 @@ def test_bad_settings_are_one_line_errors_naming_the_file(tmp_path, toml, messag
     assert message in first and "pyproject.toml" in first
 
 
+def _version(script: bytes) -> tuple[str, dict[str, bytes]]:
+    """A version as etlnb seals one: the script and a prefect.yaml naming the version."""
+    yaml = "deployments:\n- version: {v}\n  entrypoint: f.py:f_flow\n"
+    sha = version_sha({"f.py": script, "prefect.yaml": yaml.format(v=VERSION_PLACEHOLDER).encode()})
+    return sha, {"f.py": script, "prefect.yaml": yaml.format(v=sha).encode()}
+
+
 def test_local_storage_is_content_addressed_and_never_rewritten(tmp_path):
     storage = open_storage(str(tmp_path / "store"))
     assert isinstance(storage, LocalStorage)
-    sha = content_sha("print(1)\n")
-    where = storage.upload("p", "f", sha, {"f.py": b"print(1)\n"})
+    sha, files = _version(b"print(1)\n")
+    assert verify(sha, files)
+    where = storage.upload("p", "f", sha, files)
     assert where.endswith(f"p/f/{sha}")
     # a second upload of the same version keeps the original bytes
-    storage.upload("p", "f", sha, {"f.py": b"tampered"})
-    assert storage.read("p", "f", sha, "f.py") == b"print(1)\n"
-    other = content_sha("print(2)\n")
-    storage.upload("p", "f", other, {"f.py": b"print(2)\n"})
+    storage.upload("p", "f", sha, {"f.py": b"tampered", "prefect.yaml": files["prefect.yaml"]})
+    assert storage.verified("p", "f", sha) == files
+    other, other_files = _version(b"print(2)\n")
+    storage.upload("p", "f", other, other_files)
     assert {v.sha for v in storage.versions("p", "f")} == {sha, other}
-    with pytest.raises(StorageError, match="is not in"):
-        storage.read("p", "f", "0" * 16, "f.py")
+    with pytest.raises(StorageError, match="is not stored"):
+        storage.verified("p", "f", "0" * 16)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda folder: [f.unlink() for f in folder.iterdir()],  # an empty folder
+        lambda folder: (folder / "prefect.yaml").unlink(),  # a partial upload
+        lambda folder: (folder / "f.py").write_bytes(b"import os; os.system('x')\n"),  # edited in place
+    ],
+    ids=["empty", "partial", "edited"],
+)
+def test_a_folder_that_does_not_hash_to_its_name_is_not_a_version(tmp_path, damage):
+    storage = open_storage(str(tmp_path / "store"))
+    sha, files = _version(b"print(1)\n")
+    storage.upload("p", "f", sha, files)
+    damage(tmp_path / "store" / "p" / "f" / sha)
+    assert storage.versions("p", "f") == []  # not listed as deployable
+    with pytest.raises(StorageError, match="incomplete or altered|is not stored"):
+        storage.verified("p", "f", sha)
+    # uploading the real version again repairs it
+    storage.upload("p", "f", sha, files)
+    assert storage.verified("p", "f", sha) == files
+
+
+@pytest.mark.parametrize("name", ["../../../../x", "/tmp", "abc", "0" * 15, "G" * 16, "0" * 16 + "/.."])
+def test_only_a_content_hash_names_a_version(tmp_path, name):
+    storage = open_storage(str(tmp_path / "store"))
+    with pytest.raises(StorageError, match="is not a version"):
+        storage.verified("p", "f", name)
 
 
 def test_unwritable_local_storage_is_a_storage_error(tmp_path):
@@ -106,14 +143,24 @@ def test_compile_writes_prefect_yaml_for_the_same_deployment(tmp_path):
     assert deployment["version"] == compiled.sha
     assert deployment["work_pool"] == {
         "name": "k8s",
-        "job_variables": {"image": "{{ prefect.variables.cfgdemo_base_image }}"},
+        "job_variables": {
+            "image": "{{ prefect.variables.cfgdemo_base_image }}",
+            "env": {"ETLNB_CODE_VERSION": compiled.sha},
+        },
     }
     assert deployment["schedules"] == [{"cron": "0 6 * * *"}]
     (pull,) = doc["pull"]
     step = pull["prefect_aws.deployments.steps.pull_from_s3"]
-    assert step["bucket"] == "code" and step["folder"] == f"flows/cfgdemo/cfgflow/{compiled.sha}"
+    assert step["bucket"] == "code" and step["folder"] == "flows/cfgdemo/cfgflow/{{ $ETLNB_CODE_VERSION }}"
     assert step["client_parameters"] == {"endpoint_url": "http://minio:9000"}
     assert "secret" not in compiled.prefect_yaml.lower() and "access_key" not in compiled.prefect_yaml.lower()
+    # the version is the hash of exactly these files: another schedule is another version
+    files = {"cfgflow.py": compiled.script.encode(), "prefect.yaml": compiled.prefect_yaml.encode()}
+    assert verify(compiled.sha, files)
+    toml = (tmp_path / "pyproject.toml").read_text().replace("0 6 * * *", "0 7 * * *")
+    (tmp_path / "pyproject.toml").write_text(toml)
+    other = compile_file(nb, tmp_path / "build")
+    assert other.script == compiled.script and other.sha != compiled.sha
 
 
 def test_prefect_yaml_values_are_data_whatever_they_contain():

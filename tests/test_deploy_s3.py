@@ -201,7 +201,9 @@ def test_deploy_versions_and_rollback_through_s3(tmp_path, s3, cli_env, prefect_
     (step,) = deployment.pull_steps
     assert list(step) == [PULL_FROM_S3], deployment.pull_steps
     assert step[PULL_FROM_S3]["bucket"] == BUCKET
-    assert step[PULL_FROM_S3]["folder"] == code_key(project, flow, v1)
+    # the pull step names the version through the run's environment: a run pulls what it records
+    assert step[PULL_FROM_S3]["folder"] == code_key(project, flow, "{{ $ETLNB_CODE_VERSION }}")
+    assert deployment.job_variables == {"env": {"ETLNB_CODE_VERSION": v1}}
     assert step[PULL_FROM_S3]["client_parameters"] == {"endpoint_url": s3.endpoint}
     stored = json.dumps([deployment.pull_steps, deployment.job_variables]).lower()
     for secret in ("credentials", "aws_access_key_id", "aws_secret_access_key", "secret", "testing"):

@@ -149,13 +149,12 @@ def test_no_credential_from_the_environment_reaches_any_artifact(tmp_path, prefe
         assert not any(s in text for s in secrets), path
     assert not any(s in done.stdout + done.stderr for s in secrets)
     os.environ["PREFECT_API_URL"] = prefect_server.api_url
-    from prefect import get_client
+    from etlnb.deploy import prefect_client  # settings for this API URL, whatever ran before
 
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         deployment = client.read_deployment_by_name("credsnb/proj")
         stored = deployment.model_dump_json()
     assert '"pull_steps"' in stored
     assert not any(s in stored for s in secrets)
-    assert Path(
-        json.loads(stored)["pull_steps"][0]["prefect.deployments.steps.set_working_directory"]["directory"]
-    ).exists()
+    folder = json.loads(stored)["pull_steps"][0]["prefect.deployments.steps.set_working_directory"]["directory"]
+    assert Path(folder.replace("{{ $ETLNB_CODE_VERSION }}", deployment.version)).exists()
