@@ -199,7 +199,15 @@ def compile_file(
     script = silence_analyst_findings(emit(analysis.graph, sample, options))
     _check_script(script, str(path), analysis)
     compiled = Compiled(analysis, script, sample, script_path, settings)
-    compiled.sha, compiled.prefect_yaml = _prefect_yaml(compiled, notebook_dir)
+    from etlnb.storage import StorageError
+
+    try:
+        compiled.sha, compiled.prefect_yaml = _prefect_yaml(compiled, notebook_dir)
+    except StorageError as exc:  # storage settings written into prefect.yaml: refused before anything is written
+        analysis.diagnostics.append(
+            Diagnostic("error", str(exc), str(path), hint="fix `storage` / `s3_endpoint_url` in [tool.etlnb] or the flags")
+        )
+        raise CompileError(analysis.diagnostics) from None
     return compiled
 
 
