@@ -182,17 +182,39 @@ _SERVICE_ACCOUNT_KEY = re.compile(r"[\"']private_key(?:_id)?[\"']\s*:\s*[\"'](?P
 
 def token_findings(text: str) -> Iterator[tuple[int, str]]:
     """(offset, what) of every credential shape in `text`."""
+    for m, what in _token_matches(text):
+        yield m.start(), what
+
+
+def _token_matches(text: str) -> Iterator[tuple[re.Match[str], str]]:
     low = text.lower()
     for what, needles, pattern, ok in TOKEN_RULES:
         if not any(n in low for n in needles):
             continue
         for m in pattern.finditer(text):
             if ok(m, text):
-                yield m.start(), what
+                yield m, what
     if "service_account" in low and _SERVICE_ACCOUNT.search(text):
         for m in _SERVICE_ACCOUNT_KEY.finditer(text):
             if not placeholder(m.group("key")):
-                yield m.start(), "a Google service-account key"
+                yield m, "a Google service-account key"
+
+
+def redact(text: str) -> str:
+    """`text` with each credential shape and each secret-named literal replaced, for messages that quote a line."""
+    spans = []
+    for m, _ in _token_matches(text):  # the password of a URL, the value after `AccountKey=`, or the whole token
+        group = next((g for g in ("pw", "key", "sig", "tok", "user") if g in m.re.groupindex and m.group(g)), 0)
+        spans.append(m.span(group))
+    for m in _LINE_BINDING.finditer(text):
+        if literal_what(m.group("name").strip("\"'"), m.group("value")):
+            spans.append(m.span("value"))
+    out, done = [], 0
+    for start, end in sorted(spans):
+        if end > done:
+            out += [text[done : max(start, done)], "[redacted]"]
+            done = end
+    return "".join(out) + text[done:]
 
 
 # --- pass 2: names that say "secret" -------------------------------------------------------------
