@@ -219,10 +219,13 @@ def redact(text: str) -> str:
 
 # --- pass 2: names that say "secret" -------------------------------------------------------------
 
-_PASSWORD_WORDS = {"password", "passwd", "pwd", "pass", "passphrase", "passwort", "pw"}
+_PASSWORD_WORDS = {"password", "passwd", "pwd", "passphrase", "passwort", "pw"}
+# `pass` alone is also a processing pass (`second_pass`): a password only after one of these
+_PASS_QUALIFIERS = {"db", "smtp", "mail", "email", "user", "admin", "root", "ftp", "sftp", "ldap", "proxy", "redis"}
+_PASS_QUALIFIERS |= {"pg", "mysql", "sql", "login", "http", "basic", "auth", "api", "account", "service"}
 _SECRET_WORDS = {"secret", "token", "apikey", "credential", "credentials", "creds"}
 _KEY_QUALIFIERS = {"api", "secret", "access", "private", "signing", "encryption", "master", "account", "auth"}
-_KEY_QUALIFIERS |= {"client", "app", "subscription", "consumer", "storage", "session"}
+_KEY_QUALIFIERS |= {"app", "subscription", "consumer", "storage"}
 
 
 def _words(name: str) -> list[str]:
@@ -236,7 +239,7 @@ def secret_kind(name: str) -> str | None:
     if not words:
         return None
     last = words[-1]
-    if last in _PASSWORD_WORDS:
+    if last in _PASSWORD_WORDS or (last == "pass" and len(words) >= 2 and words[-2] in _PASS_QUALIFIERS):
         return "password"
     if last == "key" and len(words) >= 2 and words[-2] in _KEY_QUALIFIERS:
         return "aws" if "aws" in words and "secret" in words else "secret"
@@ -251,7 +254,7 @@ def literal_what(name: str, value: str) -> str | None:
     text = value.strip()
     if kind is None or placeholder(text) or _PATH.match(text) or _ENV_NAME.fullmatch(text):
         return None
-    if re.match(r"https?://", text):  # an endpoint; credentials in it are pass 1's
+    if re.match(r"[A-Za-z][\w+.-]*://", text) or text.lower() == name.lower():  # a location; pass 1 sees user:pw@
         return None
     if kind == "password":
         return LITERAL if len(text) >= 4 else None
@@ -260,6 +263,8 @@ def literal_what(name: str, value: str) -> str | None:
     # tokens and keys: not a short word like "next" or "bearer", not a sentence
     classes = sum(bool(re.search(p, text)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9\s]"))
     if len(text) < 8 or re.search(r"\s", text) or (classes < 2 and len(text) < 20):
+        return None
+    if re.fullmatch(r"[a-z]+(?:[_.:-][a-z]+)*", text):  # `refresh_token`, `customer_id`: a name, not a token
         return None
     return LITERAL
 
