@@ -399,6 +399,7 @@ def scan_cell(source: str, nodes: list[ast.stmt] | None) -> list[tuple[int, str]
 
 
 def scan(path: str, parsed: list[ParsedCell], strict: bool) -> list[Diagnostic]:
+    """One diagnostic per line that holds a credential, in the cells that reach the flow script."""
     found: list[Diagnostic] = []
     severity = "error" if strict else "warning"
     for pc in parsed:
