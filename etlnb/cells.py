@@ -131,6 +131,9 @@ def _syntax_diagnostic(path: str, rc: RoleCell, source: str) -> Diagnostic:
 
 
 def _finding_diagnostic(path: str, rc: RoleCell, f: ipython_syntax.Finding) -> Diagnostic:
+    from etlnb.secrets_scan import redact  # the message quotes the line: never a token in it
+
+    f = ipython_syntax.Finding(f.line, redact(f.text), f.kind, f.dropped)
     words = f.text.lstrip("%!").split()
     if f.dropped and words and words[0] in ipython_syntax.INSTALL_MAGICS:
         return _diag(

@@ -1,0 +1,7 @@
+public_key = """
+-----BEGIN PGP PUBLIC KEY BLOCK-----
+
+mQENBGX0aBcBCADJ3l0Jx9nQm4vV8eYp2TnP0sV8eDh3fGcJu7AoQiKyNtWpEXk1
+=Xk1R
+-----END PGP PUBLIC KEY BLOCK-----
+"""

@@ -1,0 +1,5 @@
+conn = connect(
+    account="acme",
+    user="etl",
+    password="Sn0wPa55!",
+)

@@ -1,0 +1,5 @@
+config = {
+    "user": "etl",
+    "host": "db.internal",
+    "password": "D1ctPa55word",
+}

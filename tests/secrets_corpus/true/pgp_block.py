@@ -1,0 +1,8 @@
+signing_key = """
+-----BEGIN PGP PRIVATE KEY BLOCK-----
+
+lQOYBGX0aBcBCADJ3l0Jx9nQm4vV8eYp2TnP0sV8eDh3fGcJu7AoQiKyNtWpEXk1
+R4wq9LmzYb2TnP0sV8eDh3fGcJu7AoQiKyNtWpE=
+=Xk1R
+-----END PGP PRIVATE KEY BLOCK-----
+"""
