@@ -23,6 +23,7 @@ class EmitOptions:
     extract_retries: int = 2
     retry_delay_seconds: int = 10
     local_modules: bool = False  # the notebook imports modules that sit in its folder
+    sample_code: Any = None  # etlnb.samples.SampleCode when sample values are computed
 
 
 def emit(graph: FlowGraph, sample: dict[str, Any], options: EmitOptions) -> str:
@@ -330,6 +331,8 @@ class _Emitter:
         return decorator + "\n" + signature + "\n" + "\n".join(body)
 
     def sample_section(self) -> str:
+        if self.o.sample_code is not None:
+            return self._computed_samples()
         return (
             "# The notebook's sample parameters: its parameters and sample cells, run in order.\n"
             f"SAMPLE_PARAMETERS = {render_literal(self.sample)}\n"
@@ -339,6 +342,32 @@ class _Emitter:
             f'{INDENT}"""Run the flow on the sample parameters, from the notebook\'s folder."""\n'
             f"{INDENT}os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), NOTEBOOK_DIR))\n"
             f"{INDENT}{self.flow_func}(**SAMPLE_PARAMETERS)\n\n\n"
+            'if __name__ == "__main__":\n'
+            f"{INDENT}run_sample()"
+        )
+
+    def _computed_samples(self) -> str:
+        """Sample cells that compute their values run again here: their values (a path, a
+        variable read from the environment) are never written into the script."""
+        code = self.o.sample_code
+        body = [f"{INDENT}{n} = {render_literal(v, INDENT)}" for n, v in code.prelude.items()]
+        for comment, source in code.pieces:
+            if comment:
+                body.append(INDENT + comment)
+            body.append(indent_code(source))
+        names = ", ".join(f"{_flat(n)}: {n}" for n in self.sample)
+        body.append(f"{INDENT}return {{{names}}}")
+        return (
+            "# Sample paths are relative to the notebook's folder, as in Jupyter.\n"
+            f"NOTEBOOK_DIR = {_flat(self.o.notebook_dir)}\n\n\n"
+            "def sample_parameters() -> dict:\n"
+            f'{INDENT}"""The notebook\'s sample parameters: its parameters and sample cells, run in order."""\n'
+            + "\n".join(body)
+            + "\n\n\n"
+            "def run_sample() -> None:\n"
+            f'{INDENT}"""Run the flow on the sample parameters, from the notebook\'s folder."""\n'
+            f"{INDENT}os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), NOTEBOOK_DIR))\n"
+            f"{INDENT}{self.flow_func}(**sample_parameters())\n\n\n"
             'if __name__ == "__main__":\n'
             f"{INDENT}run_sample()"
         )

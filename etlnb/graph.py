@@ -24,7 +24,7 @@ from etlnb.roles import RoleCell
 BUILTINS = frozenset(dir(builtins)) | {"__name__", "__doc__"}
 IPYTHON_ONLY = frozenset({"display", "get_ipython", "In", "Out", "_", "__", "___", "_ih", "_oh", "_i", "_ii", "_iii"})
 # Names the generated script defines at module level.
-RESERVED = frozenset({"SAMPLE_PARAMETERS", "NOTEBOOK_DIR", "run_sample"})
+RESERVED = frozenset({"SAMPLE_PARAMETERS", "NOTEBOOK_DIR", "run_sample", "sample_parameters"})
 
 
 @dataclass

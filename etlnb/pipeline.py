@@ -40,7 +40,9 @@ class Compiled:
     path: Path  # where the script belongs
     settings: Any = None  # etlnb.config.Settings
     prefect_yaml: str = ""
-    sha: str = ""  # content address of the script
+    sha: str = ""  # the version: content address of the script and its prefect.yaml
+    # sample values computed by sample cells (may be read from the environment): never sent anywhere
+    computed: frozenset[str] = frozenset()
 
     @property
     def entrypoint(self) -> str:
@@ -181,7 +183,9 @@ def compile_file(
         raise CompileError(analysis.diagnostics)
     assert analysis.graph is not None
     notebook_dir = Path(path).resolve().parent
-    sample, sample_diags = sample_parameters(str(path), analysis.parsed, analysis.graph.params, notebook_dir)
+    sample, sample_diags, sample_code = sample_parameters(
+        str(path), analysis.parsed, analysis.graph.params, notebook_dir
+    )
     analysis.diagnostics += sample_diags
     if has_errors(sample_diags):
         raise CompileError(analysis.diagnostics)
@@ -193,19 +197,23 @@ def compile_file(
         notebook_dir=Path(rel).as_posix(),
         extract_retries=settings.retries,
         local_modules=any(LOCAL_MODULE in d.message for d in analysis.diagnostics),
+        sample_code=sample_code,
     )
     from etlnb.lint import silence_analyst_findings
 
     script = silence_analyst_findings(emit(analysis.graph, sample, options))
     _check_script(script, str(path), analysis)
-    compiled = Compiled(analysis, script, sample, script_path, settings)
+    computed = sample_code.computed if sample_code else frozenset()
+    compiled = Compiled(analysis, script, sample, script_path, settings, computed=computed)
     from etlnb.storage import StorageError
 
     try:
         compiled.sha, compiled.prefect_yaml = _prefect_yaml(compiled, notebook_dir)
     except StorageError as exc:  # storage settings written into prefect.yaml: refused before anything is written
         analysis.diagnostics.append(
-            Diagnostic("error", str(exc), str(path), hint="fix `storage` / `s3_endpoint_url` in [tool.etlnb] or the flags")
+            Diagnostic(
+                "error", str(exc), str(path), hint="fix `storage` / `s3_endpoint_url` in [tool.etlnb] or the flags"
+            )
         )
         raise CompileError(analysis.diagnostics) from None
     return compiled

@@ -10,7 +10,7 @@ import ast
 import json
 import subprocess
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +49,23 @@ print(json.dumps({"values": values, "bad": bad}))
 """
 
 
+@dataclass(frozen=True)
+class SampleCode:
+    """How sample values are computed when they are not all literals in the notebook.
+
+    Such values (a path built at run time, `os.environ["DATABASE_URL"]`) are never written
+    into the flow script or sent to a deployment: the script recomputes them with this code
+    when run on its samples, and `computed` names the parameters they set.
+    """
+
+    prelude: dict[str, Any]  # literal values bound before the first computed cell
+    pieces: list[tuple[str, str]] = field(default_factory=list)  # (comment, code) in notebook order
+    computed: frozenset[str] = frozenset()
+
+
 def sample_parameters(
     path: str, parsed: list[ParsedCell], params: list[Param], notebook_dir: Path
-) -> tuple[dict[str, Any], list[Diagnostic]]:
+) -> tuple[dict[str, Any], list[Diagnostic], SampleCode | None]:
     """The values parameter names hold after the parameters and sample cells ran, as in the notebook.
 
     Literal sample cells are read without running anything; others run in a child
@@ -86,12 +100,23 @@ def sample_parameters(
                 owners.append(pc)
         code.append(("cell", pc.source))
         owners.append(pc)
+    sample_code = None
     if code:
         result = _run_child(code, owners, namespace, names, notebook_dir)
         if isinstance(result, Diagnostic):
             diagnostics.append(replace(result, notebook=path))
-            return {}, diagnostics
+            return {}, diagnostics, None
+        prelude = dict(namespace)
         namespace.update(result)
+        computed = frozenset(n for n in result if n not in prelude or prelude[n] != result[n])
+        pieces = [
+            (f"# cell {pc.rc.cell.index} [{pc.rc.role}]" + (f" id={pc.rc.cell.id}" if pc.rc.cell.id else ""), src)
+            if kind == "cell"
+            else ("", src)
+            for (kind, src), pc in zip(code, owners, strict=True)
+            if kind == "cell" or not src.startswith(("import ", "from "))  # imports are the module's own
+        ]
+        sample_code = SampleCode(prelude, pieces, computed)
     sample = {n: namespace[n] for n in names if n in namespace}
     for name, value in sample.items():
         try:
@@ -105,7 +130,7 @@ def sample_parameters(
                     hint="sample parameters must be JSON-serialisable (str, numbers, lists, dicts)",
                 )
             )
-    return sample, diagnostics
+    return sample, diagnostics, sample_code
 
 
 def _run_child(
