@@ -329,8 +329,8 @@ def start(server: Server, quiet: bool = False) -> Server:
     command = prefect_command("server", "start", "--host", "127.0.0.1", "--port", str(server.port))
     first = not (prefect_home / "prefect.db").exists()
     progress = _Progress(
-        f"starting the Prefect server on :{server.port} (home {server.home}"
-        + ("; first start migrates the database, ~30 s)…" if first else ")…"),
+        f"starting the Prefect server on :{server.port}"
+        + (" (first start migrates the database, ~30 s)…" if first else "…"),
         quiet,
     )
     with open(server.log_file, "ab") as log:
