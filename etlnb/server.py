@@ -19,9 +19,10 @@ lacks something etlnb relies on, so the lifecycle stays here:
 - `stop` sends SIGTERM to whatever pid PREFECT_HOME/server.pid names, with
   no check that it is still the server: the stale/reused-pid hazard that
   etlnb's verified record (pid, start time, command line) prevents.
-- the pid file is created without a lock after a port probe, so two
-  shells starting at once can race; etlnb holds a flock while it checks
-  and starts.
+- a second `--background` start fails ("already running") instead of
+  reusing the server, and a pid file left by a crash blocks every later
+  start; etlnb holds a flock while it checks health and then reuses or
+  starts, so two commands at once end with one server.
 
 What Prefect does provide is used as is: `prefect server start` itself
 (foreground, in its own session), PREFECT_HOME per project (.etlnb/prefect,
