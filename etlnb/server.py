@@ -164,15 +164,18 @@ def process_record(pid: int, command: list[str]) -> dict[str, Any]:
     return {"pid": pid, "started": identity[0] if identity else None, "command": command}
 
 
-def verified_pid(record: Any) -> int | None:
-    """The recorded pid if that process still runs and is the one etlnb started: same start
-    time, and the launched command is its command line (or the tail of it: a script's
-    shebang interpreter comes first), and it leads its own process group."""
+def verified_pid(record: Any, launched: list[str]) -> int | None:
+    """The recorded pid if that process still runs and is the one etlnb started: the recorded
+    command is the one etlnb launches (ends with LAUNCHED), the live process has the recorded
+    start time and that command line (or its tail: a script's shebang interpreter comes
+    first), and it leads its own process group."""
     if not isinstance(record, dict):
         return None
     pid, started, command = record.get("pid"), record.get("started"), record.get("command")
     if type(pid) is not int or started is None or not isinstance(command, list) or not command:
         return None
+    if command[-len(launched) :] != launched:
+        return None  # not a record of the command etlnb runs (hand-edited or foreign)
     identity = process_identity(pid)
     if identity is None or identity[0] != started or identity[1][-len(command) :] != command:
         return None
@@ -230,9 +233,13 @@ def read_pid(server: Server) -> int | None:
         return None
 
 
+def _server_args(server: Server) -> list[str]:
+    return ["server", "start", "--host", "127.0.0.1", "--port", str(server.port)]
+
+
 def _running_pid(server: Server) -> int | None:
     try:
-        return verified_pid(read_record(server.state_file))
+        return verified_pid(read_record(server.state_file), _server_args(server))
     except ValueError:
         return None
 
@@ -327,7 +334,7 @@ def start(server: Server, quiet: bool = False) -> Server:
         # the UI's pages call this API; without it they ask port 4200, not the port in use
         PREFECT_SERVER_UI_API_URL=server.api_url,
     )
-    command = prefect_command("server", "start", "--host", "127.0.0.1", "--port", str(server.port))
+    command = prefect_command(*_server_args(server))
     first = not (prefect_home / "prefect.db").exists()
     progress = _Progress(
         f"starting the Prefect server on :{server.port}"
@@ -375,7 +382,7 @@ def stop(server: Server) -> bool:
         ) from None
     if record is None:
         return False
-    pid = verified_pid(record)
+    pid = verified_pid(record, _server_args(server))
     if pid is None:
         recorded = recorded_pid(record)
         if recorded is not None and recorded > 1 and process_identity(recorded) is None:

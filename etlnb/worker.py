@@ -20,10 +20,14 @@ def _state(server: Server, pool: str) -> Path:
     return server.home / f"worker-{pool}.json"
 
 
+def _worker_args(pool: str) -> list[str]:
+    return ["worker", "start", "--pool", pool, "--type", "process"]
+
+
 def worker_pid(server: Server, pool: str) -> int | None:
     """The pid of the worker etlnb started for POOL, if that very process still runs."""
     try:
-        return verified_pid(read_record(_state(server, pool)))
+        return verified_pid(read_record(_state(server, pool)), _worker_args(pool))
     except ValueError:
         return None
 
@@ -40,7 +44,7 @@ def ensure_worker(server: Server, pool: str, quiet: bool = False) -> int:
         PREFECT_WORKER_QUERY_SECONDS="2",
         PREFECT_HOME=str(server.home / "prefect"),
     )
-    command = prefect_command("worker", "start", "--pool", pool, "--type", "process")
+    command = prefect_command(*_worker_args(pool))
     with open(server.home / f"worker-{pool}.log", "ab") as log:
         process = subprocess.Popen(
             command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True

@@ -240,11 +240,19 @@ def test_stop_refuses_a_record_naming_an_unrelated_live_process(tmp_path, bystan
 
 
 def test_stop_refuses_a_forged_record_copied_from_the_process_itself(tmp_path, bystander):
-    """pid and command line right, start time wrong (a reused pid running the same command)."""
+    """pid and command line right but start time wrong (a reused pid running the same command);
+    then start time right too, but the command is not the Prefect server etlnb launches."""
     home = tmp_path / "home"
     home.mkdir()
     port = free_port()
     record = {"pid": bystander.pid, "started": 1, "command": ["sleep", "300"], "port": port}
+    (home / "server.json").write_text(json.dumps(record))
+
+    refusal(etlnb_server("stop", home, port))
+
+    # start time and command line both right, but not a command etlnb launches
+    stat = Path(f"/proc/{bystander.pid}/stat").read_text()
+    record["started"] = int(stat[stat.rindex(")") + 2 :].split()[19])
     (home / "server.json").write_text(json.dumps(record))
 
     refusal(etlnb_server("stop", home, port))
