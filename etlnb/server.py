@@ -1,8 +1,32 @@
 """The local Prefect server: one per project, SQLite under .etlnb/, reused.
 
 Started in the background on first need and health-checked; every command
-and the tests reuse it. Uses only the standard library so that checking
-for a running server costs nothing.
+and the tests reuse it. "Is it running" uses only the standard library so
+that compile/check and status cost nothing.
+
+Why not `prefect server start --background` / `status --wait` / `stop`
+(Prefect 3.8.8, read in prefect/cli/server.py and _server_utils.py)? Each
+lacks something etlnb relies on, so the lifecycle stays here:
+
+- `--background` spawns uvicorn with stdout/stderr piped to the launcher,
+  which then exits: the server's log goes nowhere (etlnb keeps
+  .etlnb/server.log and quotes its tail when the start fails), and the
+  server stays in the caller's process group and session (a Jupyter
+  kernel's, a terminal's), so it is signalled with them.
+- `status --wait` imports prefect (seconds) and polls until its timeout
+  even when the server process has already died; etlnb's loop sees the
+  exit at once and reports the log's last lines.
+- `stop` sends SIGTERM to whatever pid PREFECT_HOME/server.pid names, with
+  no check that it is still the server: the stale/reused-pid hazard that
+  etlnb's verified record (pid, start time, command line) prevents.
+- a second `--background` start fails ("already running") instead of
+  reusing the server, and a pid file left by a crash blocks every later
+  start; etlnb holds a flock while it checks health and then reuses or
+  starts, so two commands at once end with one server.
+
+What Prefect does provide is used as is: `prefect server start` itself
+(foreground, in its own session), PREFECT_HOME per project (.etlnb/prefect,
+which holds the SQLite database), and its /api/health endpoint.
 """
 
 from __future__ import annotations
@@ -21,6 +45,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from etlnb.paths import project_root
 
@@ -29,7 +54,7 @@ START_TIMEOUT = 120.0
 
 
 class ServerError(Exception):
-    """A one-line reason the server cannot be started or reached."""
+    """A one-line reason the server cannot be started, reached or stopped."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +98,13 @@ def private_server(home: Path) -> Iterator[Server]:
 
 def default_server() -> Server:
     home = Path(os.environ.get("ETLNB_HOME") or project_root() / ".etlnb")
-    port = int(os.environ.get("ETLNB_SERVER_PORT", DEFAULT_PORT))
+    raw = os.environ.get("ETLNB_SERVER_PORT", str(DEFAULT_PORT))
+    try:
+        port = int(raw)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise ServerError(f"ETLNB_SERVER_PORT={raw!r} is not a port number (1-65535); unset it to use {DEFAULT_PORT}")
     return Server(home, port)
 
 
@@ -91,32 +122,137 @@ def _port_in_use(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _alive(pid: int) -> bool:
+# -- processes etlnb started: recorded at start, verified before any signal ---------------------
+
+
+def process_identity(pid: int) -> tuple[Any, list[str]] | None:
+    """(start time, command line) of a live process; None if it is gone, a zombie or pid <= 1.
+
+    The start time is /proc/<pid>/stat field 22 (clock ticks since boot), else psutil's
+    create_time where there is no /proc (macOS; psutil is optional, imported only then).
+    A pid that was reused has a different start time, so (pid, start time) names one process.
+    """
+    if pid <= 1:
+        return None
+    proc = Path("/proc")
+    if proc.is_dir():
+        try:
+            stat = (proc / str(pid) / "stat").read_text()
+            raw = (proc / str(pid) / "cmdline").read_bytes()
+        except OSError:
+            return None
+        fields = stat[stat.rindex(")") + 2 :].split()  # the name in (...) may hold spaces
+        if fields[0] in ("Z", "X"):
+            return None  # exited, not yet reaped
+        return int(fields[19]), [arg.decode(errors="surrogateescape") for arg in raw.split(b"\0") if arg]
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        import psutil
+    except ImportError:
+        return None  # cannot verify: callers refuse to signal
+    try:
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return None
+        return process.create_time(), process.cmdline()
+    except psutil.Error:
+        return None
+
+
+def process_record(pid: int, command: list[str]) -> dict[str, Any]:
+    """What a state file stores about a process etlnb just started with COMMAND."""
+    identity = process_identity(pid)
+    return {"pid": pid, "started": identity[0] if identity else None, "command": command}
+
+
+def verified_pid(record: Any, launched: list[str]) -> int | None:
+    """The recorded pid if that process still runs and is the one etlnb started: the recorded
+    command is the one etlnb launches (ends with LAUNCHED), the live process has the recorded
+    start time and that command line (or its tail: a script's shebang interpreter comes
+    first), and it leads its own process group."""
+    if not isinstance(record, dict):
+        return None
+    pid, started, command = record.get("pid"), record.get("started"), record.get("command")
+    if type(pid) is not int or started is None or not isinstance(command, list) or not command:
+        return None
+    if command[-len(launched) :] != launched:
+        return None  # not a record of the command etlnb runs (hand-edited or foreign)
+    identity = process_identity(pid)
+    if identity is None or identity[0] != started or identity[1][-len(command) :] != command:
+        return None
+    try:
+        if os.getpgid(pid) != pid:
+            return None
+    except OSError:
+        return None
+    return pid
+
+
+def read_record(path: Path) -> Any:
+    """The JSON a state file holds; None when there is no file; ValueError when it is not JSON."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ValueError(str(exc)) from exc
+    return json.loads(text)
+
+
+def recorded_pid(record: Any) -> int | None:
+    pid = record.get("pid") if isinstance(record, dict) else None
+    return pid if type(pid) is int else None
+
+
+def terminate_group(pid: int, grace: float = 20.0) -> None:
+    """SIGTERM the verified process group PID, SIGKILL it after GRACE seconds."""
+    os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and process_identity(pid) is not None:
+        try:
+            os.waitpid(pid, os.WNOHANG)  # reap it if it is our child (private servers)
+        except ChildProcessError:
+            pass
+        time.sleep(0.2)
+    if process_identity(pid) is not None:
+        os.killpg(pid, signal.SIGKILL)
+
+
+def prefect_command(*args: str) -> list[str]:
+    """`prefect ARGS` from this environment (the console script, else `python -m prefect`)."""
+    prefect = Path(sys.executable).with_name("prefect")
+    return [str(prefect), *args] if prefect.exists() else [sys.executable, "-m", "prefect", *args]
+
+
+# -- the server ---------------------------------------------------------------------------------
 
 
 def read_pid(server: Server) -> int | None:
     try:
-        data = json.loads(server.state_file.read_text())
-        return int(data["pid"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return recorded_pid(read_record(server.state_file))
+    except ValueError:
+        return None
+
+
+def _server_args(server: Server) -> list[str]:
+    return ["server", "start", "--host", "127.0.0.1", "--port", str(server.port)]
+
+
+def _running_pid(server: Server) -> int | None:
+    try:
+        return verified_pid(read_record(server.state_file), _server_args(server))
+    except ValueError:
         return None
 
 
 def status(server: Server) -> str:
     pid = read_pid(server)
-    if pid is not None and _alive(pid) and healthy(server):
-        return f"running at {server.url} (pid {pid}, home {server.home})"
-    if pid is not None and not _alive(pid):
-        return f"stopped (stale pid file for pid {pid} in {server.state_file})"
+    ours = _running_pid(server)
+    if ours is not None and healthy(server):
+        return f"running at {server.url} (pid {ours}, home {server.home})"
+    if ours is not None:
+        return f"starting at {server.url} (pid {ours}, not answering yet)"
     if pid is not None:
-        return f"starting at {server.url} (pid {pid}, not answering yet)"
+        return f"stopped (stale pid file for pid {pid} in {server.state_file})"
     if healthy(server):
         return f"a server answers at {server.url} but was not started by etlnb here"
     return "stopped"
@@ -139,11 +275,10 @@ def ensure(server: Server | None = None, quiet: bool = False) -> Server:
 
 
 def _ensure_locked(server: Server, quiet: bool) -> Server:
-    pid = read_pid(server)
-    if pid is not None and _alive(pid) and healthy(server):
+    if _running_pid(server) is not None and healthy(server):
         return server
-    if pid is not None and not _alive(pid):
-        server.state_file.unlink(missing_ok=True)  # stale: the process is gone
+    if server.state_file.exists() and _running_pid(server) is None:
+        server.state_file.unlink(missing_ok=True)  # stale: not a live server of ours (nothing is signalled)
     if _port_in_use(server.port):
         if healthy(server):
             return server  # a Prefect server of this project started elsewhere (e.g. another shell)
@@ -151,66 +286,120 @@ def _ensure_locked(server: Server, quiet: bool) -> Server:
     return start(server, quiet=quiet)
 
 
+class _Progress:
+    """What the start is waiting for, with elapsed seconds: a rich spinner on stderr when it is
+    a terminal, else a plain line every few seconds (logs, CI, a Jupyter kernel)."""
+
+    PLAIN_EVERY = 5.0
+
+    def __init__(self, message: str, quiet: bool) -> None:
+        self.message, self.quiet, self.began = message, quiet, time.monotonic()
+        self.spinner = None
+        self.next_line = self.began + self.PLAIN_EVERY
+        if quiet:
+            return
+        if sys.stderr.isatty():
+            from rich.console import Console  # installed with prefect; only imported when starting
+
+            self.spinner = Console(stderr=True).status(message)
+            self.spinner.start()
+        else:
+            print(message, file=sys.stderr, flush=True)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.began
+
+    def tick(self) -> None:
+        if self.spinner is not None:
+            self.spinner.update(f"{self.message} {self.elapsed():.0f} s")
+        elif not self.quiet and time.monotonic() >= self.next_line:
+            print(f"  still starting ({self.elapsed():.0f} s)", file=sys.stderr, flush=True)
+            self.next_line += self.PLAIN_EVERY
+
+    def done(self, line: str | None) -> None:
+        if self.spinner is not None:
+            self.spinner.stop()
+        if line and not self.quiet:
+            print(line, file=sys.stderr, flush=True)
+
+
 def start(server: Server, quiet: bool = False) -> Server:
     server.home.mkdir(parents=True, exist_ok=True)
-    if not quiet:
-        print(f"starting the local Prefect server at {server.url} (home {server.home})...", file=sys.stderr)
+    prefect_home = server.home / "prefect"
     env = dict(os.environ)
     env.update(
-        PREFECT_HOME=str(server.home / "prefect"),
+        PREFECT_HOME=str(prefect_home),  # per project; holds the SQLite database (prefect.db)
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         PREFECT_API_URL="",
         # the UI's pages call this API; without it they ask port 4200, not the port in use
         PREFECT_SERVER_UI_API_URL=server.api_url,
     )
-    prefect = Path(sys.executable).with_name("prefect")
-    command = [str(prefect)] if prefect.exists() else [sys.executable, "-m", "prefect"]
-    command += ["server", "start", "--host", "127.0.0.1", "--port", str(server.port)]
+    command = prefect_command(*_server_args(server))
+    first = not (prefect_home / "prefect.db").exists()
+    progress = _Progress(
+        f"starting the Prefect server on :{server.port}"
+        + (" (first start migrates the database, ~30 s)…" if first else "…"),
+        quiet,
+    )
     with open(server.log_file, "ab") as log:
         process = subprocess.Popen(
             command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
         )
-    server.state_file.write_text(json.dumps({"pid": process.pid, "port": server.port}))
+    server.state_file.write_text(json.dumps({**process_record(process.pid, command), "port": server.port}))
     deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                server.state_file.unlink(missing_ok=True)
+                tail = server.log_file.read_text(errors="replace").strip().splitlines()[-3:]
+                raise ServerError(f"the Prefect server exited with code {process.returncode}: {' | '.join(tail)}")
+            if healthy(server, timeout=1.0):
+                progress.done(f"Prefect server ready at {server.url} ({progress.elapsed():.0f} s)")
+                return server
+            progress.tick()
+            time.sleep(0.5)
+    except BaseException:
+        progress.done(None)
+        if process.poll() is None:  # interrupted (Ctrl-C) or failed: leave no half-started server
+            terminate_group(process.pid, grace=10)
+            process.wait()
             server.state_file.unlink(missing_ok=True)
-            tail = server.log_file.read_text(errors="replace").strip().splitlines()[-3:]
-            raise ServerError(f"the Prefect server exited with code {process.returncode}: {' | '.join(tail)}")
-        if healthy(server, timeout=1.0):
-            if not quiet:
-                print(f"Prefect server ready at {server.url}", file=sys.stderr)
-            return server
-        time.sleep(0.5)
+        raise
+    progress.done(None)
     stop(server)
     raise ServerError(f"the Prefect server did not become healthy within {START_TIMEOUT:.0f}s; see {server.log_file}")
 
 
 def stop(server: Server) -> bool:
-    """Stop the server started here; True if one was running."""
-    pid = read_pid(server)
-    server.state_file.unlink(missing_ok=True)
-    if pid is None or not _alive(pid):
-        return False
+    """Stop the server started here; True if one was running, False if none was (a record
+    naming a process that has exited is removed). Signals only the process etlnb started:
+    raises ServerError, signalling nothing, when the record names anything else."""
     try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
+        record = read_record(server.state_file)
+    except ValueError:
+        raise ServerError(
+            f"the server record {server.state_file} is not valid JSON; nothing stopped; remove that file"
+        ) from None
+    if record is None:
         return False
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and _alive(pid):
-        try:
-            os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
-        time.sleep(0.2)
-    if _alive(pid):
-        os.killpg(pid, signal.SIGKILL)
+    pid = verified_pid(record, _server_args(server))
+    if pid is None:
+        recorded = recorded_pid(record)
+        if recorded is not None and recorded > 1 and process_identity(recorded) is None:
+            server.state_file.unlink(missing_ok=True)  # the process has exited: a stale record
+            return False
+        raise ServerError(
+            f"the recorded server (pid {recorded if recorded is not None else '?'}) is not running or is not "
+            f"the etlnb server; nothing stopped; remove {server.state_file}"
+        )
+    terminate_group(pid)
+    server.state_file.unlink(missing_ok=True)
     return True
 
 
 def command(action: str) -> int:
-    server = default_server()
     try:
+        server = default_server()
         if action == "start":
             ensure(server)
             print(status(server))

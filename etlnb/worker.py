@@ -1,32 +1,35 @@
 """A local process worker for the embedded default: one per pool, in the background.
 
 Like the local server it is started on first need, reused, and stopped with
-`etlnb worker stop`; its pid and log live under .etlnb/.
+`etlnb worker stop`; its record (pid, start time, command line) and log live
+under .etlnb/. Only a process matching that record is ever signalled.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from etlnb.server import Server, _alive
+from etlnb.server import Server, prefect_command, process_record, read_record, terminate_group, verified_pid
 
 
 def _state(server: Server, pool: str) -> Path:
     return server.home / f"worker-{pool}.json"
 
 
+def _worker_args(pool: str) -> list[str]:
+    return ["worker", "start", "--pool", pool, "--type", "process"]
+
+
 def worker_pid(server: Server, pool: str) -> int | None:
+    """The pid of the worker etlnb started for POOL, if that very process still runs."""
     try:
-        pid = int(json.loads(_state(server, pool).read_text())["pid"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return verified_pid(read_record(_state(server, pool)), _worker_args(pool))
+    except ValueError:
         return None
-    return pid if _alive(pid) else None
 
 
 def ensure_worker(server: Server, pool: str, quiet: bool = False) -> int:
@@ -41,14 +44,12 @@ def ensure_worker(server: Server, pool: str, quiet: bool = False) -> int:
         PREFECT_WORKER_QUERY_SECONDS="2",
         PREFECT_HOME=str(server.home / "prefect"),
     )
-    prefect = Path(sys.executable).with_name("prefect")
-    command = [str(prefect) if prefect.exists() else sys.executable, *([] if prefect.exists() else ["-m", "prefect"])]
-    command += ["worker", "start", "--pool", pool, "--type", "process"]
+    command = prefect_command(*_worker_args(pool))
     with open(server.home / f"worker-{pool}.log", "ab") as log:
         process = subprocess.Popen(
             command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
         )
-    _state(server, pool).write_text(json.dumps({"pid": process.pid, "pool": pool}))
+    _state(server, pool).write_text(json.dumps({**process_record(process.pid, command), "pool": pool}))
     if not quiet:
         print(
             f"started a local process worker for pool {pool!r} (pid {process.pid}, log {server.home / f'worker-{pool}.log'})",
@@ -58,14 +59,11 @@ def ensure_worker(server: Server, pool: str, quiet: bool = False) -> int:
 
 
 def stop_worker(server: Server, pool: str) -> bool:
+    """Stop the worker etlnb started for POOL; False (nothing signalled) when the record is
+    missing, unreadable, or names a process that is not that worker (exited, pid reused)."""
     pid = worker_pid(server, pool)
     _state(server, pool).unlink(missing_ok=True)
     if pid is None:
         return False
-    os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and _alive(pid):
-        time.sleep(0.2)
-    if _alive(pid):
-        os.killpg(pid, signal.SIGKILL)
+    terminate_group(pid)
     return True

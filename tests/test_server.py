@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -198,6 +199,169 @@ def test_start_on_a_port_taken_by_another_program_fails_in_one_line(tmp_path, st
     assert not (home / "server.json").exists()
 
 
+# -- records that do not name etlnb's server: nothing is signalled ----------------------------
+
+
+@pytest.fixture
+def bystander():
+    """An unrelated process (in a session of its own) that a bad record may name."""
+    proc = subprocess.Popen(["sleep", "300"], start_new_session=True)
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+def refusal(result: Result) -> str:
+    """The one stderr line of a refused stop (exit 1, no traceback)."""
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = nonempty_lines(result.stderr)
+    assert len(lines) == 1, result.stderr
+    assert "nothing stopped" in lines[0]
+    return lines[0]
+
+
+def test_stop_refuses_a_record_naming_an_unrelated_live_process(tmp_path, bystander):
+    """A stale server.json whose pid now belongs to another program: that program survives."""
+    home = tmp_path / "home"
+    home.mkdir()
+    port = free_port()
+    (home / "server.json").write_text(json.dumps({"pid": bystander.pid, "port": port}))
+
+    result = etlnb_server("stop", home, port)
+
+    line = refusal(result)
+    assert f"the recorded server (pid {bystander.pid}) is not running or is not the etlnb server" in line
+    assert str(home / "server.json") in line
+    time.sleep(0.3)
+    assert bystander.poll() is None  # still running
+    assert (home / "server.json").exists()  # kept for the user to look at
+    assert f"stale pid file for pid {bystander.pid}" in etlnb_server("status", home, port).stdout
+
+
+def test_stop_refuses_a_forged_record_copied_from_the_process_itself(tmp_path, bystander):
+    """pid and command line right but start time wrong (a reused pid running the same command);
+    then start time right too, but the command is not the Prefect server etlnb launches."""
+    home = tmp_path / "home"
+    home.mkdir()
+    port = free_port()
+    record = {"pid": bystander.pid, "started": 1, "command": ["sleep", "300"], "port": port}
+    (home / "server.json").write_text(json.dumps(record))
+
+    refusal(etlnb_server("stop", home, port))
+
+    # start time and command line both right, but not a command etlnb launches
+    stat = Path(f"/proc/{bystander.pid}/stat").read_text()
+    record["started"] = int(stat[stat.rindex(")") + 2 :].split()[19])
+    (home / "server.json").write_text(json.dumps(record))
+
+    refusal(etlnb_server("stop", home, port))
+
+    time.sleep(0.3)
+    assert bystander.poll() is None
+
+
+@pytest.mark.parametrize(
+    "content, names",
+    [('{"pid": 0}', "(pid 0)"), ('{"pid": -1}', "(pid -1)"), ("{garbage", "not valid JSON"), ("[7]", "(pid ?)")],
+    ids=["pid-0", "pid-minus-1", "garbage", "not-a-record"],
+)
+def test_stop_refuses_a_pid_of_0_or_below_or_garbage_and_signals_no_one(tmp_path, bystander, content, names):
+    """{"pid": 0} used to signal etlnb's own process group: here a sibling shares that group and must survive."""
+    home = tmp_path / "home"
+    home.mkdir()
+    port = free_port()
+    (home / "server.json").write_text(content)
+    env = dict(os.environ, ETLNB_HOME=str(home), ETLNB_SERVER_PORT=str(port))
+    script = f'sleep 300 >/dev/null 2>&1 & echo $!; "{sys.executable}" -m etlnb server stop; echo "rc=$?"'
+    shell = subprocess.run(
+        ["sh", "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=60, start_new_session=True
+    )
+    sibling = int(shell.stdout.split()[0])
+    try:
+        time.sleep(0.3)
+        assert Path(f"/proc/{sibling}").exists() and cmdline(sibling)[:1] == ["sleep"]  # same group, not signalled
+        assert shell.stdout.split()[-1] == "rc=1"
+        line = refusal(Result(1, "", shell.stderr, 0))
+        assert names in line
+        assert str(home / "server.json") in line or "remove that file" in line
+        assert bystander.poll() is None
+        assert (home / "server.json").read_text() == content
+    finally:
+        os.kill(sibling, signal.SIGKILL)
+
+
+def test_stop_with_a_record_of_an_exited_process_says_none_was_running_and_removes_it(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    port = free_port()
+    (home / "server.json").write_text(json.dumps({"pid": dead_pid(), "started": 1, "command": ["x"], "port": port}))
+
+    result = etlnb_server("stop", home, port)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "no server was running"
+    assert not (home / "server.json").exists()
+
+
+def test_worker_stop_leaves_an_unrelated_process_named_by_its_record_alone(tmp_path, bystander):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "worker-etlnb-local.json").write_text(json.dumps({"pid": bystander.pid, "pool": "etlnb-local"}))
+    env = dict(os.environ, ETLNB_HOME=str(home), ETLNB_SERVER_PORT=str(free_port()))
+
+    for action in ("status", "stop"):
+        done = subprocess.run(
+            [sys.executable, "-m", "etlnb", "worker", action],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == {"status": "stopped", "stop": "no worker was running"}[action]
+    time.sleep(0.3)
+    assert bystander.poll() is None
+
+
+def test_start_progress_on_a_terminal_is_a_spinner_with_elapsed_seconds():
+    """On a terminal the wait is one live status line (rich) that counts seconds, and ends with the ready line."""
+    import pty
+
+    code = (
+        "import time\n"
+        "from etlnb.server import _Progress\n"
+        "p = _Progress('starting the Prefect server on :4999 (first start migrates the database, ~30 s)…', False)\n"
+        "end = time.monotonic() + 2.3\n"
+        "while time.monotonic() < end:\n"
+        "    p.tick(); time.sleep(0.2)\n"
+        "p.done('Prefect server ready at http://127.0.0.1:4999 (2 s)')\n"
+    )
+    master, slave = pty.openpty()
+    env = dict(os.environ, COLUMNS="200")  # a wide terminal: the status line does not wrap
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=env, stdin=slave, stdout=slave, stderr=slave)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    proc.wait(timeout=30)
+    os.close(master)
+    text = out.decode(errors="replace")
+
+    assert proc.returncode == 0, text
+    assert "starting the Prefect server on :4999 (first start migrates the database, ~30 s)" in text
+    assert re.search(r"~30 s\)… 2 s", text), text  # the status line counts elapsed seconds
+    assert "still starting" not in text  # no plain lines on a terminal
+    assert text.rstrip().endswith("Prefect server ready at http://127.0.0.1:4999 (2 s)")
+
+
 # -- a running server ---------------------------------------------------------------------------
 
 
@@ -206,6 +370,11 @@ def test_start_starts_a_server_that_answers_and_says_where(server):
     assert f"running at {server.url}" in server.start.stdout
     assert f"pid {server.pid}" in server.start.stdout
     assert f"ready at {server.url}" in server.start.stderr
+    # not a terminal: plain progress lines say what it waits for, then how long it took
+    first = nonempty_lines(server.start.stderr)[0]
+    assert f"starting the Prefect server on :{server.port}" in first
+    assert "first start migrates the database" in first
+    assert re.search(rf"ready at {re.escape(server.url)} \(\d+ s\)", server.start.stderr)
     assert is_server_process(server.pid, server.port)
 
 
