@@ -108,15 +108,14 @@ def sample_parameters(
             return {}, diagnostics, None
         prelude = dict(namespace)
         namespace.update(result)
-        computed = frozenset(n for n in result if n not in prelude or prelude[n] != result[n])
+        computed = _computed_names(code, prelude)
         pieces = [
-            (f"# cell {pc.rc.cell.index} [{pc.rc.role}]" + (f" id={pc.rc.cell.id}" if pc.rc.cell.id else ""), src)
-            if kind == "cell"
-            else ("", src)
+            (_marker(pc, src) if kind == "cell" else "", src.rstrip("\n"))
             for (kind, src), pc in zip(code, owners, strict=True)
             if kind == "cell" or not src.startswith(("import ", "from "))  # imports are the module's own
         ]
-        sample_code = SampleCode(prelude, pieces, computed)
+        if computed & set(names):  # else every sample value is notebook text: written as literals
+            sample_code = SampleCode(prelude, pieces, computed)
     sample = {n: namespace[n] for n in names if n in namespace}
     for name, value in sample.items():
         try:
@@ -185,6 +184,93 @@ def _jsonable(value: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+# Calls whose result depends only on their arguments: a sample value built with these from
+# literals is notebook text in another form (written into the script like a literal).
+# Anything else (os.environ, open, glob, Path.cwd, a helper) may read the machine it runs on.
+_CLEAN_BUILTINS = frozenset(
+    "len range sorted list tuple dict set frozenset str int float bool zip enumerate min max sum abs round "
+    "reversed any all repr".split()
+)
+_CLEAN_METHODS = frozenset(
+    "format join upper lower title capitalize replace strip lstrip rstrip split rsplit startswith endswith "
+    "removeprefix removesuffix zfill get items keys values copy".split()
+)
+_CLEAN_DOTTED = frozenset({"os.path.join", "os.path.basename", "os.path.dirname", "os.path.splitext"})
+
+
+def _clean(node: ast.AST, known: set[str], computed: set[str]) -> bool:
+    """True when `node` only combines literal-derived names with _CLEAN_* calls."""
+    local = {
+        n.id
+        for c in ast.walk(node)
+        if isinstance(c, ast.comprehension | ast.For)
+        for n in ast.walk(c.target)
+        if isinstance(n, ast.Name)
+    }
+    skip: set[int] = set()
+    for n in ast.walk(node):
+        if id(n) in skip:
+            continue
+        if isinstance(n, ast.Call):
+            func = n.func
+            if isinstance(func, ast.Name) and func.id in _CLEAN_BUILTINS:
+                continue
+            if isinstance(func, ast.Attribute) and ast.unparse(func) in _CLEAN_DOTTED:
+                skip.update(id(x) for x in ast.walk(func))
+                continue
+            if isinstance(func, ast.Attribute) and func.attr in _CLEAN_METHODS:
+                continue
+            return False
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+            if n.id in local or (n.id in known and n.id not in computed) or n.id in _CLEAN_BUILTINS:
+                continue
+            return False
+        if isinstance(n, ast.Import | ast.ImportFrom | ast.Lambda | ast.FunctionDef | ast.ClassDef | ast.Await):
+            return False
+    return True
+
+
+def _computed_names(code: list[tuple[str, str]], prelude: dict[str, Any]) -> frozenset[str]:
+    """Names whose sample value may come from the machine (the environment, files) rather
+    than from literals in the notebook; assignments from literals make a name clean again."""
+    known = set(prelude)
+    computed: set[str] = set()
+    for kind, source in code:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if kind == "imports" and isinstance(node, ast.Import | ast.ImportFrom):
+                continue  # the module's own imports, not values
+            bound = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+            changed = set()
+            for n in ast.walk(node):
+                if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+                    changed.update(_root(n.func.value))  # sources.append(...): changed in place
+                elif isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store | ast.Del):
+                    changed.update(_root(n.value))  # config["url"] = ...
+            if _clean(node, known, computed):
+                computed -= bound
+            else:
+                computed |= bound | (changed & known)
+            known |= bound
+    return frozenset(computed)
+
+
+def _root(node: ast.expr) -> list[str]:
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        node = node.value
+    return [node.id] if isinstance(node, ast.Name) else []
+
+
+def _marker(pc: ParsedCell, source: str) -> str:
+    """The script's usual `# cell N [role] id=..., lines a-b` marker (lint.py finds copied code by it)."""
+    count = source.rstrip("\n").count("\n") + 1
+    ident = f" id={pc.rc.cell.id}" if pc.rc.cell.id else ""
+    return f"# cell {pc.rc.cell.index} [{pc.rc.role}]{ident}, " + ("line 1" if count == 1 else f"lines 1-{count}")
 
 
 def _cell_diag(pc: ParsedCell, line: int | None, message: str, hint: str) -> Diagnostic:

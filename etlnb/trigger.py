@@ -63,10 +63,20 @@ def run_deployed(notebook: Path, params: list[str], out_dir: Path, timeout: floa
     compiled = compile_file(notebook, out_dir)
     settings = compiled.settings
     flow, deployment = compiled.analysis.flow_name, settings.deployment_name(compiled.analysis.project)
+    # values sample cells compute (a variable read from the environment, say) stay on this
+    # machine: the deployment's defaults apply to them unless given with --param
+    literal = {n: v for n, v in compiled.sample.items() if n not in compiled.computed}
+    kept = sorted(n for n in compiled.computed if n in compiled.sample)
+    if kept:
+        print(
+            f"etlnb run: computed sample values are not sent to the deployment ({', '.join(kept)}); "
+            "its defaults apply: pass --param NAME=VALUE to set them",
+            file=sys.stderr,
+        )
     try:
         values = parse_params(
             params,
-            absolutize(compiled.sample, notebook.resolve().parent),
+            absolutize(literal, notebook.resolve().parent),
             [p.name for p in compiled.analysis.graph.params],
         )
     except RunError as exc:
