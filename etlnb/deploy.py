@@ -132,7 +132,7 @@ def _schedules(schedule: str | int | None) -> list[Any]:
 
     if schedule is None or schedule == "":
         return []
-    if isinstance(schedule, int) or str(schedule).isdigit():
+    if isinstance(schedule, int) or (str(schedule).isascii() and str(schedule).isdigit()):
         return [DeploymentScheduleCreate(schedule=IntervalSchedule(interval=timedelta(seconds=int(schedule))))]
     try:
         cron = CronSchedule(cron=str(schedule))
@@ -145,17 +145,18 @@ def _parameter_schema(script: str, entrypoint: str) -> dict[str, Any]:
     """The flow's parameter schema, from the exact script being registered."""
     from prefect.flows import load_flow_from_entrypoint
 
-    folder = Path(tempfile.mkdtemp(prefix="etlnb-schema-"))
     file_name, _, func = entrypoint.partition(":")
-    (folder / file_name).write_text(script, encoding="utf-8")
     # loading may leave the script's folder on sys.path; in a long-lived kernel that would
     # make the next compile think the flow name shadows an installed module
     saved_path = list(sys.path)
-    try:
-        flow = load_flow_from_entrypoint(f"{folder / file_name}:{func}")
-        return flow.parameters.model_dump_for_openapi()
-    finally:
-        sys.path[:] = saved_path
+    with tempfile.TemporaryDirectory(prefix="etlnb-schema-") as tmp:  # removed after each deploy
+        folder = Path(tmp)
+        (folder / file_name).write_text(script, encoding="utf-8")
+        try:
+            flow = load_flow_from_entrypoint(f"{folder / file_name}:{func}")
+            return flow.parameters.model_dump_for_openapi()
+        finally:
+            sys.path[:] = saved_path
 
 
 def resolve_image(client, settings, project: str) -> str | None:
