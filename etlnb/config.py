@@ -81,6 +81,9 @@ def _setting_problem(key: str, value: Any) -> str | None:
             return f"schedule interval must be between 1 and {MAX_INTERVAL} seconds, not {shown(value)}"
         if isinstance(value, str) and value and (problem := name_problem("schedule", value, banned=())):
             return problem + "; expected a cron expression like '0 6 * * *' or an interval in seconds"
+        if isinstance(value, str) and value and not (value.startswith("@") or 5 <= len(value.split()) <= 6):
+            # the full check is Prefect's (at deploy); this one needs no server and no import
+            return f"schedule {shown(value)} is neither a cron expression like '0 6 * * *' nor an interval in seconds"
     if key == "storage":
         from urllib.parse import urlparse
 

@@ -7,6 +7,7 @@ leaves the previously registered deployment exactly as it was.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -157,6 +158,22 @@ def _parameter_schema(script: str, entrypoint: str) -> dict[str, Any]:
             return flow.parameters.model_dump_for_openapi()
         finally:
             sys.path[:] = saved_path
+
+
+def parameter_problem(script: str, entrypoint: str, values: dict[str, Any], names: list[str]) -> str | None:
+    """Why `values` would be refused by the deployment's parameter schema (the server answers 409
+    only after a run was asked for); checked for the parameters in `names`, with Prefect's own validator."""
+    from prefect.utilities.schema_tools import validate
+
+    schema = _parameter_schema(script, entrypoint)
+    for error in validate(values, schema, ignore_required=True):
+        name = str(error.path[0]) if error.path else ""
+        if name in names:
+            expected = schema.get("properties", {}).get(name, {})
+            kinds = [t.get("type") for t in expected.get("anyOf", [])] or [expected.get("type")]
+            kind = " or ".join(str(k) for k in kinds if k) or "another type"
+            return f"--param {name}: {json.dumps(values[name])[:60]} is not a valid {kind} ({error.message[:120]})"
+    return None
 
 
 def resolve_image(client, settings, project: str) -> str | None:
