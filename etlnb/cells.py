@@ -50,6 +50,8 @@ def parse_cell(path: str, rc: RoleCell) -> tuple[ParsedCell, list[Diagnostic]]:
                 diagnostics.append(_finding_diagnostic(path, rc, f))
         tree = _try_parse(source)
     pc = ParsedCell(rc, source)
+    if tree is not None and source.count(",") >= BIG_LITERAL:  # a display that big needs the commas
+        _fold_big_literals(tree)
     if tree is not None and (deep := _too_deep(tree)) is not None:
         # the analysis and the code generator walk the tree recursively
         pc.ok = False
@@ -88,6 +90,42 @@ def _try_parse(source: str) -> ast.Module | None:
         # MemoryError / RecursionError: nesting too deep for Python's parser or compiler
         return None
     return tree
+
+
+BIG_LITERAL = 1000  # elements in one list/tuple/set/dict display
+_DISPLAYS = (ast.List, ast.Tuple, ast.Set, ast.Dict)
+
+
+def _fold_big_literals(tree: ast.AST) -> None:
+    """Replace each big all-literal display (`data = [1, 2, ...]`, megabytes of it) by one
+    Constant holding its value, in place. Every later pass (names, effects, graph, depth)
+    walks the whole tree; a 5 MB literal is a million nodes that say nothing about names or
+    effects, and took those passes tens of seconds and a gigabyte. The script copies the
+    cell's text, never this tree, and ast.literal_eval of the Constant gives the same value."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        for name, value in ast.iter_fields(node):
+            children = value if isinstance(value, list) else [value]
+            for index, child in enumerate(children):
+                if not isinstance(child, ast.AST):
+                    continue
+                if (
+                    isinstance(child, _DISPLAYS)
+                    and len(child.keys if isinstance(child, ast.Dict) else child.elts) >= BIG_LITERAL
+                ):
+                    try:
+                        folded = ast.copy_location(ast.Constant(ast.literal_eval(child)), child)
+                    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                        pass  # not all literal (a name, a call inside): analysed node by node
+                    else:
+                        folded.end_lineno, folded.end_col_offset = child.end_lineno, child.end_col_offset
+                        if isinstance(value, list):
+                            value[index] = folded
+                        else:
+                            setattr(node, name, folded)
+                        continue
+                stack.append(child)
 
 
 MAX_DEPTH = 250  # syntax tree levels; each costs a few stack frames in ast.NodeVisitor / ast.unparse

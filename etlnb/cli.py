@@ -42,7 +42,13 @@ def cmd_compile(args: argparse.Namespace) -> int:
             status = 1
             continue
         _print_diagnostics(compiled.diagnostics)
-        path = write(compiled)
+        try:
+            path = write(compiled)
+        except OSError as exc:  # a full disk, a read-only or missing -o folder
+            target = exc.filename or args.output
+            print(f"{notebook}: error: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+            status = 1
+            continue
         graph = compiled.analysis.graph
         assert graph is not None
         mapped = sum(s.map is not None for s in graph.segments)
@@ -96,18 +102,22 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
 
 def cmd_where(args: argparse.Namespace) -> int:
+    from etlnb.config import shown
     from etlnb.where import origin
 
     path, _, number = args.location.rpartition(":")
-    if not path or not number.isdigit():
-        print(f"etlnb where: expected SCRIPT:LINE, got {args.location!r}", file=sys.stderr)
+    if not path or not (number.isascii() and number.isdigit()):
+        print(f"etlnb where: expected SCRIPT:LINE (LINE in digits 0-9), got {shown(args.location)}", file=sys.stderr)
         return 2
     try:
         script = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         print(f"etlnb where: cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 1
-    found = origin(script, int(number))
+    except (UnicodeDecodeError, ValueError):
+        print(f"etlnb where: {path} is not a flow script (not UTF-8 text)", file=sys.stderr)
+        return 1
+    found = origin(script, int(number)) if len(number) < 10 else None  # no script has a billion lines
     if found is None:
         print(f"{args.location}: generated code (not from a notebook cell)")
         return 1
@@ -121,9 +131,29 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.deployed:
         from etlnb.trigger import run_deployed
 
+        if args.param and (problem := _deployed_param_problem(args)) is not None:
+            print(f"etlnb run: {problem}; no run was created", file=sys.stderr)
+            return 1
+
         return run_deployed(args.notebook, args.param, args.output)
     mode = "parity" if args.parity else "sample" if args.sample else "flow"
     return run(args.notebook, args.output, mode, args.param)
+
+
+def _deployed_param_problem(args: argparse.Namespace) -> str | None:
+    """A --param the deployment's parameter schema refuses, found before a run is created."""
+    from etlnb.deploy import parameter_problem
+    from etlnb.pipeline import compile_file
+    from etlnb.runner import RunError, parse_params
+
+    compiled = compile_file(args.notebook, args.output)
+    assert compiled.analysis.graph is not None
+    try:
+        values = parse_params(args.param, compiled.sample, [p.name for p in compiled.analysis.graph.params])
+    except RunError as exc:
+        return str(exc)
+    names = [pair.partition("=")[0] for pair in args.param]
+    return parameter_problem(compiled.script, compiled.entrypoint, values, names)
 
 
 def deploy_flags(args: argparse.Namespace) -> dict:
@@ -134,7 +164,7 @@ def deploy_flags(args: argparse.Namespace) -> dict:
         "work_pool": args.work_pool,
         "work_pool_type": args.pool_type,
         "image": args.image,
-        "schedule": int(args.schedule) if args.schedule and args.schedule.isdigit() else args.schedule,
+        "schedule": args.schedule,  # text; config turns digits into an interval and checks it
         "retries": args.retries,
         "tags": args.tag or None,
         "deployment": args.name,
@@ -142,8 +172,13 @@ def deploy_flags(args: argparse.Namespace) -> dict:
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
+    from etlnb.config import flag_problem
     from etlnb.deploy import DeployError, deploy
 
+    if (problem := flag_problem(deploy_flags(args))) is not None:
+        print(f"etlnb deploy: {problem}", file=sys.stderr)
+        print("  nothing was registered; the previous deployment is unchanged", file=sys.stderr)
+        return 2
     try:
         result = deploy(args.notebook, deploy_flags(args), args.output, version=args.version, strict=args.strict)
     except DeployError as exc:
@@ -162,8 +197,12 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
+    from etlnb.config import flag_problem
     from etlnb.versions import main as versions
 
+    if (problem := flag_problem(deploy_flags(args))) is not None:
+        print(f"etlnb versions: {problem}", file=sys.stderr)
+        return 2
     return versions(args.notebook, deploy_flags(args))
 
 
@@ -187,7 +226,11 @@ def cmd_server(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     from etlnb import server, worker
+    from etlnb.config import name_problem
 
+    if (problem := name_problem("work pool name", args.pool)) is not None:
+        print(f"etlnb worker: {problem} (from --pool)", file=sys.stderr)
+        return 2
     srv = server.default_server()
     if args.action == "start":
         try:
@@ -295,6 +338,12 @@ def main(argv: list[str] | None = None) -> int:
         import gc
 
         gc.disable()  # short-lived and allocation-heavy: the cyclic GC only costs time here
+    if args.command in _USES_SERVER:
+        from etlnb.config import check_environment
+
+        if (problem := check_environment()) is not None:
+            print(f"etlnb {args.command}: {problem}", file=sys.stderr)
+            return 2
     try:
         return args.func(args)
     except KeyboardInterrupt:
@@ -303,3 +352,18 @@ def main(argv: list[str] | None = None) -> int:
     except CompileError as exc:
         _print_diagnostics(exc.diagnostics)
         return 1
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        print(
+            f"etlnb {args.command}: internal error ({type(exc).__name__}: {_first_line(exc)});"
+            " this is a bug in etlnb, please report it",
+            file=sys.stderr,
+        )
+        return 2
+
+
+_USES_SERVER = ("run", "deploy", "versions", "server", "worker")  # read ETLNB_HOME / ETLNB_SERVER_PORT
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0][:200] if lines else ""

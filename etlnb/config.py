@@ -10,6 +10,7 @@ import json
 import os
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,103 @@ from etlnb.diagnostics import CompileError, Diagnostic
 
 POOL_TYPES = ("process", "kubernetes")
 _SECRET_HINTS = ("secret", "password", "token", "access_key", "credential")
+# Prefect's own prefect.types.BANNED_CHARACTERS, copied: `etlnb compile` must not import prefect
+# (tests/test_badinput.py checks the two lists agree)
+PREFECT_BANNED = ("/", "%", "&", ">", "<")
+# Unicode categories refused in names: controls (C0, DEL, C1 with NEL), format characters
+# (bidi overrides), lone surrogates, private use, unassigned, line/paragraph separators.
+# They make prefect.yaml unloadable, are rewritten by YAML (NEL) or hide what a name says.
+_REFUSED_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+MAX_INTERVAL = 366 * 24 * 3600  # seconds: a yearly interval is the longest one Prefect can mean usefully
+MAX_RETRIES = 100
+STORAGE_SCHEMES = ("", "file", "s3")
+
+
+def shown(value: Any) -> str:
+    """A value as it is safe to print: quoted, escaped (controls, surrogates), cut at 80 characters."""
+    text = json.dumps(value, ensure_ascii=True) if isinstance(value, str) else repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def name_problem(kind: str, value: Any, banned: tuple[str, ...] = PREFECT_BANNED) -> str | None:
+    """Why `value` cannot be a deployment name, work pool name or tag; None when it can.
+
+    The one check every name goes through, whether it came from a flag, a config file
+    or notebook metadata: names reach Prefect's API, prefect.yaml and the terminal.
+    """
+    if not isinstance(value, str):
+        return f"{kind} must be a string, not {type(value).__name__} ({shown(value)})"
+    if not value.strip():
+        return f"{kind} must not be empty"
+    if value != value.strip():
+        return f"{kind} {shown(value)} starts or ends with white space"
+    if len(value) > 200:
+        return f"{kind} {shown(value)} is longer than 200 characters"
+    for char in value:
+        if unicodedata.category(char) == "Cs":
+            return f"{kind} {shown(value)} is not valid text (an undecodable byte or lone surrogate, U+{ord(char):04X})"
+        if unicodedata.category(char) in _REFUSED_CATEGORIES:
+            return f"{kind} {shown(value)} contains the control or invisible character U+{ord(char):04X}"
+    if any(c in value for c in banned):
+        return f"{kind} {shown(value)} contains one of {' '.join(banned)} (Prefect refuses them in names)"
+    return None
+
+
+_FLAGS = {"deployment": "name", "tags": "tag", "work_pool": "work-pool", "s3_endpoint_url": "s3-endpoint-url"}
+
+
+def _setting_problem(key: str, value: Any) -> str | None:
+    """Why a setting's value is unusable (after its type was checked); None when it is fine."""
+    if key in ("deployment", "work_pool"):
+        return name_problem("work pool name" if key == "work_pool" else "deployment name", value)
+    if key == "tags":
+        for tag in value:
+            if (problem := name_problem("tag", tag, banned=())) is not None:
+                return problem
+    if key == "retries" and not 0 <= value <= MAX_RETRIES:
+        return f"retries must be between 0 and {MAX_RETRIES}, not {value}"
+    if key == "schedule":
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            value = int(value)
+        if isinstance(value, int) and not 1 <= value <= MAX_INTERVAL:
+            return f"schedule interval must be between 1 and {MAX_INTERVAL} seconds, not {shown(value)}"
+        if isinstance(value, str) and value and (problem := name_problem("schedule", value, banned=())):
+            return problem + "; expected a cron expression like '0 6 * * *' or an interval in seconds"
+        if isinstance(value, str) and value and not (value.startswith("@") or 5 <= len(value.split()) <= 6):
+            # the full check is Prefect's (at deploy); this one needs no server and no import
+            return f"schedule {shown(value)} is neither a cron expression like '0 6 * * *' nor an interval in seconds"
+    if key == "storage":
+        from urllib.parse import urlparse
+
+        scheme = urlparse(value).scheme
+        if scheme not in STORAGE_SCHEMES and not re.fullmatch(r"[a-zA-Z]", scheme):
+            return f"unsupported storage {shown(value)}: use s3://bucket/prefix or a local folder"
+    return None
+
+
+def flag_problem(flags: dict[str, Any]) -> str | None:
+    """Why command-line settings are unusable, checked before any step runs; None when they are fine."""
+    try:
+        Settings().with_overrides({k: v for k, v in flags.items() if v not in (None, [], ())}, "command line")
+    except CompileError as exc:
+        return exc.diagnostics[0].message
+    return None
+
+
+def check_environment() -> str | None:
+    """Why ETLNB_SERVER_PORT or ETLNB_HOME cannot be used; None when they can (or are unset)."""
+    port = os.environ.get("ETLNB_SERVER_PORT")
+    if port is not None and not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+        return f"ETLNB_SERVER_PORT={shown(port)} is not a TCP port number (1-65535); set it to a free port or unset it"
+    home = os.environ.get("ETLNB_HOME")
+    if home:
+        path = Path(home).expanduser()
+        for folder in (path, *path.parents):
+            if folder.exists():
+                if not folder.is_dir():
+                    return f"ETLNB_HOME={shown(home)} is not usable: {folder} is not a folder"
+                break
+    return None
 
 
 @dataclass(frozen=True)
@@ -94,6 +192,9 @@ def _merge(settings: Settings, values: dict[str, Any], source: str) -> Settings:
                     )
                 ]
             )
+        if (problem := _setting_problem(key, value)) is not None:
+            origin = f"--{_FLAGS.get(key, raw_key)}" if source == "command line" else f"setting `{raw_key}`"
+            raise CompileError([Diagnostic("error", f"{problem} (from {origin})", source)])
         if key == "namespace" and not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", value):
             raise CompileError(
                 [
@@ -117,7 +218,13 @@ def _merge(settings: Settings, values: dict[str, Any], source: str) -> Settings:
                     )
                 ]
             )
-        updates[key] = tuple(str(t) for t in value) if key in ("tags", "parity_ignore") else value
+        if key == "parity_ignore" and not all(isinstance(n, str) for n in value):
+            raise CompileError(
+                [Diagnostic("error", f"setting `{raw_key}` in {source} must be a list of names", source)]
+            )
+        if key == "schedule" and isinstance(value, str) and value.isascii() and value.isdigit():
+            value = int(value)  # an interval in seconds, as the flag's text
+        updates[key] = tuple(value) if key in ("tags", "parity_ignore") else value
     merged = replace(settings, **updates, source=source if updates else settings.source)
     if merged.work_pool_type not in POOL_TYPES:
         raise CompileError(
@@ -132,31 +239,66 @@ def _merge(settings: Settings, values: dict[str, Any], source: str) -> Settings:
     return merged
 
 
-def find_config(start: Path) -> Path | None:
-    """The nearest etlnb.toml, or pyproject.toml with a [tool.etlnb] table, at or above `start`."""
+def _read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's content; a file that cannot be read or parsed is an error naming it and the line."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        # Python 3.11's TOMLDecodeError has no lineno: it is only in the message
+        found = re.search(r"\(at line (\d+), column (\d+)\)$", str(exc))
+        message = re.sub(r" \(at line \d+, column \d+\)$", "", str(exc))
+        line, where = (int(found[1]), f" (column {found[2]})") if found else (None, "")
+        diagnostic = Diagnostic(
+            "error",
+            f"invalid TOML: {message}{where}",
+            str(path),
+            line=line,
+            hint="fix the file: etlnb never skips a broken config file for another one further up",
+        )
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8"
+        diagnostic = Diagnostic("error", f"cannot read config file: {reason}", str(path))
+    raise CompileError([diagnostic])
+
+
+def _etlnb_table(path: Path, data: dict[str, Any]) -> dict[str, Any] | None:
+    """The etlnb settings in a parsed config file (None: a pyproject.toml without [tool.etlnb])."""
+    if path.name == "etlnb.toml":
+        return data
+    tool = data.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        problem = f"`tool` must be a table, not {type(tool).__name__}"
+    elif "etlnb" not in tool:
+        return None
+    elif not isinstance(tool["etlnb"], dict):
+        problem = f"`tool.etlnb` must be a table, not {type(tool['etlnb']).__name__}"
+    else:
+        return tool["etlnb"]
+    raise CompileError(
+        [Diagnostic("error", f"{problem}", str(path), hint="write the settings as a [tool.etlnb] table of key = value")]
+    )
+
+
+def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest etlnb.toml, or pyproject.toml with a [tool.etlnb] table, at or above `start`,
+    with its settings. A config file that is broken is an error, never skipped for one further up."""
     for folder in (start.resolve(), *start.resolve().parents):
-        if (folder / "etlnb.toml").exists():
-            return folder / "etlnb.toml"
-        pyproject = folder / "pyproject.toml"
-        if pyproject.exists():
-            try:
-                if "etlnb" in tomllib.loads(pyproject.read_text()).get("tool", {}):
-                    return pyproject
-            except (tomllib.TOMLDecodeError, OSError):
-                continue
+        for path in (folder / "etlnb.toml", folder / "pyproject.toml"):
+            if path.exists():
+                table = _etlnb_table(path, _read_toml(path))
+                if table is not None:
+                    return path, table
     return None
 
 
 def load_settings(notebook: Path, metadata: dict[str, Any], flags: dict[str, Any] | None = None) -> Settings:
     """Config file, then notebook metadata, then flags; env for the S3 endpoint."""
     settings = Settings()
-    path = find_config(notebook.parent)
-    if path is not None:
-        try:
-            data = tomllib.loads(path.read_text())
-        except tomllib.TOMLDecodeError as exc:
-            raise CompileError([Diagnostic("error", f"invalid TOML: {exc}", str(path))]) from None
-        table = data if path.name == "etlnb.toml" else data["tool"]["etlnb"]
+    found = find_config(notebook.parent)
+    if found is not None:
+        path, table = found
         settings = settings.with_overrides(table, str(path))
     if metadata:
         settings = settings.with_overrides(metadata, f"{notebook} metadata.etlnb")

@@ -7,6 +7,7 @@ leaves the previously registered deployment exactly as it was.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -133,7 +134,7 @@ def _schedules(schedule: str | int | None) -> list[Any]:
 
     if schedule is None or schedule == "":
         return []
-    if isinstance(schedule, int) or str(schedule).isdigit():
+    if isinstance(schedule, int) or (str(schedule).isascii() and str(schedule).isdigit()):
         return [DeploymentScheduleCreate(schedule=IntervalSchedule(interval=timedelta(seconds=int(schedule))))]
     try:
         cron = CronSchedule(cron=str(schedule))
@@ -146,17 +147,34 @@ def _parameter_schema(script: str, entrypoint: str) -> dict[str, Any]:
     """The flow's parameter schema, from the exact script being registered."""
     from prefect.flows import load_flow_from_entrypoint
 
-    folder = Path(tempfile.mkdtemp(prefix="etlnb-schema-"))
     file_name, _, func = entrypoint.partition(":")
-    (folder / file_name).write_text(script, encoding="utf-8")
     # loading may leave the script's folder on sys.path; in a long-lived kernel that would
     # make the next compile think the flow name shadows an installed module
     saved_path = list(sys.path)
-    try:
-        flow = load_flow_from_entrypoint(f"{folder / file_name}:{func}")
-        return flow.parameters.model_dump_for_openapi()
-    finally:
-        sys.path[:] = saved_path
+    with tempfile.TemporaryDirectory(prefix="etlnb-schema-") as tmp:  # removed after each deploy
+        folder = Path(tmp)
+        (folder / file_name).write_text(script, encoding="utf-8")
+        try:
+            flow = load_flow_from_entrypoint(f"{folder / file_name}:{func}")
+            return flow.parameters.model_dump_for_openapi()
+        finally:
+            sys.path[:] = saved_path
+
+
+def parameter_problem(script: str, entrypoint: str, values: dict[str, Any], names: list[str]) -> str | None:
+    """Why `values` would be refused by the deployment's parameter schema (the server answers 409
+    only after a run was asked for); checked for the parameters in `names`, with Prefect's own validator."""
+    from prefect.utilities.schema_tools import validate
+
+    schema = _parameter_schema(script, entrypoint)
+    for error in validate(values, schema, ignore_required=True):
+        name = str(error.path[0]) if error.path else ""
+        if name in names:
+            expected = schema.get("properties", {}).get(name, {})
+            kinds = [t.get("type") for t in expected.get("anyOf", [])] or [expected.get("type")]
+            kind = " or ".join(str(k) for k in kinds if k) or "another type"
+            return f"--param {name}: {json.dumps(values[name])[:60]} is not a valid {kind} ({error.message[:120]})"
+    return None
 
 
 def resolve_image(client, job_variables: dict[str, Any], project: str) -> str | None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,9 +38,13 @@ def read_notebook(path: str | Path) -> Notebook:
     """Read and parse a notebook file; every failure is a CompileError."""
     name = str(path)
     try:
-        data = Path(path).read_bytes()
+        data = _read_regular_file(Path(path))
     except OSError as exc:
         raise CompileError([Diagnostic("error", f"cannot read notebook: {exc.strerror}", name)]) from None
+    if data is None:
+        raise _fail(
+            name, "not a regular file (a folder, FIFO, device or socket)", "pass the path of a saved .ipynb file"
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         # json.loads would say "decode using utf-8-sig"; nbformat (Jupyter) rejects the file too
         raise _fail(
@@ -60,6 +66,16 @@ def read_notebook(path: str | Path) -> Notebook:
             ]
         ) from None
     return parse_notebook(text, name)
+
+
+def _read_regular_file(path: Path) -> bytes | None:
+    """The file's bytes; None when it is not a regular file. Opened without blocking and checked
+    on the open descriptor: reading a FIFO named x.ipynb would wait forever for a writer."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with open(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return None
+        return f.read()
 
 
 _CELL_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
@@ -84,6 +100,8 @@ def parse_notebook(text: str, name: str) -> Notebook:
     """Parse notebook JSON text (nbformat 4) into cells."""
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise _fail(name, "JSON nested too deeply to be a notebook") from None
     except json.JSONDecodeError as exc:
         raise CompileError(
             [

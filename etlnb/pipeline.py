@@ -155,6 +155,9 @@ def analyse(notebook: Notebook, settings: Any = None, strict: bool = False) -> A
         diagnostics.append(replace(shadow, notebook=notebook.path))
     parsed, parse_diags = parse_cells(notebook.path, cells)
     diagnostics += parse_diags
+    from etlnb.samples import sample_syntax_errors
+
+    diagnostics += sample_syntax_errors(notebook.path, parsed)
     diagnostics += _local_modules(notebook.path, parsed)
     graph, graph_diags = build_graph(notebook.path, parsed, flow_name)
     diagnostics += graph_diags
@@ -285,8 +288,16 @@ def write(compiled: Compiled) -> Path:
     files = {compiled.path: compiled.script}
     if compiled.prefect_yaml:
         files[compiled.path.parent / "prefect.yaml"] = compiled.prefect_yaml
-    for target, text in files.items():
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(target)  # never leave a half-written file
+    staged: dict[Path, Path] = {}
+    try:
+        # every file is written in full first, then all are renamed: a full disk leaves the
+        # earlier script and prefect.yaml as they were, and no temporary files behind
+        for target, text in files.items():
+            staged[target] = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            staged[target].write_text(text, encoding="utf-8")
+        for target, tmp in staged.items():
+            tmp.replace(target)
+    finally:
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
     return compiled.path

@@ -63,6 +63,18 @@ class SampleCode:
     computed: frozenset[str] = frozenset()
 
 
+def sample_syntax_errors(path: str, parsed: list[ParsedCell]) -> list[Diagnostic]:
+    """Sample cells that are not Python: an error naming the cell and line, never silently left out
+    (the run would then use other sample values than the notebook does)."""
+    from etlnb.cells import _syntax_diagnostic
+
+    return [
+        _syntax_diagnostic(path, pc.rc, pc.source)
+        for pc in parsed
+        if pc.rc.role == "sample" and not pc.ok and not pc.statements
+    ]
+
+
 def sample_parameters(
     path: str, parsed: list[ParsedCell], params: list[Param], notebook_dir: Path
 ) -> tuple[dict[str, Any], list[Diagnostic], SampleCode | None]:
@@ -73,7 +85,9 @@ def sample_parameters(
     """
     names = [p.name for p in params]
     namespace: dict[str, Any] = {}
-    diagnostics: list[Diagnostic] = []
+    diagnostics: list[Diagnostic] = sample_syntax_errors(path, parsed)
+    if diagnostics:
+        return {}, diagnostics
     imports = [st.node for pc in parsed if pc.rc.role == "imports" and pc.ok for st in pc.statements if st.hoisted]
     code: list[tuple[str, str]] = []  # ("imports" | "cell", source), run in order in the child
     owners: list[ParsedCell] = []

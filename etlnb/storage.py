@@ -17,7 +17,7 @@ import hashlib
 import os
 import re
 import shutil
-import tempfile
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,7 +90,10 @@ class LocalStorage:
         staging: Path | None = None
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=f".{sha}-", dir=target.parent))
+            # mkdir follows the umask like any folder; mkdtemp's 0700 would keep out a worker
+            # that runs as another user
+            staging = target.parent / f".{sha}-{uuid.uuid4().hex[:12]}"
+            staging.mkdir()
             for name, data in files.items():
                 (staging / name).write_bytes(data)
             if target.exists():  # not a stored version (empty, partial or edited): set it aside

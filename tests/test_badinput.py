@@ -199,3 +199,201 @@ def test_huge_output(command: str, tmp_path: Path):
     assert path.stat().st_size > 40 * 1024 * 1024
     args = [command, str(path)] + (["-o", str(tmp_path / "build")] if command == "compile" else [])
     assert_outcome(etlnb(tmp_path, *args), str(path), ok("outputs are never read"))
+
+
+# -- bad command lines, config files and environments (issue 14, classes 5 and 9) ---------------------
+# Each case: a small project (pyproject.toml + notebooks/demo/flowa.ipynb), one etlnb command, and
+# the text its first stderr line must hold. None of them may reach a Prefect server: the bad input
+# is refused at the edge it enters (PREFECT_API_URL points nowhere, so a miss fails loudly).
+
+PARAMS_CELLS = [("count = 2", ["parameters"]), ("xs = list(range(count))", ["extract"]), ("print(xs)", ["load"])]
+NB = "notebooks/demo/flowa.ipynb"
+DEL, NEL, C1, SURROGATE = "a\x7fb", "a\x85b", "a\x9fb", "a\udcedb"
+
+
+class Case(NamedTuple):
+    args: list[str]
+    text: str  # in the first stderr line
+    pyproject: str = '[project]\nname = "demo"\n'
+    env: dict[str, str] | None = None
+    cells: list | None = None
+
+
+def _pyproject(etlnb_table: str) -> str:
+    return f'[project]\nname = "demo"\n\n[tool.etlnb]\n{etlnb_table}'
+
+
+CLI_CASES: dict[str, Case] = {
+    # class 5: a broken config is an error naming the file (and line), never skipped for a parent's
+    "toml_syntax_error": Case(
+        ["compile", NB], "pyproject.toml: line 5: error: invalid TOML", _pyproject("work_pool = \n")
+    ),
+    "tool_not_table": Case(["compile", NB], "pyproject.toml: error: `tool` must be a table, not int", "tool = 1\n"),
+    "tool_etlnb_not_table": Case(["compile", NB], "`tool.etlnb` must be a table, not int", "[tool]\netlnb = 5\n"),
+    "tags_not_strings": Case(
+        ["compile", NB], "tag must be a string, not list ([1])", _pyproject("tags = [[1], {a=1}]\n")
+    ),
+    "ftp_storage": Case(
+        ["compile", NB], 'unsupported storage "ftp://host/x"', _pyproject('storage = "ftp://host/x"\n')
+    ),
+    "metadata_name_slash": Case(
+        ["compile", NB], 'deployment name "a/b" contains one of /', cells=[{"deployment": "a/b"}]
+    ),
+    "metadata_tag_surrogate": Case(["compile", NB], "is not valid text", cells=[{"tags": [SURROGATE]}]),
+    # class 9: flags, checked before any step runs
+    "schedule_superscript": Case(["deploy", NB, "--schedule", "²"], 'schedule "\\u00b2" is neither a cron'),
+    "schedule_zero": Case(["deploy", NB, "--schedule", "0"], "schedule interval must be between 1 and"),
+    "schedule_huge": Case(["deploy", NB, "--schedule", "9" * 20], "schedule interval must be between 1 and"),
+    "name_slash": Case(["deploy", NB, "--name", "a/b"], 'deployment name "a/b" contains one of /'),
+    "name_surrogate": Case(["deploy", NB, "--name", SURROGATE], 'deployment name "a\\udcedb" is not valid text'),
+    "pool_slash": Case(["deploy", NB, "--work-pool", "a/b"], 'work pool name "a/b" contains one of /'),
+    "pool_empty": Case(["deploy", NB, "--work-pool", ""], "work pool name must not be empty (from --work-pool)"),
+    "retries_negative": Case(["deploy", NB, "--retries", "-1"], "retries must be between 0 and 100, not -1"),
+    "retries_huge": Case(["deploy", NB, "--retries", str(10**20)], "retries must be between 0 and 100"),
+    "tag_del": Case(["deploy", NB, "--tag", DEL], "control or invisible character U+007F"),
+    "tag_c1": Case(["deploy", NB, "--tag", C1], "control or invisible character U+009F"),
+    "tag_nel": Case(["deploy", NB, "--tag", NEL], "control or invisible character U+0085"),
+    "tag_surrogate": Case(["deploy", NB, "--tag", SURROGATE], "is not valid text"),
+    "versions_pool_slash": Case(["versions", NB, "--work-pool", "a/b"], 'work pool name "a/b"'),
+    "worker_pool_slash": Case(["worker", "start", "--pool", "a/b"], 'work pool name "a/b" contains one of /'),
+    "param_wrong_type": Case(
+        ["run", NB, "--deployed", "--param", "count=abc"], '--param count: "abc" is not a valid integer'
+    ),
+    # class 9: environment and files
+    "server_port_text": Case(
+        ["worker", "status"], 'ETLNB_SERVER_PORT="abc" is not a TCP port', env={"ETLNB_SERVER_PORT": "abc"}
+    ),
+    "home_under_a_file": Case(["server", "start"], "is not usable:", env={"ETLNB_HOME": "pyproject.toml/home"}),
+    "where_binary": Case(["where", "blob.py:3"], "blob.py is not a flow script (not UTF-8 text)"),
+    "where_superscript": Case(["where", "blob.py:²"], "expected SCRIPT:LINE"),
+    "json_deeply_nested": Case(["check", "deep.ipynb"], "deep.ipynb: error: JSON nested too deeply"),
+    "fifo_notebook": Case(["compile", "x.ipynb"], "x.ipynb: error: not a regular file"),
+    "sample_syntax_error": Case(
+        ["check", NB],
+        "cell 1 (id=c1): line 1: error: syntax error: '(' was never closed",
+        cells=[("count = 2", ["parameters"]), ("count = (3\nx = 1", ["sample"]), *PARAMS_CELLS[1:]],
+    ),
+}
+
+
+def _cli_project(tmp_path: Path, case: Case) -> Path:
+    import json
+    import os
+
+    from .conftest import make_notebook
+
+    (tmp_path / "pyproject.toml").write_text(case.pyproject, encoding="utf-8")
+    nb = tmp_path / NB
+    nb.parent.mkdir(parents=True)
+    cells, metadata = PARAMS_CELLS, None
+    if case.cells and isinstance(case.cells[0], dict):
+        metadata = {
+            "kernelspec": {"name": "python3", "display_name": "P", "language": "python"},
+            "etlnb": case.cells[0],
+        }
+    elif case.cells:
+        cells = case.cells
+    text = make_notebook(cells, metadata)
+    nb.write_text(text, encoding="utf-8")  # json.dumps writes a lone surrogate as an escape: valid JSON
+    (tmp_path / "blob.py").write_bytes(bytes(range(256)) * 8)
+    (tmp_path / "deep.ipynb").write_text("[" * 100_000 + "]" * 100_000)
+    os.mkfifo(tmp_path / "x.ipynb")
+    assert json.loads(nb.read_text())  # the notebook itself is fine JSON
+    return tmp_path
+
+
+@pytest.mark.parametrize("name", sorted(CLI_CASES))
+def test_bad_invocation_is_one_clear_line(name: str, tmp_path: Path):
+    import os
+
+    case = CLI_CASES[name]
+    project = _cli_project(tmp_path, case)
+    env = {**os.environ, "PREFECT_API_URL": "http://127.0.0.1:9/api", **(case.env or {})}
+    result = subprocess.run(
+        [sys.executable, "-m", "etlnb", *case.args], cwd=project, capture_output=True, text=True, timeout=60, env=env
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode != 0, result.stdout + result.stderr
+    first = result.stderr.splitlines()[0] if result.stderr else ""
+    assert case.text in first, (case.text, result.stderr)
+    assert not list(project.rglob("prefect.yaml")), "refused input must not write a deployment file"
+
+
+def test_names_follow_prefects_own_banned_characters():
+    from prefect.types import BANNED_CHARACTERS
+
+    from etlnb.config import PREFECT_BANNED
+
+    assert set(PREFECT_BANNED) == set(BANNED_CHARACTERS)
+
+
+def test_compile_onto_a_full_disk_is_one_line_and_leaves_nothing_behind(tmp_path: Path):
+    """A full disk under `compile -o`: one line naming the notebook and the reason, the earlier
+    script and prefect.yaml unchanged, no temporary files (root: a real 64 kB tmpfs, as in CI;
+    otherwise every write fails with ENOSPC in-process, which takes the same error path)."""
+    import errno
+    import os
+
+    from etlnb.cli import main
+
+    project = _cli_project(tmp_path, Case([], ""))
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = os.geteuid() == 0
+    if mounted:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], check=True)
+    try:
+        before = etlnb(project, "compile", NB, "-o", str(disk))
+        assert before.returncode == 0, before.stderr
+        earlier = {p: p.read_bytes() for p in disk.rglob("*") if p.is_file()}
+        (project / NB).write_text((project / NB).read_text().replace("count = 2", "count = 3  # " + "x" * 40_000))
+        if mounted:
+            (disk / "filler").write_bytes(b"\0" * (64 * 1024 - 8192))
+            result = etlnb(project, "compile", NB, "-o", str(disk))
+            code, stderr = result.returncode, result.stderr
+        else:
+            import contextlib
+            import io
+            from unittest import mock
+
+            def full(self, *args, **kwargs):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+
+            err = io.StringIO()
+            cwd = os.getcwd()
+            os.chdir(project)
+            try:
+                with mock.patch.object(Path, "write_text", full), contextlib.redirect_stderr(err):
+                    code = main(["compile", NB, "-o", str(disk)])
+            finally:
+                os.chdir(cwd)
+            stderr = err.getvalue()
+        assert code == 1 and "Traceback" not in stderr, stderr
+        first = stderr.splitlines()[0]
+        assert first.startswith(f"{NB}: error: cannot write ") and "No space left on device" in first, first
+        assert not [p for p in disk.rglob("*.tmp")], "temporary files were left behind"
+        assert {p: p.read_bytes() for p in disk.rglob("*") if p.is_file() and p.name != "filler"} == earlier
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_a_5_mb_literal_cell_checks_in_seconds(tmp_path: Path):
+    """A transform cell holding 5 MB of data (a list of records) checks in seconds: it took
+    tens of seconds when every analysis pass walked each of its million syntax nodes."""
+    import time
+
+    from .conftest import make_notebook
+
+    records = ", ".join(f"{{'id': {i}, 'name': 'n{i}'}}" for i in range(150_000))
+    big = f"rows = [{records}]\ntotal = len(rows) + count\n"
+    assert len(big) > 4_500_000
+    cells = [("count = 2", ["parameters"]), (big, ["transform"]), ("print(total)", ["load"])]
+    path = tmp_path / "big.nbjson"
+    path.write_text(make_notebook(cells))
+    started = time.perf_counter()
+    result = etlnb(tmp_path, "check", str(path))
+    took = time.perf_counter() - started
+    assert result.returncode == 0, result.stderr
+    assert "ok (2 tasks)" in result.stdout
+    assert took < 12, f"check took {took:.1f}s"  # 18 s before, about 6 s now on a loaded 2-core machine

@@ -172,3 +172,53 @@ def test_prefect_yaml_values_are_data_whatever_they_contain():
         "weird key: #": {"nested": [{"deep": "- [x]"}], "empty": {}, "none": []},
     }
     assert yaml.safe_load(dump(tricky)) == tricky
+
+
+def test_a_broken_config_file_is_an_error_never_skipped_for_a_parents(tmp_path):
+    """Another team's [tool.etlnb] further up must not be used because ours has a typo."""
+    (tmp_path / "pyproject.toml").write_text('[tool.etlnb]\nstorage = "s3://other-teams-bucket/flows"\n')
+    (tmp_path / "ours").mkdir()
+    nb = _project(tmp_path / "ours", '[tool.etlnb]\nstorage = "s3://ours/flows"\nwork_pool = "k8s\n')
+    with pytest.raises(CompileError) as err:
+        load_settings(nb, {})
+    first = err.value.diagnostics[0].format().splitlines()[0]
+    assert first.startswith(f"{tmp_path / 'ours' / 'pyproject.toml'}: line 3: error: invalid TOML"), first
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [("tool = 1\n", "`tool` must be a table, not int"), ("[tool]\netlnb = 5\n", "`tool.etlnb` must be a table")],
+)
+def test_a_mistyped_tool_table_is_one_error(tmp_path, toml, message):
+    nb = _project(tmp_path, toml)
+    with pytest.raises(CompileError) as err:
+        load_settings(nb, {})
+    assert message in err.value.diagnostics[0].message
+
+
+def test_version_folders_follow_the_umask(tmp_path):
+    """A worker running as another user must be able to read the stored code."""
+    import os
+
+    old = os.umask(0o022)
+    try:
+        where = open_storage(str(tmp_path / "store")).upload("p", "f", "abc", {"f.py": b"x"})
+    finally:
+        os.umask(old)
+    from pathlib import Path
+
+    assert Path(where).stat().st_mode & 0o777 == 0o755
+    assert (Path(where) / "f.py").stat().st_mode & 0o777 == 0o644
+
+
+def test_reading_the_parameter_schema_leaves_no_temporary_folder(tmp_path, monkeypatch):
+    import tempfile
+
+    from etlnb.deploy import _parameter_schema
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    (tmp_path / "p").mkdir()
+    compiled = compile_file(_project(tmp_path / "p"), tmp_path / "build")
+    schema = _parameter_schema(compiled.script, compiled.entrypoint)
+    assert "n" in schema["properties"]
+    assert list(tmp_path.glob("etlnb-schema-*")) == []
