@@ -104,7 +104,7 @@ def test_a_folder_that_does_not_hash_to_its_name_is_not_a_version(tmp_path, dama
     storage.upload("p", "f", sha, files)
     damage(tmp_path / "store" / "p" / "f" / sha)
     assert storage.versions("p", "f") == []  # not listed as deployable
-    with pytest.raises(StorageError, match="incomplete or altered|is not stored"):
+    with pytest.raises(StorageError, match=r"incomplete or altered|is not stored"):
         storage.verified("p", "f", sha)
     # uploading the real version again repairs it
     storage.upload("p", "f", sha, files)
