@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+
+
+def printable(text: str) -> str:
+    """`text` as one safe line: JSON-quoted when it holds a newline, control or invisible character."""
+    return text if text.isprintable() else json.dumps(text)
 
 
 @dataclass(frozen=True)
@@ -23,7 +29,7 @@ class Diagnostic:
 
     @property
     def location(self) -> str:
-        parts = [self.notebook]
+        parts = [printable(self.notebook)]
         if self.cell is not None:
             cell = f"cell {self.cell}"
             if self.cell_id:
