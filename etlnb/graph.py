@@ -443,6 +443,8 @@ class _Builder:
         maybe_deleted: set[str] = set()
         iterated: set[str] = set()
         generators: dict[str, int] = {}  # names bound to generator objects here -> line
+        # membership sets beside the ordered lists: a cell of many statements stays linear
+        seen_reads, seen_maybe, seen_first = set(seg.reads), set(), set(seg.first_binds)
         for st in stmts:
             iterated |= st.iterated
             for name in st.iterator_binds:
@@ -454,19 +456,23 @@ class _Builder:
                 if used and name not in st.functions:
                     self.deferred[name] = self.deferred.get(name, set()) | used
             for name in st.reads:
-                if name not in bound and name not in seg.reads:
+                if name not in bound and name not in seen_reads:
                     seg.reads.append(name)
+                    seen_reads.add(name)
                     seg.read_lines[name] = st.read_lines.get(name, st.node.lineno)
             for name in st.maybe_reads:
-                if name not in bound and name not in seg.reads and name not in maybe_reads:
+                if name not in bound and name not in seen_reads and name not in seen_maybe:
                     maybe_reads.append(name)
+                    seen_maybe.add(name)
                     seg.read_lines.setdefault(name, st.read_lines.get(name, st.node.lineno))
             for name in sorted(st.maybe_binds - bound):
                 seg.maybe_writes.add(name)
             for name in _ordered_binds(st):
-                if name not in seg.first_binds:
+                if name not in seen_first:
                     seg.first_binds.append(name)
-            bound |= (st.binds | st.code) - st.maybe_binds  # a def left in the task binds a local
+                    seen_first.add(name)
+            newly_bound = (st.binds | st.code) - st.maybe_binds  # a def left in the task binds a local
+            bound |= newly_bound
             seg.writes |= st.binds | st.code
             own_writes |= st.binds | st.code
             mutated |= st.mutates
@@ -486,7 +492,7 @@ class _Builder:
                 self.deferred[name] = set(reads)
             for name, info in st.functions.items():  # defs that stay in the task (they read notebook values)
                 self.functions[name] = info
-            seg.maybe_writes -= bound
+            seg.maybe_writes -= newly_bound
         if seg.map is not None:
             m = seg.map
             seg.reads = [m.iterable, m.func]
