@@ -144,10 +144,36 @@ def _json_set(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON data")
 
 
+_FINAL = {"Completed", "Failed", "Crashed", "Cancelled", "Cached", "TimedOut", "RolledBack"}
+
+
+def final_task_report(flow_run_id: str, api_url: str | None = None, wait: float = 10.0) -> list[dict[str, Any]]:
+    """Each task's state once the API has recorded it: task states reach the server as events,
+    shortly after the flow itself ends, so a table read at once still says Pending/Running."""
+    import time
+
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from etlnb.flow_run import _task_report
+
+    deadline = time.monotonic() + wait
+    with temporary_settings({PREFECT_API_URL: api_url} if api_url else {}):
+        while True:
+            rows = _task_report(flow_run_id)
+            if all(r["state"] in _FINAL for r in rows) or time.monotonic() > deadline:
+                return rows
+            time.sleep(0.3)
+
+
 def format_flow_report(run: FlowRun, server: local_server.Server) -> str:
     report = run.report
     if not report:
         return f"the flow process failed before the flow ran (exit {run.returncode})"
+    if any(t["state"] not in _FINAL for t in report.get("tasks", [])):
+        try:
+            report = dict(report, tasks=final_task_report(report["flow_run_id"], server.api_url))
+        except Exception:  # the table is a courtesy; the run's result stands
+            pass
     lines = [f"flow run {server.url}/runs/flow-run/{report['flow_run_id']}: {report['state']}"]
     if report.get("tasks"):
         width = max(len(t["task"]) for t in report["tasks"])

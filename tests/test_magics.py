@@ -61,13 +61,6 @@ def test_etl_graph_is_a_mermaid_bundle_with_a_text_fallback(ip, weather):
     assert out.data["text/plain"] == out.data["text/vnd.mermaid"]
 
 
-def test_etl_compile_writes_and_shows_the_script(ip, weather):
-    (out,) = run(ip, "etl_compile").outputs
-    assert (weather.parent.parent / "build" / "weather" / "weather.py").exists()
-    assert out.data["text/html"].startswith("<details class='etlnb-script'>")
-    assert "weather_flow" in out.data["text/html"]
-
-
 def test_unsaved_changes_are_refused_with_a_request_to_save(ip, weather):
     nb = json.loads(weather.read_text())
     transform = next(c for c in nb["cells"] if "transform" in c["metadata"].get("tags", []))
@@ -87,7 +80,7 @@ def test_errors_are_one_short_message_not_a_traceback(ip, tmp_path, monkeypatch)
     cap = run(ip, "etl_graph")
     assert cap.stderr.strip() == "cannot tell which notebook this is: pass its path, e.g. %etl_check my.ipynb"
     cap = run(ip, "etl_deploy --bogus")
-    assert cap.stderr.strip() == "%etl_deploy: unrecognized arguments: --bogus"
+    assert cap.stderr.strip() == "%etl_deploy: unrecognized arguments: --bogus (see %etl_deploy --help)"
 
 
 @pytest.mark.integration
@@ -129,3 +122,43 @@ def test_etl_run_streams_the_flow_run_and_parity(ip, weather, prefect_server, mo
     assert f"flow run http://127.0.0.1:{prefect_server.port}/runs/flow-run/" in cap.stdout
     cap = run(ip, "etl_run --param min_valid_temp_c=oops")
     assert "%etl_run: the run failed" in cap.stderr
+
+
+def test_magics_have_help(ip):
+    cap = run(ip, "etl_deploy --help")
+    assert cap.stdout.startswith("usage: %etl_deploy"), cap.stdout + cap.stderr
+    for option in ("--schedule", "--work-pool", "--name", "--tag", "--retries", "--now"):
+        assert option in cap.stdout
+    assert "UTC" in cap.stdout and not cap.stderr
+    assert run(ip, "etl_check -h").stdout.startswith("usage: %etl_check")
+
+
+def test_etl_check_table_is_left_aligned(ip, tmp_path):
+    bad = tmp_path / "badnb.ipynb"
+    bad.write_text(make_notebook([("x = 1", []), ("y = x + 1", ["transform"])]))
+    page = run(ip, f"etl_check {bad}").outputs[0].data["text/html"]
+    cells = page.count("<td") + page.count("<th")
+    assert cells and page.count("text-align:left") >= cells, page
+
+
+def test_etl_compile_writes_the_script_and_links_to_it_instead_of_embedding_it(ip, weather):
+    (out,) = run(ip, "etl_compile").outputs
+    assert (weather.parent.parent / "build" / "weather" / "weather.py").exists()
+    page = out.data["text/html"]
+    assert "href='../build/weather/weather.py'" in page  # relative to the notebook: JupyterLab opens it
+    assert len(page) < 1000 and "weather_flow" not in page  # the saved notebook stays small
+    assert out.data["text/plain"].startswith("wrote ") and "3 tasks" in out.data["text/plain"]
+
+
+def test_an_edit_run_then_undone_and_saved_is_not_refused(ip, weather):
+    import os
+    import time
+
+    nb = json.loads(weather.read_text())
+    transform = next(c for c in nb["cells"] if "transform" in c["metadata"].get("tags", []))
+    ip.events.trigger("pre_run_cell", SimpleNamespace(cell_id=transform["id"], raw_cell="clean_data = []"))
+    assert "was changed and run but not saved" in run(ip, "etl_check").stderr
+    later = time.time() + 2  # the user undid the edit and saved after running it
+    os.utime(weather, (later, later))
+    cap = run(ip, "etl_check")
+    assert not cap.stderr and cap.outputs[0].data["text/plain"] == "weather.ipynb: ok (3 tasks)"
