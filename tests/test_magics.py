@@ -100,16 +100,82 @@ def test_deploy_panel_is_prefilled_and_its_button_deploys(weather, prefect_serve
     monkeypatch.setenv("PREFECT_API_URL", prefect_server.api_url)
     panel = DeployPanel(weather)
     assert (panel.project.value, panel.work_pool.value, panel.pool_type.value) == ("weather", "etlnb-local", "process")
+    assert (panel.name.value, panel.retries.value, panel.tags.value) == ("weather", 2, "")
+    assert panel.image.layout.display == "none"  # a process pool runs no image
+    panel.pool_type.value = "kubernetes"
+    assert panel.image.layout.display == ""
+    panel.pool_type.value = "process"
     panel.storage.value = str(weather.parent / "store")
     panel.work_pool.value = "panel-pool"
     panel.deploy()
     assert panel.progress.value == 4 and panel.progress.bar_style == "success", panel.summary.value
     assert "etlnb-deploy-summary" in panel.summary.value and "panel-pool" in panel.summary.value
-    # a failing deploy shows the failed step in the panel, not a traceback
+    assert "etlnb worker start --pool panel-pool" in panel.summary.value  # no worker serves it yet
+    assert "text-decoration:underline" in panel.summary.value  # the UI link looks like a link
+    # a failing deploy shows the failed step in the panel, not a traceback, and leaves the notebook as it was
+    saved = weather.read_bytes()
     panel.pool_type.value = "kubernetes"
     panel.deploy()
     assert panel.progress.bar_style == "danger"
     assert "failed" in panel.summary.value and "Traceback" not in panel.summary.value
+    assert "the live deployment is unchanged" in panel.summary.value
+    assert weather.read_bytes() == saved
+
+
+@pytest.mark.integration
+def test_panel_settings_are_kept_for_the_cli(weather, prefect_server, monkeypatch):
+    """Deployed from the panel with a schedule, name, tags and retries; `etlnb deploy` of the same
+    notebook later registers the same deployment, and every artifact agrees with it."""
+    from prefect.client.orchestration import get_client
+
+    from etlnb.cli import main as cli
+    from etlnb.deploy_panel import DeployPanel
+
+    monkeypatch.setenv("PREFECT_API_URL", prefect_server.api_url)
+    panel = DeployPanel(weather)
+    assert "no schedule" in panel.timezone.value
+    panel.schedule.value = "0 6 * * *"
+    assert "UTC" in panel.timezone.value
+    panel.name.value, panel.tags.value, panel.retries.value = "kept", "etl, daily", 4
+    panel.storage.value = str(weather.parent / "store")
+    panel.deploy()
+    assert panel.progress.bar_style == "success", panel.summary.value
+    meta = json.loads(weather.read_text())["metadata"]["etlnb"]
+    assert meta == {
+        "deployment": "kept",
+        "schedule": "0 6 * * *",
+        "retries": 4,
+        "tags": ["etl", "daily"],
+        "storage": str(weather.parent / "store"),
+    }
+    assert "settings kept in weather.ipynb" in panel.summary.value
+
+    def live():
+        with get_client(sync_client=True) as client:
+            deployment = client.read_deployment_by_name("weather/kept")
+        return deployment.version, [s.schedule.cron for s in deployment.schedules], sorted(deployment.tags)
+
+    first = live()
+    assert first[1:] == (["0 6 * * *"], ["daily", "etl"])
+    assert cli(["deploy", str(weather), "-o", str(weather.parent.parent / "build")]) == 0
+    assert live() == first  # same version, schedule kept
+    build_yaml = (weather.parent.parent / "build" / "weather" / "prefect.yaml").read_text()
+    stored_yaml = (weather.parent / "store" / "weather" / "weather" / first[0] / "prefect.yaml").read_text()
+    for text in (build_yaml, stored_yaml):
+        assert '- cron: "0 6 * * *"' in text and 'name: "kept"' in text, text
+    assert build_yaml == stored_yaml
+
+
+@pytest.mark.integration
+def test_a_failed_first_deploy_does_not_speak_of_a_previous_deployment(weather, prefect_server, monkeypatch):
+    from etlnb.deploy_panel import DeployPanel
+
+    monkeypatch.setenv("PREFECT_API_URL", prefect_server.api_url)
+    panel = DeployPanel(weather)
+    panel.name.value, panel.pool_type.value = "never-deployed", "kubernetes"  # no image: check fails
+    panel.deploy()
+    assert panel.progress.bar_style == "danger"
+    assert "nothing was registered" in panel.summary.value and "unchanged" not in panel.summary.value
 
 
 @pytest.mark.integration
