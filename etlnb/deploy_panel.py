@@ -43,7 +43,7 @@ def describe_schedule(schedule: str | int | None) -> str:
     return f"cron <code>{html.escape(schedule)}</code> in <b>UTC</b> (Prefect's default time zone)"
 
 
-def metadata_update(notebook: Path, chosen: dict[str, Any]) -> dict[str, Any]:
+def metadata_update(notebook: Path, chosen: dict[str, Any], project: str) -> dict[str, Any]:
     """The notebook's new `metadata.etlnb`: the panel's choices that differ from the config
     file (so the file's later changes still apply where the panel kept its defaults)."""
     from etlnb.config import load_settings
@@ -55,7 +55,7 @@ def metadata_update(notebook: Path, chosen: dict[str, Any]) -> dict[str, Any]:
         value = chosen.get(key)
         if isinstance(value, (list, tuple)):
             value = list(value)
-        default = getattr(base, key)
+        default = base.deployment_name(project) if key == "deployment" else getattr(base, key)
         default = list(default) if isinstance(default, tuple) else default
         if value in (None, "", []) or value == default:
             current.pop(key, None)
@@ -99,26 +99,30 @@ def save_settings(notebook: Path, etlnb_meta: dict[str, Any]) -> bool:
 # notebook metadata; JupyterLab marks the notebook unsaved, so the user's next save keeps it.
 # It reaches JupyterLab internals; when they change it says so and the file on disk still has them.
 _SYNC_JS = """
-(function () {
+(function sync(tries) {
+  // the output is rendered before it is attached to the notebook: wait until it is
+  if (!element.isConnected && tries > 0) { setTimeout(() => sync(tries - 1), 100); return; }
   const value = %s;
   let said = "the open notebook has these settings too: save it (Ctrl+S) to keep them";
   try {
-    const cell = element.closest(".jp-Cell");
-    const content = cell && cell.querySelector(".cm-content");
-    const tile = content && (content.cmTile || content.cmView);
-    const view = tile && (tile.root ? tile.root.view : tile.view);
-    const binding = view && view.plugins.map(p => p.value).find(v => v && v._ytext);
-    const doc = binding && binding._ytext.doc;
-    const metadata = doc && doc.getMap("meta").get("metadata");
-    if (!metadata || typeof metadata.set !== "function") throw new Error("no notebook model");
-    doc.transact(() => { if (value === null) metadata.delete("etlnb"); else metadata.set("etlnb", value); });
+    const need = (thing, what) => { if (!thing) throw new Error("no " + what); return thing; };
+    const cell = need(element.closest(".jp-Cell"), "cell");
+    const content = need(cell.querySelector(".cm-content"), "editor");
+    const tile = need(content.cmTile || content.cmView, "editor view");
+    const view = need(tile.root ? tile.root.view : tile.view, "EditorView");
+    const binding = need(view.plugins.map(p => p.value).find(v => v && v._ytext), "shared-model binding");
+    const metadata = need(binding._ytext.doc.getMap("meta").get("metadata"), "notebook metadata");
+    if (typeof metadata.set !== "function") throw new Error("notebook metadata is not a shared map");
+    binding._ytext.doc.transact(() => {
+      if (value === null) metadata.delete("etlnb"); else metadata.set("etlnb", value);
+    });
   } catch (error) {
     said = "could not update the notebook open in JupyterLab (" + error.message + "): "
       + "if JupyterLab says the file changed on disk, choose Revert to keep these settings";
   }
   element.textContent = said;
   element.className = "etlnb-settings-sync";
-})();
+})(50);
 """
 
 
@@ -283,7 +287,7 @@ class DeployPanel:
             # written before deploying, so that this deploy and any later `etlnb deploy` read the
             # same settings (a cleared field must not fall back to the old metadata)
             original = (self.notebook.read_bytes(), self.notebook.stat().st_mtime_ns)
-            chosen_meta = metadata_update(self.notebook, flags)
+            chosen_meta = metadata_update(self.notebook, flags, self.project.value)
             changed = save_settings(self.notebook, chosen_meta)
             with redirect_stderr(relay):
                 result = _deploy_now(self.notebook, flags, None, listener=self._listener)
@@ -299,7 +303,7 @@ class DeployPanel:
             self.say("deployed")
             colour = "#1a7f37" if served else "#8a6d00"
             self.summary.value = _summary_bundle(result)["text/html"] + (
-                f"<div class='etlnb-worker-status' style='color:{colour}'>{html.escape(worker_line)}</div>"
+                f"<div class='etlnb-worker-status' style='color:{colour}'>{_code(worker_line)}</div>"
                 f"<div class='etlnb-settings-saved'>settings kept in {html.escape(self.notebook.name)}"
                 f" (metadata.etlnb): <code>etlnb deploy {html.escape(self.notebook.name)}</code> registers the same"
                 " deployment</div>"
@@ -327,6 +331,11 @@ class DeployPanel:
     def deploy(self) -> None:
         """Press the button (tests and scripts)."""
         self._clicked()
+
+
+def _code(text: str) -> str:
+    """`commands` in a message as <code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
 
 
 def _worker_line(pool: str) -> tuple[bool, str]:
