@@ -14,7 +14,6 @@ import io
 import json
 import os
 import re
-import sys
 import threading
 import time
 from contextlib import redirect_stderr
@@ -24,6 +23,7 @@ from typing import Any
 import ipywidgets as w
 
 from etlnb.deploy import STEPS
+from etlnb.trigger import worker_line
 
 # the panel owns these keys of metadata.etlnb; it never touches the others (parity_ignore, ...)
 PANEL_KEYS = ("deployment", "work_pool", "work_pool_type", "image", "schedule", "retries", "tags", "storage")
@@ -291,7 +291,7 @@ class DeployPanel:
             changed = save_settings(self.notebook, chosen_meta)
             with redirect_stderr(relay):
                 result = _deploy_now(self.notebook, flags, None, listener=self._listener)
-                served, worker_line = _worker_line(result.work_pool)
+                served, workers = worker_line(result.work_pool)
         except Exception as exc:
             if changed and original is not None:  # nothing deployed: the notebook as it was, byte for byte
                 self.notebook.write_bytes(original[0])
@@ -303,7 +303,7 @@ class DeployPanel:
             self.say("deployed")
             colour = "#1a7f37" if served else "#8a6d00"
             self.summary.value = _summary_bundle(result)["text/html"] + (
-                f"<div class='etlnb-worker-status' style='color:{colour}'>{_code(worker_line)}</div>"
+                f"<div class='etlnb-worker-status' style='color:{colour}'>{_code(workers)}</div>"
                 f"<div class='etlnb-settings-saved'>settings kept in {html.escape(self.notebook.name)}"
                 f" (metadata.etlnb): <code>etlnb deploy {html.escape(self.notebook.name)}</code> registers the same"
                 " deployment</div>"
@@ -336,13 +336,3 @@ class DeployPanel:
 def _code(text: str) -> str:
     """`commands` in a message as <code>."""
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
-
-
-def _worker_line(pool: str) -> tuple[bool, str]:
-    try:
-        from etlnb.trigger import worker_status
-
-        return worker_status(pool)
-    except Exception as exc:  # the deploy itself succeeded; this line is a courtesy
-        print(f"etlnb: could not read the workers of pool {pool!r}: {exc}", file=sys.__stderr__)
-        return False, f"could not tell whether a worker serves pool {pool!r}: {type(exc).__name__}"

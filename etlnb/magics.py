@@ -264,9 +264,9 @@ class EtlMagics(Magics):
         if scripted:
             result = _deploy_now(path, flags, args.version, listener=_print_step)
             display(_summary_bundle(result), raw=True)
-            from etlnb.deploy_panel import _worker_line
+            from etlnb.trigger import worker_line
 
-            print(_worker_line(result.work_pool)[1])
+            print(worker_line(result.work_pool)[1])
             return
         from etlnb.deploy_panel import DeployPanel
 

@@ -81,6 +81,14 @@ def worker_status(pool_name: str) -> tuple[bool, str]:
     return False, f"no worker serves work pool {pool_name!r}: runs wait until one does; start one with {how}"
 
 
+def worker_line(pool: str) -> tuple[bool, str]:
+    """worker_status, never raising: a deploy that succeeded is not failed by this courtesy line."""
+    try:
+        return worker_status(pool)
+    except Exception as exc:
+        return False, f"could not tell whether a worker serves pool {pool!r}: {type(exc).__name__}: {exc}"
+
+
 _WAITING = {
     "SCHEDULED": "waiting for a worker on pool {pool} to pick the run up",
     "PENDING": "a worker picked the run up; it is fetching the code and starting the flow",
