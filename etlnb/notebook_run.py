@@ -294,7 +294,15 @@ def own_python_kernel_manager() -> type:
         def kernel_spec(self) -> KernelSpec:
             if self._kernel_spec is None:
                 self._kernel_spec = KernelSpec(
-                    argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                    # the kernel's TCP-without-encryption warning is noise in a local run's output
+                    argv=[
+                        sys.executable,
+                        "-m",
+                        "ipykernel_launcher",
+                        "--IPKernelApp.log_level=ERROR",
+                        "-f",
+                        "{connection_file}",
+                    ],
                     display_name="Python 3 (etlnb)",
                     language="python",
                     resource_dir="",

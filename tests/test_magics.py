@@ -186,6 +186,11 @@ def test_etl_run_streams_the_flow_run_and_parity(ip, weather, prefect_server, mo
     cap = run(ip, "etl_run --parity")
     assert "weather.ipynb: parity ok" in cap.stdout, cap.stdout + cap.stderr
     assert f"flow run http://127.0.0.1:{prefect_server.port}/runs/flow-run/" in cap.stdout
+    # what the user reads: their own cell count, no progress-bar ticks, no kernel transport warning
+    assert "on its samples: 8 code cells" in cap.stdout
+    assert "Executing:" not in cap.stdout and "without encryption" not in cap.stdout, cap.stdout
+    table = cap.stdout.split("  task ", 1)[1].split("parity ok", 1)[0].splitlines()[1:-1]
+    assert table and all(row.split()[1] == "Completed" for row in table), table  # final states, once recorded
     cap = run(ip, "etl_run --param min_valid_temp_c=oops")
     assert "%etl_run: the run failed" in cap.stderr
 
