@@ -22,7 +22,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
-from etlnb.diagnostics import CompileError, Diagnostic
+from etlnb.diagnostics import CompileError, Diagnostic, cell_number
 
 LINK_STYLE = "color:var(--jp-content-link-color,#0969da);text-decoration:underline"
 LEFT = "text-align:left;vertical-align:top"  # JupyterLab right-aligns table cells in outputs by default
@@ -351,7 +351,7 @@ def _diagnostics_bundle(path: Path, diagnostics: list[Diagnostic], tasks: int) -
         return {"text/html": f"<div class='etlnb-check'>&#10003; {html.escape(ok)}</div>", "text/plain": ok}
     rows = []
     for d in sorted(diagnostics, key=lambda d: d.severity != "error"):
-        cell = "" if d.cell is None else f"cell {d.cell}" + (f" (id={d.cell_id})" if d.cell_id else "")
+        cell = "" if d.cell is None else f"cell {cell_number(d.cell)}" + (f" (id={d.cell_id})" if d.cell_id else "")
         link = (
             f'<a href="#cell-id={html.escape(d.cell_id)}">{html.escape(cell)}</a>' if d.cell_id else html.escape(cell)
         )

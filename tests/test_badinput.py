@@ -35,7 +35,7 @@ def _load_generator():
 class Expect(NamedTuple):
     code: int
     text: str  # a substring of the first stderr line (exit 1), or why the input is fine (exit 0)
-    cell: int | None = None  # exit 1: `cell N` in the first line; None: a file-level problem
+    cell: int | None = None  # exit 1: the cell's index (shown as `cell index+1`); None: a file-level problem
     line: int | None = None  # exit 1: `line L` in the first line
 
 
@@ -150,7 +150,7 @@ def assert_outcome(result: subprocess.CompletedProcess[str], path: str, expect: 
     if expect.cell is None:
         assert where == "", f"a file-level problem names no cell or line: {head}"
     else:
-        assert re.match(rf": cell {expect.cell}\b", where), head
+        assert re.match(rf": cell {expect.cell + 1}\b", where), head  # shown 1-based, as JupyterLab counts
     if expect.line is not None:
         assert where.endswith(f": line {expect.line}"), head
     elif expect.cell is not None:

@@ -333,7 +333,7 @@ def test_graph_and_deploy_in_jupyterlab(jupyter_lab, prefect_server, tmp_path):
                 root_tag = re.search(r"<svg\b[^>]*>", svg)
                 assert root_tag and 'aria-roledescription="flowchart' in root_tag.group(), svg[:300]
                 assert svg.rstrip().endswith("</svg>")
-                for step in ("extract_raw_data", "transform_clean_data", "cell 7 [load]"):
+                for step in ("extract_raw_data", "transform_clean_data", "cell 8 [load]"):
                     assert step in svg, f"{step} not in the rendered SVG"
                 # the browser decoded and laid out the SVG
                 assert image.evaluate("img => img.complete && img.naturalWidth > 0 && img.naturalHeight > 0")

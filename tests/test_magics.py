@@ -49,7 +49,7 @@ def test_etl_check_lists_diagnostics_with_cells_and_hints(ip, tmp_path, monkeypa
     cap = run(ip, f"etl_check {bad}")
     (out,) = cap.outputs
     page = out.data["text/html"]
-    assert "hidden state" in page and 'href="#cell-id=c1"' in page and "cell 1 (id=c1)" in page
+    assert "hidden state" in page and 'href="#cell-id=c1"' in page and "cell 2 (id=c1)" in page
     assert "%timeit y" in page and "what to do" in page
     assert "Traceback" not in cap.stdout + cap.stderr
 
