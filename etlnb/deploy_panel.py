@@ -87,8 +87,8 @@ def save_settings(notebook: Path, etlnb_meta: dict[str, Any]) -> bool:
 
     before = notebook.stat().st_mtime
     temporary = notebook.with_name(f".{notebook.name}.etlnb-tmp")
-    # JupyterLab's own layout (indent 1, key order kept), so a diff shows only the metadata
-    temporary.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    # nbformat's own layout (indent 1, sorted keys), so a diff shows only the metadata
+    temporary.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(temporary, notebook)
     note_own_write(notebook, before)  # not the user saving: the save check still compares
     return True
