@@ -57,7 +57,9 @@ def metadata_update(notebook: Path, chosen: dict[str, Any], project: str) -> dic
             value = list(value)
         default = base.deployment_name(project) if key == "deployment" else getattr(base, key)
         default = list(default) if isinstance(default, tuple) else default
-        if value in (None, "", []) or value == default:
+        if value in (None, "", []) and key in ("schedule", "tags") and default not in (None, "", []):
+            current[key] = "" if key == "schedule" else []  # cleared in the panel: none, whatever the file says
+        elif value in (None, "", []) or value == default:
             current.pop(key, None)
         else:
             current[key] = value

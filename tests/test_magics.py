@@ -233,3 +233,13 @@ def test_an_edit_run_then_undone_and_saved_is_not_refused(ip, weather):
     os.utime(weather, (later, later))
     cap = run(ip, "etl_check")
     assert not cap.stderr and cap.outputs[0].data["text/plain"] == "weather.ipynb: ok (3 tasks)"
+
+
+def test_panel_settings_differ_from_the_config_file_only_where_chosen(weather):
+    from etlnb.deploy_panel import metadata_update
+
+    (weather.parent.parent / "pyproject.toml").write_text('[tool.etlnb]\nschedule = "0 6 * * *"\ntags = ["etl"]\n')
+    chosen = {"schedule": "0 6 * * *", "tags": ["etl"], "retries": 2, "work_pool": "etlnb-local"}
+    assert metadata_update(weather, chosen, "weather") == {}  # all as the file says: nothing to keep
+    cleared = metadata_update(weather, {**chosen, "schedule": None, "tags": []}, "weather")
+    assert cleared == {"schedule": "", "tags": []}  # cleared in the panel: none, though the file has some
