@@ -193,6 +193,9 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     print(f"  code      {result.location}")
     print(f"  work pool {result.work_pool}")
     print(f"  UI        {result.ui_url}")
+    from etlnb.trigger import worker_line  # whether a worker serves the pool, and how to start one
+
+    print(f"  worker    {worker_line(result.work_pool)[1]}")
     return 0
 
 

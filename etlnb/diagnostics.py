@@ -14,6 +14,12 @@ def printable(text: str) -> str:
     return text if text.isprintable() else json.dumps(text)
 
 
+def cell_number(index: int) -> int:
+    """The number a person reads for the cell at 0-based `index`: 1-based, as JupyterLab's
+    status bar counts cells ("Cell 3/9"). Every message and generated comment uses it."""
+    return index + 1
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     """A finding that names where it is and what to do about it."""
@@ -21,7 +27,7 @@ class Diagnostic:
     severity: Severity
     message: str
     notebook: str
-    cell: int | None = None  # index in the notebook, 0-based as Jupyter shows it
+    cell: int | None = None  # index in the notebook's cell list (0-based); shown as cell_number(cell)
     cell_id: str | None = None
     line: int | None = None  # 1-based line inside the cell
     hint: str = ""
@@ -31,7 +37,7 @@ class Diagnostic:
     def location(self) -> str:
         parts = [printable(self.notebook)]
         if self.cell is not None:
-            cell = f"cell {self.cell}"
+            cell = f"cell {cell_number(self.cell)}"
             if self.cell_id:
                 cell += f" (id={self.cell_id})"
             parts.append(cell)

@@ -9,6 +9,7 @@ import tokenize
 from dataclasses import dataclass
 from typing import Any
 
+from etlnb.diagnostics import cell_number
 from etlnb.graph import Block, FlowGraph, Segment, identifier
 
 INDENT = "    "
@@ -86,7 +87,7 @@ def marker(block: Block) -> str:
     ranges = block.ranges or ((block.start, block.end),)
     spans = [f"{a}" if a == b else f"{a}-{b}" for a, b in ranges]
     lines = ("line " if len(ranges) == 1 and ranges[0][0] == ranges[0][1] else "lines ") + ", ".join(spans)
-    return f"# cell {rc.cell.index} [{rc.role}]{ident}, {lines}"
+    return f"# cell {cell_number(rc.cell.index)} [{rc.role}]{ident}, {lines}"
 
 
 def python_type(value: Any) -> str:

@@ -22,7 +22,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from etlnb.diagnostics import CompileError, Diagnostic
+from etlnb.diagnostics import CompileError, Diagnostic, cell_number
 
 TEMPLATE_NAME = "Dockerfile.template"
 EXTRAS_NAME = "extra-requirements.txt"  # in images/<project>/: packages no import names (pyarrow for to_parquet)
@@ -62,7 +62,7 @@ class Import:
 
     @property
     def where(self) -> str:
-        return f"{Path(self.notebook).name} cell {self.cell}"
+        return f"{Path(self.notebook).name} cell {cell_number(self.cell)}"
 
 
 def normalize(name: str) -> str:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 SPEC = Path(__file__).resolve().parent.parent / "kernels" / "etlnb" / "kernel.json"
+LOGOS = ("logo-32x32.png", "logo-64x64.png")
 
 
 def spec() -> dict:
@@ -29,6 +31,9 @@ def install(user: bool, sys_prefix: bool) -> str:
 
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "kernel.json").write_text(json.dumps(spec(), indent=1))
+        for logo in LOGOS:  # JupyterLab's launcher and kernel picker show them
+            if (SPEC.parent / logo).exists():
+                shutil.copyfile(SPEC.parent / logo, Path(folder) / logo)
         return KernelSpecManager().install_kernel_spec(
             folder, kernel_name="etlnb", user=user, prefix=sys.prefix if sys_prefix else None
         )

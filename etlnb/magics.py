@@ -8,18 +8,24 @@ ran, and asks for a save when a compiled cell differs.
 from __future__ import annotations
 
 import argparse
+import copy
 import html
 import os
-import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
+from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
-from etlnb.diagnostics import CompileError, Diagnostic
+from etlnb.diagnostics import CompileError, Diagnostic, cell_number
+
+LINK_STYLE = "color:var(--jp-content-link-color,#0969da);text-decoration:underline"
+LEFT = "text-align:left;vertical-align:top"  # JupyterLab right-aligns table cells in outputs by default
 
 
 class MagicError(Exception):
@@ -27,15 +33,33 @@ class MagicError(Exception):
 
 
 class ExecutedCells:
-    """The source the kernel last ran for each cell id (JupyterLab sends cell ids)."""
+    """The source the kernel last ran for each cell id (JupyterLab sends cell ids), and when."""
 
     def __init__(self) -> None:
         self.latest: dict[str, str] = {}
+        self.ran_at: dict[str, float] = {}
 
     def pre_run_cell(self, info: Any) -> None:
         cell_id = getattr(info, "cell_id", None)
         if cell_id:
             self.latest[cell_id] = info.raw_cell
+            self.ran_at[cell_id] = time.time()
+
+
+# notebook path -> (mtime before, mtime after) of etlnb's own writes (the deploy panel's
+# metadata): such a write is not the user saving what they ran
+_OWN_WRITES: dict[str, tuple[float, float]] = {}
+
+
+def note_own_write(path: Path, before: float) -> None:
+    _OWN_WRITES[str(path.resolve())] = (before, path.stat().st_mtime)
+
+
+def user_saved_at(path: Path) -> float:
+    """When the user last saved the notebook (etlnb's own metadata writes aside)."""
+    mtime = path.stat().st_mtime
+    before, after = _OWN_WRITES.get(str(path.resolve()), (None, None))
+    return before if after == mtime and before is not None else mtime
 
 
 def load(ipython: Any) -> None:
@@ -44,15 +68,25 @@ def load(ipython: Any) -> None:
     ipython.register_magics(EtlMagics(ipython, tracker))
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # no SystemExit inside a kernel
-        raise MagicError(f"{self.prog}: {message}")
+class _Help(Exception):
+    """--help was asked for and shown."""
 
 
-def _parser(prog: str) -> _Parser:
-    parser = _Parser(prog=prog, add_help=False)
-    parser.add_argument("notebook", nargs="?", help="notebook path (default: this notebook)")
-    return parser
+def _parse(method: Any, line: str) -> Any:
+    """The magic's arguments (IPython's magic_arguments); -h/--help prints the usage."""
+    name = f"%{method.__name__}"
+    if any(token in ("-h", "--help") for token in line.split()):
+        parser = copy.copy(method.parser)  # IPython's formatter writes docstring markup; plain text here
+        parser.formatter_class, parser.prog = argparse.HelpFormatter, name
+        print(parser.format_help().rstrip())
+        raise _Help
+    try:
+        return parse_argstring(method, line)
+    except UsageError as exc:
+        raise MagicError(f"{name}: {exc} (see {name} --help)") from None
+
+
+NOTEBOOK_ARG = argument("notebook", nargs="?", help="notebook path (default: this notebook)")
 
 
 def _error(message: str) -> None:
@@ -64,6 +98,8 @@ def _guard(method):
     def run(self, line: str = "", *args, **kwargs):
         try:
             return method(self, line, *args, **kwargs)
+        except _Help:
+            return None
         except MagicError as exc:
             _error(str(exc))
         except CompileError as exc:
@@ -73,6 +109,7 @@ def _guard(method):
 
     run.__name__ = method.__name__
     run.__doc__ = method.__doc__
+    run.parser = getattr(method, "parser", None)
     return run
 
 
@@ -103,9 +140,14 @@ class EtlMagics(Magics):
         from etlnb.roles import COMPILED_ROLES, classify
 
         cells, _ = classify(read_notebook(path))
+        # a run after the last save is what matters: an edit that was run, then undone and
+        # saved, is the user's choice of what is on disk, not an unsaved change
+        saved_at = user_saved_at(path)
         for rc in cells:
             ran = self.tracker.latest.get(rc.cell.id or "")
-            if rc.role in COMPILED_ROLES and ran is not None and ran.strip() != rc.cell.source.strip():
+            if ran is None or self.tracker.ran_at.get(rc.cell.id or "", 0.0) < saved_at:
+                continue
+            if rc.role in COMPILED_ROLES and ran.strip() != rc.cell.source.strip():
                 raise MagicError(
                     f"{path.name}: {rc.label} was changed and run but not saved: save the notebook (Ctrl+S), then run this again"
                 )
@@ -113,11 +155,13 @@ class EtlMagics(Magics):
     # -- magics ----------------------------------------------------------
     @line_magic
     @_guard
+    @magic_arguments()
+    @NOTEBOOK_ARG
     def etl_check(self, line: str = ""):
-        """Diagnostics for this notebook, as a table."""
+        """Diagnostics for this notebook, as a table (each naming its cell and line, with what to do)."""
         from etlnb.pipeline import analyse_file
 
-        args = _parser("%etl_check").parse_args(shlex.split(line))
+        args = _parse(EtlMagics.etl_check, line)
         path = self.notebook_path(args.notebook)
         self.check_saved(path)
         try:
@@ -130,12 +174,14 @@ class EtlMagics(Magics):
 
     @line_magic
     @_guard
+    @magic_arguments()
+    @NOTEBOOK_ARG
     def etl_graph(self, line: str = ""):
         """The step graph, rendered by JupyterLab's Mermaid support."""
         from etlnb.mermaid import mermaid
         from etlnb.pipeline import analyse_file
 
-        args = _parser("%etl_graph").parse_args(shlex.split(line))
+        args = _parse(EtlMagics.etl_graph, line)
         path = self.notebook_path(args.notebook)
         self.check_saved(path)
         analysis = analyse_file(path)
@@ -146,27 +192,29 @@ class EtlMagics(Magics):
 
     @line_magic
     @_guard
+    @magic_arguments()
+    @NOTEBOOK_ARG
+    @argument("-o", "--output", help="build folder (default: the project's build/)")
     def etl_compile(self, line: str = ""):
-        """Compile and show the generated flow script."""
+        """Compile the notebook and link to the generated flow script."""
         from etlnb.pipeline import compile_file, write
 
-        parser = _parser("%etl_compile")
-        parser.add_argument("-o", "--output")
-        args = parser.parse_args(shlex.split(line))
+        args = _parse(EtlMagics.etl_compile, line)
         path = self.notebook_path(args.notebook)
         self.check_saved(path)
         compiled = compile_file(path, Path(args.output) if args.output else build_dir(path))
         written = write(compiled)
-        display(_script_bundle(written, compiled), raw=True)
+        display(_script_bundle(written, compiled, path), raw=True)
 
     @line_magic
     @_guard
+    @magic_arguments()
+    @NOTEBOOK_ARG
+    @argument("--parity", action="store_true", help="also run the notebook on its samples and compare the two")
+    @argument("--param", action="append", default=[], metavar="NAME=VALUE", help="override a flow parameter")
     def etl_run(self, line: str = ""):
         """Run the compiled flow on the sample parameters (--parity: and compare with the notebook)."""
-        parser = _parser("%etl_run")
-        parser.add_argument("--parity", action="store_true")
-        parser.add_argument("--param", action="append", default=[])
-        args = parser.parse_args(shlex.split(line))
+        args = _parse(EtlMagics.etl_run, line)
         path = self.notebook_path(args.notebook)
         self.check_saved(path)
         command = [
@@ -191,16 +239,22 @@ class EtlMagics(Magics):
 
     @line_magic
     @_guard
+    @magic_arguments()
+    @NOTEBOOK_ARG
+    @argument("--now", action="store_true", help="deploy with the configured settings, no panel")
+    @argument("--storage", help="s3://bucket/prefix or a local folder (default .etlnb/storage)")
+    @argument("--s3-endpoint-url", help="MinIO and other S3-compatible stores")
+    @argument("--work-pool", help="Prefect work pool (default etlnb-local)")
+    @argument("--pool-type", choices=["process", "kubernetes"], help="work pool type")
+    @argument("--image", help="base image (kubernetes pools)")
+    @argument("--schedule", help="cron expression (UTC) or an interval in seconds")
+    @argument("--retries", type=int, help="retries of mapped extract tasks")
+    @argument("--tag", action="append", help="deployment tag (repeatable)")
+    @argument("--name", help="deployment name (default: the project)")
+    @argument("--version", help="register an earlier uploaded version again (rollback)")
     def etl_deploy(self, line: str = ""):
         """A deploy panel; with options on the line, deploy at once (scripted use)."""
-        parser = _parser("%etl_deploy")
-        for flag in ("--storage", "--s3-endpoint-url", "--work-pool", "--pool-type", "--image", "--schedule", "--name"):
-            parser.add_argument(flag)
-        parser.add_argument("--retries", type=int)
-        parser.add_argument("--tag", action="append")
-        parser.add_argument("--version")
-        parser.add_argument("--now", action="store_true", help="deploy with the configured settings, no panel")
-        args = parser.parse_args(shlex.split(line))
+        args = _parse(EtlMagics.etl_deploy, line)
         path = self.notebook_path(args.notebook)
         self.check_saved(path)
         from etlnb.cli import deploy_flags
@@ -210,6 +264,9 @@ class EtlMagics(Magics):
         if scripted:
             result = _deploy_now(path, flags, args.version, listener=_print_step)
             display(_summary_bundle(result), raw=True)
+            from etlnb.trigger import worker_line
+
+            print(worker_line(result.work_pool)[1])
             return
         from etlnb.deploy_panel import DeployPanel
 
@@ -234,7 +291,32 @@ def _deploy_now(path: Path, flags: dict[str, Any], version: str | None, listener
     try:
         return deploy(path, flags, build_dir(path), version=version, echo=False, listener=listener)
     except DeployError as exc:
-        raise MagicError(f"deploy: {exc.step} failed: {exc} (the previous deployment is unchanged)") from None
+        raise MagicError(f"deploy: {exc.step} failed: {exc} ({_unchanged(path, flags)})") from None
+
+
+def _unchanged(path: Path, flags: dict[str, Any]) -> str:
+    """What a failed deploy left: the live deployment as it was, or (first deploy) nothing."""
+    try:
+        from etlnb.config import load_settings
+        from etlnb.deploy import live_version
+        from etlnb.notebook import read_notebook
+        from etlnb.pipeline import names_for
+
+        nb = read_notebook(path)
+        project, flow = names_for(nb)
+        settings = load_settings(path, nb.etlnb_metadata, flags)
+        live = (
+            live_version(flow, settings.deployment_name(settings.project or project))
+            if os.environ.get("PREFECT_API_URL")
+            else None
+        )
+    except Exception:  # the API may be what failed: say only what is certain
+        return "nothing was registered"
+    return (
+        f"nothing was registered; the live deployment is unchanged (version {live})"
+        if live
+        else "nothing was registered"
+    )
 
 
 def _summary_bundle(result: Any) -> dict[str, str]:
@@ -243,14 +325,18 @@ def _summary_bundle(result: Any) -> dict[str, str]:
         f"version {result.sha}\ncode {result.location}\nwork pool {result.work_pool}\nUI {result.ui_url}"
     )
     rows = "".join(
-        f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>"
+        f"<tr><th style='text-align:left'>{k}</th><td style='text-align:left'>{v}</td></tr>"
         for k, v in (
             ("deployment", html.escape(result.full_name)),
             ("id", html.escape(result.deployment_id)),
             ("version", html.escape(result.sha)),
             ("code", html.escape(result.location)),
             ("work pool", html.escape(result.work_pool)),
-            ("UI", f'<a href="{html.escape(result.ui_url)}" target="_blank">{html.escape(result.ui_url)}</a>'),
+            (
+                "UI",
+                f'<a href="{html.escape(result.ui_url)}" target="_blank" style="{LINK_STYLE}">'
+                f"{html.escape(result.ui_url)}</a>",
+            ),
         )
     )
     return {
@@ -265,32 +351,32 @@ def _diagnostics_bundle(path: Path, diagnostics: list[Diagnostic], tasks: int) -
         return {"text/html": f"<div class='etlnb-check'>&#10003; {html.escape(ok)}</div>", "text/plain": ok}
     rows = []
     for d in sorted(diagnostics, key=lambda d: d.severity != "error"):
-        cell = "" if d.cell is None else f"cell {d.cell}" + (f" (id={d.cell_id})" if d.cell_id else "")
+        cell = "" if d.cell is None else f"cell {cell_number(d.cell)}" + (f" (id={d.cell_id})" if d.cell_id else "")
         link = (
             f'<a href="#cell-id={html.escape(d.cell_id)}">{html.escape(cell)}</a>' if d.cell_id else html.escape(cell)
         )
         colour = "#b00020" if d.severity == "error" else "#8a6d00"
         rows.append(
-            f"<tr><td style='color:{colour}'>{d.severity}</td><td>{link}</td><td>{d.line or ''}</td>"
-            f"<td>{html.escape(d.message)}</td><td>{html.escape(d.hint)}</td></tr>"
+            f"<tr><td style='color:{colour};{LEFT}'>{d.severity}</td><td style='{LEFT}'>{link}</td>"
+            f"<td style='{LEFT}'>{d.line or ''}</td>"
+            f"<td style='{LEFT}'>{html.escape(d.message)}</td><td style='{LEFT}'>{html.escape(d.hint)}</td></tr>"
         )
-    table = (
-        "<table class='etlnb-check'><tr><th>severity</th><th>cell</th><th>line</th><th>problem</th><th>what to do</th></tr>"
-        + "".join(rows)
-        + "</table>"
-    )
+    head = "".join(f"<th style='{LEFT}'>{h}</th>" for h in ("severity", "cell", "line", "problem", "what to do"))
+    table = f"<table class='etlnb-check' style='{LEFT}'><tr>{head}</tr>" + "".join(rows) + "</table>"
     return {"text/html": table, "text/plain": "\n".join(d.format() for d in diagnostics)}
 
 
-def _script_bundle(path: Path, compiled: Any) -> dict[str, str]:
-    from pygments import highlight
-    from pygments.formatters import HtmlFormatter
-    from pygments.lexers import PythonLexer
-
-    code = highlight(compiled.script, PythonLexer(), HtmlFormatter(noclasses=True, nobackground=True))
+def _script_bundle(path: Path, compiled: Any, notebook: Path) -> dict[str, str]:
+    """A link to the written script, not the script itself: the output is saved with the
+    notebook, and a highlighted copy weighed ~50 KB there. JupyterLab opens the link (a
+    path relative to the notebook) in its editor, highlighted."""
     graph = compiled.analysis.graph
-    title = f"{path} ({len(graph.segments)} tasks, {sum(s.map is not None for s in graph.segments)} mapped)"
+    counts = f"{len(graph.segments)} tasks, {sum(s.map is not None for s in graph.segments)} mapped"
+    href = Path(os.path.relpath(path.resolve(), notebook.resolve().parent)).as_posix()
     return {
-        "text/html": f"<details class='etlnb-script'><summary>{html.escape(title)}</summary>{code}</details>",
-        "text/plain": f"wrote {title}",
+        "text/html": (
+            f"<div class='etlnb-script'>wrote <a href='{html.escape(href)}' style='{LINK_STYLE}'>"
+            f"{html.escape(str(path))}</a> ({counts})</div>"
+        ),
+        "text/plain": f"wrote {path} ({counts})",
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from etlnb.diagnostics import cell_number
 from etlnb.graph import FlowGraph
 
 
@@ -11,7 +12,7 @@ def mermaid(graph: FlowGraph) -> str:
         names = ", ".join(p.name for p in graph.params)
         lines.append(f'    params[/"parameters: {names}"/]')
     for seg in graph.segments:
-        label = f"{seg.key}<br/>cell {seg.cell.cell.index} [{seg.role}]"
+        label = f"{seg.key}<br/>cell {cell_number(seg.cell.cell.index)} [{seg.role}]"
         if seg.map is not None:
             label += f"<br/>map {seg.map.func}() over {seg.map.iterable}"
             lines.append(f'    {seg.key}[["{label}"]]')

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from etlnb.diagnostics import cell_number
 from etlnb.graph import FlowGraph
 
 CAPTURE_TAG = "etlnb-capture"
@@ -130,7 +131,8 @@ def witness_plan(
             step = by_index[index]
             entry = {"label": step.label, "kind": "step", "predicted": list(step.names)}
         elif not roles:
-            entry = {"label": f"cell {index} [untagged]" + (f" id={ident}" if ident else ""), "kind": "untagged"}
+            label = f"cell {cell_number(index)} [untagged]" + (f" id={ident}" if ident else "")
+            entry = {"label": label, "kind": "untagged"}
         else:
             previous_observed = "skip" in roles and previous_observed  # a skipped cell runs nothing
             continue
@@ -265,7 +267,7 @@ def run_notebook(
         cell = notebook["cells"][index] if 0 <= index < len(notebook["cells"]) else {}
         ident = f" (id={cell['id']})" if isinstance(cell.get("id"), str) else ""
         line = _error_line(exc.traceback)
-        where = f"cell {index}{ident}" + (f" line {line}" if line else "")
+        where = f"cell {cell_number(index)}{ident}" + (f" line {line}" if line else "")
         result = NotebookRun(
             False,
             time.perf_counter() - started,
@@ -294,7 +296,15 @@ def own_python_kernel_manager() -> type:
         def kernel_spec(self) -> KernelSpec:
             if self._kernel_spec is None:
                 self._kernel_spec = KernelSpec(
-                    argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                    # the kernel's TCP-without-encryption warning is noise in a local run's output
+                    argv=[
+                        sys.executable,
+                        "-m",
+                        "ipykernel_launcher",
+                        "--IPKernelApp.log_level=ERROR",
+                        "-f",
+                        "{connection_file}",
+                    ],
                     display_name="Python 3 (etlnb)",
                     language="python",
                     resource_dir="",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from etlnb.diagnostics import Diagnostic
+from etlnb.diagnostics import Diagnostic, cell_number
 from etlnb.notebook import Cell, Notebook
 
 STEP_ROLES = ("extract", "transform", "load", "validate")
@@ -30,7 +30,7 @@ class RoleCell:
     def label(self) -> str:
         """How messages and generated code name the cell."""
         ident = f" id={self.cell.id}" if self.cell.id else ""
-        return f"cell {self.cell.index} [{self.role}]{ident}"
+        return f"cell {cell_number(self.cell.index)} [{self.role}]{ident}"
 
 
 def classify(notebook: Notebook) -> tuple[list[RoleCell], list[Diagnostic]]:

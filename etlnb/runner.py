@@ -125,6 +125,15 @@ def run_compiled_flow(
     return FlowRun(returncode == 0, returncode, report, origins[-1] if origins else "", "".join(output))
 
 
+def _code_cells(notebook: Path) -> str:
+    """The notebook's code cells, as the user counts them (etlnb's capture cells aside)."""
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+        return f"{sum(c.get('cell_type') == 'code' for c in cells)} code cells"
+    except (OSError, ValueError, AttributeError):
+        return "its cells"
+
+
 def witness_failed(nb_run) -> bool:
     """Print the witness summary; its errors (unpredicted changes) go to stderr, first line first."""
     from etlnb.witness import format_summary
@@ -144,10 +153,36 @@ def _json_set(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON data")
 
 
+_FINAL = {"Completed", "Failed", "Crashed", "Cancelled", "Cached", "TimedOut", "RolledBack"}
+
+
+def final_task_report(flow_run_id: str, api_url: str | None = None, wait: float = 10.0) -> list[dict[str, Any]]:
+    """Each task's state once the API has recorded it: task states reach the server as events,
+    shortly after the flow itself ends, so a table read at once still says Pending/Running."""
+    import time
+
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from etlnb.flow_run import _task_report
+
+    deadline = time.monotonic() + wait
+    with temporary_settings({PREFECT_API_URL: api_url} if api_url else {}):
+        while True:
+            rows = _task_report(flow_run_id)
+            if all(r["state"] in _FINAL for r in rows) or time.monotonic() > deadline:
+                return rows
+            time.sleep(0.3)
+
+
 def format_flow_report(run: FlowRun, server: local_server.Server) -> str:
     report = run.report
     if not report:
         return f"the flow process failed before the flow ran (exit {run.returncode})"
+    if any(t["state"] not in _FINAL for t in report.get("tasks", [])):
+        try:
+            report = dict(report, tasks=final_task_report(report["flow_run_id"], server.api_url))
+        except Exception:  # the table is a courtesy; the run's result stands
+            pass
     lines = [f"flow run {server.url}/runs/flow-run/{report['flow_run_id']}: {report['state']}"]
     if report.get("tasks"):
         width = max(len(t["task"]) for t in report["tasks"])
@@ -243,9 +278,12 @@ def run_parity(compiled, notebook: Path, server: local_server.Server, params: di
     steps = step_outputs(analysis.graph)
     executed = build / f"{notebook.stem}.executed.ipynb"
     if echo:
-        print(f"running {notebook} on its samples (papermill, in {nb_dir})...", file=sys.stderr)
+        print(
+            f"running {notebook} on its samples: {_code_cells(notebook)} (papermill, in {nb_dir})...", file=sys.stderr
+        )
+    # no papermill progress bar: it counts etlnb's hidden capture cells, and piped (%etl_run) it is a line per tick
     nb_run = run_notebook(
-        notebook, analysis.graph, executed, capture_root / "notebook", pickles=True, progress=echo, cwd=nb_dir
+        notebook, analysis.graph, executed, capture_root / "notebook", pickles=True, progress=False, cwd=nb_dir
     )
     if not nb_run.ok:
         return ParityOutcome(False, f"{nb_run.error}\n(the notebook itself fails on its samples)"), nb_run, None
@@ -300,8 +338,8 @@ def main(notebook: Path, out_dir: Path, mode: str, params: list[str]) -> int:
 
         steps = step_outputs(analysis.graph)
         executed = build / f"{notebook.stem}.executed.ipynb"
-        print(f"running {notebook} on its samples (papermill)...", file=sys.stderr)
-        nb_run = run_notebook(notebook, analysis.graph, executed, capture_root / "notebook")
+        print(f"running {notebook} on its samples: {_code_cells(notebook)} (papermill)...", file=sys.stderr)
+        nb_run = run_notebook(notebook, analysis.graph, executed, capture_root / "notebook", progress=False)
         if not nb_run.ok:
             print(f"etlnb run: the notebook failed: {nb_run.error}", file=sys.stderr)
             print(f"  executed copy: {executed}", file=sys.stderr)

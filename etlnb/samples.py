@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from etlnb.cells import ParsedCell
-from etlnb.diagnostics import Diagnostic
+from etlnb.diagnostics import Diagnostic, cell_number
 from etlnb.graph import Param
 
 SAMPLE_TIMEOUT = 60  # seconds for all non-literal sample cells together
@@ -284,7 +284,9 @@ def _marker(pc: ParsedCell, source: str) -> str:
     """The script's usual `# cell N [role] id=..., lines a-b` marker (lint.py finds copied code by it)."""
     count = source.rstrip("\n").count("\n") + 1
     ident = f" id={pc.rc.cell.id}" if pc.rc.cell.id else ""
-    return f"# cell {pc.rc.cell.index} [{pc.rc.role}]{ident}, " + ("line 1" if count == 1 else f"lines 1-{count}")
+    return f"# cell {cell_number(pc.rc.cell.index)} [{pc.rc.role}]{ident}, " + (
+        "line 1" if count == 1 else f"lines 1-{count}"
+    )
 
 
 def _cell_diag(pc: ParsedCell, line: int | None, message: str, hint: str) -> Diagnostic:

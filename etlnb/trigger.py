@@ -55,6 +55,78 @@ def _printed(flow_run_id: str, wait: float = 15.0) -> list[str]:
     return lines
 
 
+def worker_status(pool_name: str) -> tuple[bool, str]:
+    """(a worker serves the pool, one line saying so and how to start one): what the
+    deployment page's "Ready"/"Not Ready" means, from the pool's workers on the API."""
+    from prefect.client.schemas.objects import WorkerStatus
+    from prefect.exceptions import ObjectNotFound
+
+    from etlnb.deploy import prefect_client
+
+    with prefect_client() as client:
+        try:
+            pool = client.read_work_pool(pool_name)
+        except ObjectNotFound:
+            return False, f"work pool {pool_name!r} does not exist yet: `etlnb deploy` creates it"
+        online = [w.name for w in client.read_workers_for_work_pool(pool_name) if w.status == WorkerStatus.ONLINE]
+    if pool.is_paused:
+        return False, f"work pool {pool_name!r} is paused: resume it with `prefect work-pool resume {pool_name}`"
+    if online:
+        return True, f"work pool {pool_name!r} is served by {len(online)} worker(s) online: {', '.join(online)}"
+    how = (
+        f"`etlnb worker start --pool {pool_name}`"
+        if pool.type == "process"
+        else f"`prefect worker start --pool {pool_name} --type {pool.type}` where it can reach your cluster"
+    )
+    return False, f"no worker serves work pool {pool_name!r}: runs wait until one does; start one with {how}"
+
+
+def worker_line(pool: str) -> tuple[bool, str]:
+    """worker_status, never raising: a deploy that succeeded is not failed by this courtesy line."""
+    try:
+        return worker_status(pool)
+    except Exception as exc:
+        return False, f"could not tell whether a worker serves pool {pool!r}: {type(exc).__name__}: {exc}"
+
+
+_WAITING = {
+    "SCHEDULED": "waiting for a worker on pool {pool} to pick the run up",
+    "PENDING": "a worker picked the run up; it is fetching the code and starting the flow",
+    "RUNNING": "running",
+}
+
+
+def _wait_for(run_id: Any, pool: str, timeout: float, started_worker: bool) -> Any:
+    """Poll the flow run until it is final, saying on stderr what it waits for (rich's live status
+    line on a terminal; one line per change otherwise, e.g. when %etl_run pipes it)."""
+    import time
+
+    from rich.console import Console
+
+    from etlnb.deploy import prefect_client
+
+    console = Console(stderr=True)
+    began = time.monotonic()
+    last = None
+    with console.status("submitting the run...") as status, prefect_client() as client:
+        while True:
+            run = client.read_flow_run(run_id)
+            state = run.state.type.value if run.state else "SCHEDULED"
+            if run.state and run.state.is_final():
+                return run
+            text = _WAITING.get(state, state.lower()).format(pool=pool)
+            if state == "SCHEDULED" and started_worker:
+                text += " (the local worker was just started: its first poll can take up to a minute)"
+            if text != last and not console.is_terminal:
+                print(f"etlnb run: {text}", file=sys.stderr, flush=True)
+            last = text
+            elapsed = time.monotonic() - began
+            status.update(f"{text} ({elapsed:.0f}s)")
+            if elapsed > timeout:
+                return run
+            time.sleep(1.0)
+
+
 def run_deployed(notebook: Path, params: list[str], out_dir: Path, timeout: float = 600) -> int:
     from etlnb.deploy import api_settings, api_target, prefect_client
     from etlnb.pipeline import compile_file
@@ -93,17 +165,25 @@ def run_deployed(notebook: Path, params: list[str], out_dir: Path, timeout: floa
     except ObjectNotFound:
         print(f"etlnb run: no deployment {flow}/{deployment}; run `etlnb deploy {notebook}` first", file=sys.stderr)
         return 1
+    started_worker = False
     if pool is not None and pool.type == "process" and api_url == local_server.default_server().api_url:
-        from etlnb.worker import ensure_worker
+        from etlnb.worker import ensure_worker, worker_pid
 
+        started_worker = worker_pid(local_server.default_server(), pool.name) is None
         ensure_worker(local_server.default_server(), pool.name)  # the pool the deployment really uses
+    elif pool is not None:
+        served, line = worker_status(pool.name)
+        if not served:
+            print(f"etlnb run: {line}", file=sys.stderr)
     with api_settings():
-        run = run_deployment(f"{flow}/{deployment}", parameters=values, timeout=timeout)
-    from etlnb.flow_run import _task_report
+        run = run_deployment(f"{flow}/{deployment}", parameters=values, timeout=0)  # submit; we watch below
+    print(f"etlnb run: submitted {ui_url}/runs/flow-run/{run.id}", file=sys.stderr)
+    run = _wait_for(run.id, registered.work_pool_name or "?", timeout, started_worker)
+    from etlnb.runner import final_task_report
 
     state = run.state.name if run.state else "?"
     print(f"deployed run {ui_url}/runs/flow-run/{run.id}: {state}")
-    for task in _task_report(str(run.id)):
+    for task in final_task_report(str(run.id)):
         print(f"  {task['task']:<32} {task['state']:<10} {task['seconds']:.2f}")
     for line in _printed(str(run.id)):
         print(f"  | {line}")

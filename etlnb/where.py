@@ -10,19 +10,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from etlnb.diagnostics import cell_number
+
 _MARKER = re.compile(r"^\s*# cell (\d+) \[(\w+)\](?: id=(\S+?))?, lines? ([\d, -]+?)(:.*)?$")
 
 
 @dataclass(frozen=True)
 class Origin:
-    cell: int
+    cell: int  # the cell's index (the marker shows it 1-based, as JupyterLab counts)
     role: str
     cell_id: str | None
     line: int
 
     def __str__(self) -> str:
         ident = f" (id={self.cell_id})" if self.cell_id else ""
-        return f"cell {self.cell}{ident} [{self.role}] line {self.line}"
+        return f"cell {cell_number(self.cell)}{ident} [{self.role}] line {self.line}"
 
 
 def _ranges(spec: str) -> list[tuple[int, int]]:
@@ -47,11 +49,11 @@ def origin(script: str, line: int) -> Origin | None:
         if mapped:  # a mapped comprehension: its wrapper task (decorator, def, body) runs that one line
             body = lines[marker_line + 1 : line]  # the def line onwards
             inside = all(not text or text[0] in " \t" for text in body[1:])
-            return Origin(int(cell), role, cell_id, ranges[0][0]) if inside else None
+            return Origin(int(cell) - 1, role, cell_id, ranges[0][0]) if inside else None
         offset = line - marker_line - 1
         for start, end in ranges:
             if offset <= end - start:
-                return Origin(int(cell), role, cell_id, start + offset)
+                return Origin(int(cell) - 1, role, cell_id, start + offset)
             offset -= end - start + 1
         if m.group(0)[0] in " \t":
             continue  # past a block copied into a function: the enclosing marker may still cover it

@@ -35,7 +35,7 @@ def _load_generator():
 class Expect(NamedTuple):
     code: int
     text: str  # a substring of the first stderr line (exit 1), or why the input is fine (exit 0)
-    cell: int | None = None  # exit 1: `cell N` in the first line; None: a file-level problem
+    cell: int | None = None  # exit 1: the cell's index (shown as `cell index+1`); None: a file-level problem
     line: int | None = None  # exit 1: `line L` in the first line
 
 
@@ -150,7 +150,7 @@ def assert_outcome(result: subprocess.CompletedProcess[str], path: str, expect: 
     if expect.cell is None:
         assert where == "", f"a file-level problem names no cell or line: {head}"
     else:
-        assert re.match(rf": cell {expect.cell}\b", where), head
+        assert re.match(rf": cell {expect.cell + 1}\b", where), head  # shown 1-based, as JupyterLab counts
     if expect.line is not None:
         assert where.endswith(f": line {expect.line}"), head
     elif expect.cell is not None:
@@ -270,7 +270,7 @@ CLI_CASES: dict[str, Case] = {
     "fifo_notebook": Case(["compile", "x.ipynb"], "x.ipynb: error: not a regular file"),
     "sample_syntax_error": Case(
         ["check", NB],
-        "cell 1 (id=c1): line 1: error: syntax error: '(' was never closed",
+        "cell 2 (id=c1): line 1: error: syntax error: '(' was never closed",
         cells=[("count = 2", ["parameters"]), ("count = (3\nx = 1", ["sample"]), *PARAMS_CELLS[1:]],
     ),
 }

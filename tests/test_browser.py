@@ -1,6 +1,8 @@
 """A real JupyterLab in a real browser: %etl_graph renders the step graph as an
 SVG, a run-but-unsaved edit is refused, `%etl_deploy --now` and the %etl_deploy
-panel deploy to the session's local Prefect server.
+panel deploy to the session's local Prefect server (the panel's status line says
+what happens while the local server starts), and the schedule chosen in the
+panel survives saving the notebook and a later `etlnb deploy` from the CLI.
 
 Needs jupyterlab, ipywidgets, the playwright package and Chromium at
 /usr/bin/chromium (no browser download: Playwright drives the system
@@ -301,6 +303,10 @@ def test_graph_and_deploy_in_jupyterlab(jupyter_lab, prefect_server, tmp_path):
                 page.locator(CELLS).nth(8).wait_for(timeout=60_000)
 
             with shots.step("run-all"):
+                # "Run All Cells" does nothing until the kernel is connected (slow on a loaded machine)
+                sync_api.expect(page.locator(".jp-StatusBar-Widget", has_text="Idle").first).to_be_visible(
+                    timeout=60_000
+                )
                 page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
                 page.locator(".lm-Menu-item:visible", has_text="Run All Cells").first.click()
                 _wait_idle(page, timeout=60)
@@ -327,7 +333,7 @@ def test_graph_and_deploy_in_jupyterlab(jupyter_lab, prefect_server, tmp_path):
                 root_tag = re.search(r"<svg\b[^>]*>", svg)
                 assert root_tag and 'aria-roledescription="flowchart' in root_tag.group(), svg[:300]
                 assert svg.rstrip().endswith("</svg>")
-                for step in ("extract_raw_data", "transform_clean_data", "cell 7 [load]"):
+                for step in ("extract_raw_data", "transform_clean_data", "cell 8 [load]"):
                     assert step in svg, f"{step} not in the rendered SVG"
                 # the browser decoded and laid out the SVG
                 assert image.evaluate("img => img.complete && img.naturalWidth > 0 && img.naturalHeight > 0")
@@ -371,13 +377,32 @@ def test_graph_and_deploy_in_jupyterlab(jupyter_lab, prefect_server, tmp_path):
                 shots.take("deploy-now")
 
             with shots.step("deploy-panel"):
+                # the local server's start takes a while on first use; the session's server is running,
+                # so make `ensure` say what the real one says and take a few seconds (then the real one)
+                _add_cell_and_run(
+                    page,
+                    "import os, sys, time, etlnb.server as s\n"
+                    "real = s.ensure\n"
+                    "say = lambda: print('starting the local Prefect server at ' + s.default_server().url, file=sys.stderr)\n"
+                    "s.ensure = lambda *a, **k: (say(), time.sleep(6), real(*a, **k))[-1]\n"
+                    "os.environ.pop('PREFECT_API_URL', None)",
+                )
                 cell = _add_cell_and_run(page, "%etl_deploy")
                 panel = cell.locator(".jp-OutputArea .jupyter-widgets.widget-vbox")
                 _shows(cell, panel)
                 panel = panel.first
                 button = panel.locator("button", has_text="Deploy")
                 assert panel.locator(".widget-text input").first.input_value() == "weather"
+                for label in ("name", "retries", "tags", "schedule"):
+                    assert panel.locator(".widget-label", has_text=label).first.is_visible(), label
+                assert not panel.locator(".widget-label", has_text="image").first.is_visible()  # process pool
+                panel.locator(".widget-text", has_text="schedule").locator("input").fill("0 6 * * *")
+                sync_api.expect(panel).to_contain_text("in UTC")
                 button.click()
+                status = panel.locator(".etlnb-deploy-status")
+                sync_api.expect(status).to_contain_text("starting the local Prefect server", timeout=5_000)
+                sync_api.expect(status).to_contain_text(re.compile(r"check.*\([1-9]\d*s\)"), timeout=5_000)
+                shots.take("deploy-panel-server-starting")
                 done = panel.locator(".etlnb-deploy-summary, .etlnb-deploy-error")
                 done.first.wait_for(timeout=90_000)
                 assert panel.locator(".etlnb-deploy-error").count() == 0, panel.inner_text()
@@ -387,8 +412,53 @@ def test_graph_and_deploy_in_jupyterlab(jupyter_lab, prefect_server, tmp_path):
                 bar = panel.locator(".widget-hprogress .progress-bar")
                 assert bar.evaluate("b => b.style.width") == "100%"  # compile, check, upload, register
                 assert "progress-bar-success" in (bar.get_attribute("class") or "")
+                link = summary.locator("a")
+                colour = link.evaluate("a => getComputedStyle(a).color")
+                body = summary.evaluate("e => getComputedStyle(e.closest('.jp-OutputArea')).color")
+                assert colour != body and link.evaluate("a => getComputedStyle(a).textDecorationLine") == "underline"
+                worker = panel.locator(".etlnb-worker-status")
+                sync_api.expect(worker).to_contain_text(re.compile(r"served by|etlnb worker start --pool etlnb-local"))
+                sync_api.expect(panel.locator(".etlnb-settings-sync")).to_contain_text(
+                    "the open notebook has these settings too"
+                )
                 summary.scroll_into_view_if_needed()
                 shots.take("deploy-panel")
+
+            with shots.step("panel-settings-kept"):
+                assert json.loads(notebook.read_text())["metadata"]["etlnb"]["schedule"] == "0 6 * * *"
+                # JupyterLab's copy is saved over the file etlnb wrote: its "File Changed" question may come
+                page.keyboard.press("Escape")
+                page.keyboard.press("Control+s")
+                overwrite = page.locator(".jp-Dialog button", has_text="Overwrite")
+                try:
+                    overwrite.wait_for(timeout=5_000)
+                    overwrite.click()
+                except sync_api.Error:
+                    pass
+                deadline = time.monotonic() + 15
+                while "%etl_deploy --now" not in notebook.read_text():  # the lab's copy is on disk
+                    assert time.monotonic() < deadline, "the notebook was not saved"
+                    time.sleep(0.2)
+                saved = json.loads(notebook.read_text())
+                assert saved["metadata"]["etlnb"] == {"schedule": "0 6 * * *"}, saved["metadata"]
+                env = dict(os.environ, ETLNB_HOME=str(prefect_server.home), ETLNB_SERVER_PORT=str(prefect_server.port))
+                env.pop("PREFECT_API_URL", None)
+                done = subprocess.run(
+                    [sys.executable, "-m", "etlnb", "deploy", str(notebook)],
+                    cwd=lab.root,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=180,
+                )
+                assert done.returncode == 0, done.stderr
+                with urllib.request.urlopen(
+                    f"{prefect_server.api_url}/deployments/name/weather/weather", timeout=10
+                ) as response:
+                    live = json.load(response)
+                assert [s["schedule"].get("cron") for s in live["schedules"]] == ["0 6 * * *"], live["schedules"]
+                built = (lab.root / "build" / "weather" / "prefect.yaml").read_text()
+                assert '- cron: "0 6 * * *"' in built, built
             print("screenshots:", *shots.taken, sep="\n  ")
         finally:
             browser.close()

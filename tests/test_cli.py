@@ -90,7 +90,7 @@ def assert_error(
     assert head.startswith(notebook), head
     assert "error" in head, head
     if cell is not None:
-        assert f"cell {cell} (id={cell_id(cell)})" in head, head
+        assert f"cell {cell + 1} (id={cell_id(cell)})" in head, head  # 1-based, as JupyterLab counts
     if line is not None:
         assert re.search(rf"\bline {line}\b", head), head
     for text in contains:
@@ -264,7 +264,7 @@ def test_hidden_state_names_both_cells(tmp_path: Path, hidden_role: list[str]) -
     _, head = _check_cell_error(tmp_path, cells, cell=2, line=1)
 
     assert "secret" in head
-    assert re.search(r"\bcell 1\b", head), head  # the cell that defines it
+    assert re.search(r"\bcell 2\b", head), head  # the cell that defines it
 
 
 def test_hidden_state_through_a_function_names_function_name_and_cells(tmp_path: Path) -> None:
@@ -279,7 +279,7 @@ def test_hidden_state_through_a_function_names_function_name_and_cells(tmp_path:
 
     assert "scale" in head
     assert "factor" in head
-    assert re.search(r"\bcell 1\b", head), head
+    assert re.search(r"\bcell 2\b", head), head
 
 
 def test_name_nothing_defines_points_at_the_line_and_the_imports_cell(tmp_path: Path) -> None:
@@ -375,7 +375,7 @@ def test_matplotlib_magic_is_a_warning_and_compile_succeeds(tmp_path: Path) -> N
     assert "ok" in check.stdout
     head = first_line(check.stderr)
     assert head.startswith("plots/etl.ipynb")
-    assert f"cell 1 (id={cell_id(1)})" in head
+    assert f"cell 2 (id={cell_id(1)})" in head
     assert re.search(r"\bline 1\b", head)
     assert "warning" in head and "%matplotlib" in head
     assert "error:" not in check.stderr

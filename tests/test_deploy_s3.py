@@ -250,10 +250,20 @@ def test_process_worker_pulls_from_s3_and_loads_what_the_notebook_loads(
     expected = (tmp_path / "notebook" / project / "out" / "result.json").read_bytes()
     assert json.loads(expected) == {"scaled": [21, 7, 14], "total": 14}
 
-    sha = deployed_sha(etlnb("deploy", notebook, *s3_flags(s3), env=cli_env, cwd=tmp_path))
+    deployed = etlnb("deploy", notebook, *s3_flags(s3), env=cli_env, cwd=tmp_path)
+    sha = deployed_sha(deployed)
     assert code_key(project, flow, sha, f"{flow}.py") in s3.keys()
+    # whether a worker serves the pool, and how to start one
+    assert re.search(
+        r"worker +(no worker serves work pool 'etlnb-local'.*etlnb worker start --pool etlnb-local|work pool 'etlnb-local' is served by)",
+        deployed.stdout,
+    ), deployed.stdout
 
     done = etlnb("run", notebook, "--deployed", env=cli_env, cwd=tmp_path, timeout=240)
+    # it says what it waits for, not ~55 s of silence
+    assert "etlnb run: submitted" in done.stderr and "waiting for a worker on pool etlnb-local" in done.stderr, (
+        done.stderr
+    )
     worker_log = prefect_server.home / f"worker-{local_worker}.log"
     log_tail = worker_log.read_text(errors="replace")[-3000:] if worker_log.exists() else "(no worker log)"
     assert done.returncode == 0, done.stdout + done.stderr + log_tail

@@ -71,7 +71,7 @@ def test_analyst_code_and_comments_are_copied_verbatim(rich_notebook):
             assert line.strip() in script, line
     # the multi-line string keeps its exact text (continuation lines not indented)
     assert "QUERY = '''\nselect *\n  from t\n'''" in script
-    assert "# cell 4 [extract] id=c4" in script
+    assert "# cell 5 [extract] id=c4" in script
 
 
 def test_mapped_comprehension_becomes_map_and_helpers_get_their_values(rich_notebook):

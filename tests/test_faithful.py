@@ -73,7 +73,7 @@ def assert_refused(notebook: Path, code: int, first: str, output: str, exp: dict
         pytest.fail(f"first line does not name notebook, cell (index, id) and line: {first!r}", pytrace=False)
     if Path(match["path"]).name != notebook.name:
         pytest.fail(f"first line names {match['path']!r}, not the notebook: {first}", pytrace=False)
-    index = int(match["cell"])
+    index = int(match["cell"]) - 1  # messages count cells 1-based, as JupyterLab does
     ids = cell_ids(notebook)
     if not (0 <= index < len(ids) and ids[index] == match["id"]):
         pytest.fail(f"cell {index} is not id={match['id']}: {first}", pytrace=False)

@@ -149,7 +149,7 @@ def test_step_reading_a_name_only_an_untagged_cell_defines_is_an_error_naming_bo
     assert d.cell_id == "c2"
     assert d.line == 2
     assert "`secret`" in d.message
-    assert "cell 1 [untagged]" in d.message
+    assert "cell 2 [untagged]" in d.message
     assert "hidden state" in d.message
 
 
@@ -162,7 +162,7 @@ def test_step_reading_a_name_only_a_sample_cell_defines_is_an_error():
     d = the_error(a)
     assert d.cell == 2
     assert "`out_dir`" in d.message
-    assert "cell 1 [sample]" in d.message
+    assert "cell 2 [sample]" in d.message
     assert "parameters cell" in d.hint
 
 
@@ -174,7 +174,7 @@ def test_untagged_cell_redefining_a_step_output_hides_it():
     )
     d = the_error(a)
     assert d.cell == 2
-    assert "cell 1 [untagged]" in d.message
+    assert "cell 2 [untagged]" in d.message
 
 
 def test_untagged_cell_showing_a_frame_on_its_last_line_does_not_hide_it():
@@ -217,7 +217,7 @@ def test_reading_a_name_a_previous_step_deleted_is_an_error():
     d = the_error(a)
     assert d.cell == 2
     assert "`x`" in d.message
-    assert "deleted by cell 1 [transform]" in d.message
+    assert "deleted by cell 2 [transform]" in d.message
 
 
 def test_step_that_only_deletes_an_earlier_output_receives_it():
@@ -256,7 +256,7 @@ def test_function_reading_hidden_state_is_an_error_naming_function_name_and_cell
     assert (d.cell, d.line) == (2, 2)
     assert "helper()" in d.message
     assert "`n`" in d.message
-    assert "cell 0 [untagged]" in d.message
+    assert "cell 1 [untagged]" in d.message
 
 
 def test_function_reading_a_sample_only_name_is_an_error():
@@ -268,7 +268,7 @@ def test_function_reading_a_sample_only_name_is_an_error():
     d = the_error(a)
     assert d.cell == 2
     assert "helper()" in d.message
-    assert "cell 0 [sample]" in d.message
+    assert "cell 1 [sample]" in d.message
 
 
 def test_function_defined_only_in_an_untagged_cell_is_hidden_state():
@@ -279,7 +279,7 @@ def test_function_defined_only_in_an_untagged_cell_is_hidden_state():
     d = the_error(a)
     assert d.cell == 1
     assert "`helper`" in d.message
-    assert "cell 0 [untagged]" in d.message
+    assert "cell 1 [untagged]" in d.message
 
 
 # -- mutation and ordering ----------------------------------------------------
@@ -341,7 +341,7 @@ def test_comprehension_calling_an_untagged_function_is_not_mapped():
     )
     assert a.graph is not None
     assert [s.map for s in a.graph.segments] == [None]
-    assert "cell 1 [untagged]" in the_error(a).message
+    assert "cell 2 [untagged]" in the_error(a).message
 
 
 def test_mapped_function_writing_a_global_is_an_error():

@@ -148,7 +148,7 @@ def test_an_import_no_distribution_provides_is_a_one_line_error(root: Path) -> N
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert "weather.ipynb" in lines[0]
-    assert f"cell {index} " in lines[0]
+    assert f"cell {index + 1} " in lines[0]  # 1-based, as JupyterLab counts
     assert "line 2" in lines[0]
     assert f"{MISSING}.sub" in lines[0]
     assert not (root / "images").exists()  # nothing half-written

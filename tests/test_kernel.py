@@ -29,6 +29,9 @@ def test_kernel_install_user_writes_a_spec_that_loads_the_extension(jupyter_dirs
     spec = json.loads((jupyter_dirs / "kernels" / "etlnb" / "kernel.json").read_text())
     assert spec["display_name"] == "Python 3 (etlnb)"
     assert spec["argv"][0] == sys.executable and "--ext=etlnb" in spec["argv"]
+    for size in (32, 64):  # the launcher shows the kernel's logo
+        logo = (jupyter_dirs / "kernels" / "etlnb" / f"logo-{size}x{size}.png").read_bytes()
+        assert logo.startswith(b"\x89PNG\r\n\x1a\n") and logo[16:24] == size.to_bytes(4, "big") * 2
 
 
 def test_both_install_targets_at_once_is_a_usage_error():

@@ -35,14 +35,14 @@ def test_notebook_without_cell_ids_still_loads_and_messages_name_the_index():
     )
     analysis = analyse(parse_notebook(text, "old.ipynb"))
     (diag,) = [d for d in analysis.diagnostics if d.severity == "error"]
-    assert diag.format().startswith("old.ipynb: cell 1: line 1: error: `y`")
+    assert diag.format().startswith("old.ipynb: cell 2: line 1: error: `y`")
 
 
 def test_tags_that_are_not_a_list_of_strings_are_an_error_naming_the_cell():
     text = _nb([{"cell_type": "code", "id": "k", "metadata": {"tags": [1, 2]}, "source": "x = 1"}])
     with pytest.raises(CompileError) as err:
         parse_notebook(text, "bad.ipynb")
-    assert err.value.diagnostics[0].format().startswith("bad.ipynb: cell 0 (id=k): error: cell tags must be")
+    assert err.value.diagnostics[0].format().startswith("bad.ipynb: cell 1 (id=k): error: cell tags must be")
 
 
 def test_role_tags_are_case_insensitive_and_other_tags_are_ignored():

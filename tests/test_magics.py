@@ -49,7 +49,7 @@ def test_etl_check_lists_diagnostics_with_cells_and_hints(ip, tmp_path, monkeypa
     cap = run(ip, f"etl_check {bad}")
     (out,) = cap.outputs
     page = out.data["text/html"]
-    assert "hidden state" in page and 'href="#cell-id=c1"' in page and "cell 1 (id=c1)" in page
+    assert "hidden state" in page and 'href="#cell-id=c1"' in page and "cell 2 (id=c1)" in page
     assert "%timeit y" in page and "what to do" in page
     assert "Traceback" not in cap.stdout + cap.stderr
 
@@ -59,13 +59,6 @@ def test_etl_graph_is_a_mermaid_bundle_with_a_text_fallback(ip, weather):
     assert out.data["text/vnd.mermaid"].startswith("flowchart TD")
     assert "extract_raw_data" in out.data["text/vnd.mermaid"]
     assert out.data["text/plain"] == out.data["text/vnd.mermaid"]
-
-
-def test_etl_compile_writes_and_shows_the_script(ip, weather):
-    (out,) = run(ip, "etl_compile").outputs
-    assert (weather.parent.parent / "build" / "weather" / "weather.py").exists()
-    assert out.data["text/html"].startswith("<details class='etlnb-script'>")
-    assert "weather_flow" in out.data["text/html"]
 
 
 def test_unsaved_changes_are_refused_with_a_request_to_save(ip, weather):
@@ -87,7 +80,7 @@ def test_errors_are_one_short_message_not_a_traceback(ip, tmp_path, monkeypatch)
     cap = run(ip, "etl_graph")
     assert cap.stderr.strip() == "cannot tell which notebook this is: pass its path, e.g. %etl_check my.ipynb"
     cap = run(ip, "etl_deploy --bogus")
-    assert cap.stderr.strip() == "%etl_deploy: unrecognized arguments: --bogus"
+    assert cap.stderr.strip() == "%etl_deploy: unrecognized arguments: --bogus (see %etl_deploy --help)"
 
 
 @pytest.mark.integration
@@ -107,16 +100,82 @@ def test_deploy_panel_is_prefilled_and_its_button_deploys(weather, prefect_serve
     monkeypatch.setenv("PREFECT_API_URL", prefect_server.api_url)
     panel = DeployPanel(weather)
     assert (panel.project.value, panel.work_pool.value, panel.pool_type.value) == ("weather", "etlnb-local", "process")
+    assert (panel.name.value, panel.retries.value, panel.tags.value) == ("weather", 2, "")
+    assert panel.image.layout.display == "none"  # a process pool runs no image
+    panel.pool_type.value = "kubernetes"
+    assert panel.image.layout.display == ""
+    panel.pool_type.value = "process"
     panel.storage.value = str(weather.parent / "store")
     panel.work_pool.value = "panel-pool"
     panel.deploy()
     assert panel.progress.value == 4 and panel.progress.bar_style == "success", panel.summary.value
     assert "etlnb-deploy-summary" in panel.summary.value and "panel-pool" in panel.summary.value
-    # a failing deploy shows the failed step in the panel, not a traceback
+    assert "etlnb worker start --pool panel-pool" in panel.summary.value  # no worker serves it yet
+    assert "text-decoration:underline" in panel.summary.value  # the UI link looks like a link
+    # a failing deploy shows the failed step in the panel, not a traceback, and leaves the notebook as it was
+    saved = weather.read_bytes()
     panel.pool_type.value = "kubernetes"
     panel.deploy()
     assert panel.progress.bar_style == "danger"
     assert "failed" in panel.summary.value and "Traceback" not in panel.summary.value
+    assert "the live deployment is unchanged" in panel.summary.value
+    assert weather.read_bytes() == saved
+
+
+@pytest.mark.integration
+def test_panel_settings_are_kept_for_the_cli(weather, prefect_server, monkeypatch):
+    """Deployed from the panel with a schedule, name, tags and retries; `etlnb deploy` of the same
+    notebook later registers the same deployment, and every artifact agrees with it."""
+    from prefect.client.orchestration import get_client
+
+    from etlnb.cli import main as cli
+    from etlnb.deploy_panel import DeployPanel
+
+    monkeypatch.setenv("PREFECT_API_URL", prefect_server.api_url)
+    panel = DeployPanel(weather)
+    assert "no schedule" in panel.timezone.value
+    panel.schedule.value = "0 6 * * *"
+    assert "UTC" in panel.timezone.value
+    panel.name.value, panel.tags.value, panel.retries.value = "kept", "etl, daily", 4
+    panel.storage.value = str(weather.parent / "store")
+    panel.deploy()
+    assert panel.progress.bar_style == "success", panel.summary.value
+    meta = json.loads(weather.read_text())["metadata"]["etlnb"]
+    assert meta == {
+        "deployment": "kept",
+        "schedule": "0 6 * * *",
+        "retries": 4,
+        "tags": ["etl", "daily"],
+        "storage": str(weather.parent / "store"),
+    }
+    assert "settings kept in weather.ipynb" in panel.summary.value
+
+    def live():
+        with get_client(sync_client=True) as client:
+            deployment = client.read_deployment_by_name("weather/kept")
+        return deployment.version, [s.schedule.cron for s in deployment.schedules], sorted(deployment.tags)
+
+    first = live()
+    assert first[1:] == (["0 6 * * *"], ["daily", "etl"])
+    assert cli(["deploy", str(weather), "-o", str(weather.parent.parent / "build")]) == 0
+    assert live() == first  # same version, schedule kept
+    build_yaml = (weather.parent.parent / "build" / "weather" / "prefect.yaml").read_text()
+    stored_yaml = (weather.parent / "store" / "weather" / "weather" / first[0] / "prefect.yaml").read_text()
+    for text in (build_yaml, stored_yaml):
+        assert '- cron: "0 6 * * *"' in text and 'name: "kept"' in text, text
+    assert build_yaml == stored_yaml
+
+
+@pytest.mark.integration
+def test_a_failed_first_deploy_does_not_speak_of_a_previous_deployment(weather, prefect_server, monkeypatch):
+    from etlnb.deploy_panel import DeployPanel
+
+    monkeypatch.setenv("PREFECT_API_URL", prefect_server.api_url)
+    panel = DeployPanel(weather)
+    panel.name.value, panel.pool_type.value = "never-deployed", "kubernetes"  # no image: check fails
+    panel.deploy()
+    assert panel.progress.bar_style == "danger"
+    assert "nothing was registered" in panel.summary.value and "unchanged" not in panel.summary.value
 
 
 @pytest.mark.integration
@@ -127,5 +186,60 @@ def test_etl_run_streams_the_flow_run_and_parity(ip, weather, prefect_server, mo
     cap = run(ip, "etl_run --parity")
     assert "weather.ipynb: parity ok" in cap.stdout, cap.stdout + cap.stderr
     assert f"flow run http://127.0.0.1:{prefect_server.port}/runs/flow-run/" in cap.stdout
+    # what the user reads: their own cell count, no progress-bar ticks, no kernel transport warning
+    assert "on its samples: 8 code cells" in cap.stdout
+    assert "Executing:" not in cap.stdout and "without encryption" not in cap.stdout, cap.stdout
+    table = cap.stdout.split("  task ", 1)[1].split("parity ok", 1)[0].splitlines()[1:-1]
+    assert table and all(row.split()[1] == "Completed" for row in table), table  # final states, once recorded
     cap = run(ip, "etl_run --param min_valid_temp_c=oops")
     assert "%etl_run: the run failed" in cap.stderr
+
+
+def test_magics_have_help(ip):
+    cap = run(ip, "etl_deploy --help")
+    assert cap.stdout.startswith("usage: %etl_deploy"), cap.stdout + cap.stderr
+    for option in ("--schedule", "--work-pool", "--name", "--tag", "--retries", "--now"):
+        assert option in cap.stdout
+    assert "UTC" in cap.stdout and not cap.stderr
+    assert run(ip, "etl_check -h").stdout.startswith("usage: %etl_check")
+
+
+def test_etl_check_table_is_left_aligned(ip, tmp_path):
+    bad = tmp_path / "badnb.ipynb"
+    bad.write_text(make_notebook([("x = 1", []), ("y = x + 1", ["transform"])]))
+    page = run(ip, f"etl_check {bad}").outputs[0].data["text/html"]
+    cells = page.count("<td") + page.count("<th")
+    assert cells and page.count("text-align:left") >= cells, page
+
+
+def test_etl_compile_writes_the_script_and_links_to_it_instead_of_embedding_it(ip, weather):
+    (out,) = run(ip, "etl_compile").outputs
+    assert (weather.parent.parent / "build" / "weather" / "weather.py").exists()
+    page = out.data["text/html"]
+    assert "href='../build/weather/weather.py'" in page  # relative to the notebook: JupyterLab opens it
+    assert len(page) < 1000 and "weather_flow" not in page  # the saved notebook stays small
+    assert out.data["text/plain"].startswith("wrote ") and "3 tasks" in out.data["text/plain"]
+
+
+def test_an_edit_run_then_undone_and_saved_is_not_refused(ip, weather):
+    import os
+    import time
+
+    nb = json.loads(weather.read_text())
+    transform = next(c for c in nb["cells"] if "transform" in c["metadata"].get("tags", []))
+    ip.events.trigger("pre_run_cell", SimpleNamespace(cell_id=transform["id"], raw_cell="clean_data = []"))
+    assert "was changed and run but not saved" in run(ip, "etl_check").stderr
+    later = time.time() + 2  # the user undid the edit and saved after running it
+    os.utime(weather, (later, later))
+    cap = run(ip, "etl_check")
+    assert not cap.stderr and cap.outputs[0].data["text/plain"] == "weather.ipynb: ok (3 tasks)"
+
+
+def test_panel_settings_differ_from_the_config_file_only_where_chosen(weather):
+    from etlnb.deploy_panel import metadata_update
+
+    (weather.parent.parent / "pyproject.toml").write_text('[tool.etlnb]\nschedule = "0 6 * * *"\ntags = ["etl"]\n')
+    chosen = {"schedule": "0 6 * * *", "tags": ["etl"], "retries": 2, "work_pool": "etlnb-local"}
+    assert metadata_update(weather, chosen, "weather") == {}  # all as the file says: nothing to keep
+    cleared = metadata_update(weather, {**chosen, "schedule": None, "tags": []}, "weather")
+    assert cleared == {"schedule": "", "tags": []}  # cleared in the panel: none, though the file has some

@@ -45,7 +45,7 @@ def test_step_depending_on_notebook_only_state_is_named(tmp_path, prefect_server
     outcome = parity_check(_write(tmp_path, cells), tmp_path / "build", prefect_server)
     assert not outcome.ok
     first = outcome.text.splitlines()[0]
-    assert "cell 4 [transform] id=c4" in first and "`scaled`" in first, outcome.text
+    assert "cell 5 [transform] id=c4" in first and "`scaled`" in first, outcome.text
     assert "item 0" in outcome.text  # a short diff says where
 
 
@@ -59,7 +59,7 @@ def test_step_whose_flow_version_differs_is_named(tmp_path, prefect_server):
     outcome = parity_check(_write(tmp_path, cells), tmp_path / "build", prefect_server)
     assert not outcome.ok
     first = outcome.text.splitlines()[0]
-    assert "cell 5 [transform] id=c5" in first and "`total`" in first, outcome.text
+    assert "cell 6 [transform] id=c5" in first and "`total`" in first, outcome.text
     assert "notebook 13.0, flow 12.0" in first
 
 
@@ -73,7 +73,7 @@ def test_unpicklable_output_is_reported_as_not_compared(tmp_path, prefect_server
     ]
     outcome = parity_check(_write(tmp_path, cells), tmp_path / "build", prefect_server)
     assert outcome.ok, outcome.text
-    assert "not compared: cell 1 [extract] id=c1 `lock`: notebook value could not be pickled" in outcome.text, (
+    assert "not compared: cell 2 [extract] id=c1 `lock`: notebook value could not be pickled" in outcome.text, (
         outcome.text
     )
 
@@ -120,10 +120,10 @@ def test_file_and_table_differences_are_all_reported_and_the_folder_is_untouched
     outcome = parity_check(path, tmp_path / "build", prefect_server)
     assert not outcome.ok
     text = outcome.text
-    assert f"{path}: cell 2 [load] id=c2: parity mismatch in file out/report.txt: line 2 differs" in text, text
+    assert f"{path}: cell 3 [load] id=c2: parity mismatch in file out/report.txt: line 2 differs" in text, text
     assert "notebook: 'kernel'" in text and "flow:     'flow'" in text
     assert (
-        f"{path}: cell 3 [load] id=c3: parity mismatch in table `t` in out/x.db: notebook has 2 rows, flow has 0"
+        f"{path}: cell 4 [load] id=c3: parity mismatch in table `t` in out/x.db: notebook has 2 rows, flow has 0"
         in text
     )
     assert not (path.parent / "out").exists()  # both runs used scratch copies
@@ -160,8 +160,8 @@ def test_parity_passes_with_model_dataclass_nan_csv_and_ignored_timing(tmp_path,
     outcome = parity_check(path, tmp_path / "build", prefect_server)
     assert outcome.ok, outcome.text
     assert outcome.text.splitlines()[0].endswith("parity ok (7 values equal, 1 written files equal)"), outcome.text
-    assert "ignored: cell 2 [extract] id=c2 `t_start` (metadata.etlnb.parity_ignore)" in outcome.text
-    assert "ignored: cell 3 [transform] id=c3 `t_end`" in outcome.text
+    assert "ignored: cell 3 [extract] id=c2 `t_start` (metadata.etlnb.parity_ignore)" in outcome.text
+    assert "ignored: cell 4 [transform] id=c3 `t_end`" in outcome.text
     assert "not compared" not in outcome.text
 
 
@@ -228,8 +228,8 @@ def test_flow_failing_where_the_notebook_ran_is_a_mismatch(tmp_path, prefect_ser
     outcome = parity_check(path, tmp_path / "build", prefect_server)
     assert not outcome.ok
     first = outcome.text.splitlines()[0]
-    assert first == f"{path}: the compiled flow failed (cell 2 (id=c2) [transform] line 3) but the notebook ran"
+    assert first == f"{path}: the compiled flow failed (cell 3 (id=c2) [transform] line 3) but the notebook ran"
     assert (
-        "not compared: cell 2 [transform] id=c2 `ys`: flow value was not captured (the flow's task raised)"
+        "not compared: cell 3 [transform] id=c2 `ys`: flow value was not captured (the flow's task raised)"
         in outcome.text
     )

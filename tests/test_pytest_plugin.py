@@ -62,7 +62,7 @@ def test_plugin_reports_the_diverging_step_and_leaves_no_server_behind(tmp_path)
     out = done.stdout
     assert done.returncode == 1, out + done.stderr
     assert "1 failed, 1 passed" in out
-    assert "brokennb.ipynb: cell 3 [transform] id=c3: parity mismatch in `total`" in out
+    assert "brokennb.ipynb: cell 4 [transform] id=c3: parity mismatch in `total`" in out
     assert "plain.ipynb" not in out
     # the plugin's server (its home under our TMPDIR) stopped with the session
     assert not _server_pids_with_home(str(tmp_root)), "a Prefect server outlived the pytest session"

@@ -32,8 +32,8 @@ def test_sample_run_summarises_each_step_and_keeps_the_executed_copy(tmp_path, r
     assert "sample run ok in" in done.stdout
     assert (tmp_path / "build" / "weather" / "weather.executed.ipynb").exists()
     lines = done.stdout.splitlines()
-    assert any("cell 4 [extract]" in ln and "raw_data" in ln and "3 items" in ln for ln in lines), done.stdout
-    assert any("cell 7 [load]" in ln and "no outputs" in ln for ln in lines), done.stdout
+    assert any("cell 5 [extract]" in ln and "raw_data" in ln and "3 items" in ln for ln in lines), done.stdout
+    assert any("cell 8 [load]" in ln and "no outputs" in ln for ln in lines), done.stdout
     # executed copy has outputs and none of etlnb's capture cells
     text = (tmp_path / "build" / "weather" / "weather.executed.ipynb").read_text()
     assert "loaded 9 rows for 3 cities" in text and "etlnb-capture" not in text
@@ -46,7 +46,7 @@ def test_sample_run_failure_names_the_cell_and_line(tmp_path, run_env):
     path.write_text(make_notebook([("xs = [1, 2]", ["extract"]), ("a = 1\nb = xs[5]", ["transform"])]))
     done = etlnb("run", str(path), "--sample", env=run_env, cwd=tmp_path)
     assert done.returncode == 1
-    assert "cell 1 (id=c1) line 2: IndexError: list index out of range" in done.stderr
+    assert "cell 2 (id=c1) line 2: IndexError: list index out of range" in done.stderr
     assert "Traceback" not in done.stderr
 
 
@@ -91,7 +91,7 @@ def test_parity_mismatch_exits_1_and_names_the_step(tmp_path, run_env):
     )
     done = etlnb("run", str(path), "--parity", env=run_env, cwd=tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "cell 2 [transform] id=c2: parity mismatch in `ys`" in done.stdout
+    assert "cell 3 [transform] id=c2: parity mismatch in `ys`" in done.stdout
 
 
 @pytest.mark.integration

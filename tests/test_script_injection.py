@@ -21,7 +21,7 @@ def test_cell_id_with_code_is_refused_naming_the_cell(tmp_path):
     )
     assert done.returncode == 1
     first = done.stderr.splitlines()[0]
-    assert first.startswith(f"{path}: cell 1: error: cell id ") and "not a valid Jupyter cell id" in first
+    assert first.startswith(f"{path}: cell 2: error: cell id ") and "not a valid Jupyter cell id" in first
     assert not (tmp_path / "pwned").exists() and not (tmp_path / "b").exists()
 
 

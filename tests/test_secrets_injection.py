@@ -35,7 +35,7 @@ def test_credential_looking_literals_warn_and_fail_with_strict(tmp_path, line, w
     nb.write_text(make_notebook([(f"{line}\nn = 1", ["extract"]), ("print(n)", ["load"])]))
     plain = subprocess.run([PYTHON, "-m", "etlnb", "check", str(nb)], capture_output=True, text=True)
     assert plain.returncode == 0
-    assert f"cell 0 (id=c0): line 1: warning: this line looks like it holds {what}" in plain.stderr
+    assert f"cell 1 (id=c0): line 1: warning: this line looks like it holds {what}" in plain.stderr
     strict = subprocess.run(
         [PYTHON, "-m", "etlnb", "compile", "--strict", str(nb), "-o", str(tmp_path / "out")],
         capture_output=True,
@@ -43,7 +43,7 @@ def test_credential_looking_literals_warn_and_fail_with_strict(tmp_path, line, w
     )
     assert strict.returncode == 1
     assert strict.stderr.splitlines()[0].startswith(
-        f"{nb}: cell 0 (id=c0): line 1: error: this line looks like it holds {what}"
+        f"{nb}: cell 1 (id=c0): line 1: error: this line looks like it holds {what}"
     )
     assert not (tmp_path / "out").exists()
     # the message never repeats the secret

@@ -56,7 +56,7 @@ def test_every_credential_in_the_corpus_fails_check_strict_without_being_echoed(
     done = check_strict(tmp_path, [source for _, source in cases])
     assert done.returncode == 1
     found = {int(m.group(1)) for m in FOUND.finditer(done.stderr)}
-    missed = [name for i, (name, _) in enumerate(cases, start=1) if i not in found]
+    missed = [name for i, (name, _) in enumerate(cases, start=2) if i not in found]  # cell 1 imports
     assert missed == [], done.stderr
     output = done.stdout + done.stderr
     echoed = [(name, t) for name, source in cases for t in secret_texts(source) if t in output]
@@ -66,7 +66,7 @@ def test_every_credential_in_the_corpus_fails_check_strict_without_being_echoed(
 def test_no_template_placeholder_or_example_in_the_corpus_is_reported(tmp_path):
     cases = load_corpus("false")
     done = check_strict(tmp_path, [source for _, source in cases])
-    flagged = [cases[int(m.group(1)) - 1][0] for m in FOUND.finditer(done.stderr)]
+    flagged = [cases[int(m.group(1)) - 2][0] for m in FOUND.finditer(done.stderr)]
     assert flagged == [], done.stderr
 
 
@@ -126,6 +126,6 @@ def test_compile_strict_refuses_a_service_account_dict_before_writing_anything(t
     )
     assert done.returncode == 1
     first = done.stderr.splitlines()[0]
-    assert first.startswith(f"{nb}: cell 0 (id=c0): line 4: error: this line looks like it holds a Google service")
+    assert first.startswith(f"{nb}: cell 1 (id=c0): line 4: error: this line looks like it holds a Google service")
     assert not out.exists()
     assert "MIIEvQIBADAN" not in done.stderr and "5f0c5c785edb83f3a16dbac6ae0913bc32592f20" not in done.stderr

@@ -50,7 +50,7 @@ def test_traceback_of_a_failing_flow_maps_to_the_failing_cell_line(tmp_path, flo
         [PYTHON, "-m", "etlnb", "where", f"{compiled.path}:{number}"], capture_output=True, text=True
     )
     assert where.returncode == 0, where.stderr
-    assert where.stdout.strip().endswith("cell 2 (id=c2) [transform] line 8")
+    assert where.stdout.strip().endswith("cell 3 (id=c2) [transform] line 8")
 
 
 def test_mapped_wrapper_lines_map_to_the_comprehension_line():

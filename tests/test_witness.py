@@ -67,7 +67,7 @@ def test_in_place_changes_through_helper_loop_alias_and_pop_are_seen(tmp_path):
         assert errors == missed, (index, cell, run.witness.errors)
         for error in run.witness.errors:
             if error.cell == index:
-                assert f"cell {index} [transform] id=c{index}: line " in error.message
+                assert f"cell {index + 1} [transform] id=c{index}: line " in error.message
 
 
 @pytest.mark.integration
@@ -89,9 +89,9 @@ def test_unpredicted_change_fails_sample_run_with_one_line_naming_the_cell(tmp_p
     assert done.returncode == 1, done.stdout + done.stderr
     errors = [ln for ln in done.stderr.splitlines() if "changed `xs`" in ln]
     assert errors[0].startswith(
-        f"etlnb run: {path}: cell 1 [transform] id=c1: changed `xs` in place, which etlnb's analysis did not see"
+        f"etlnb run: {path}: cell 2 [transform] id=c1: changed `xs` in place, which etlnb's analysis did not see"
     ), done.stderr
-    assert f"{path}: cell 2 [untagged] id=c2: changed `xs` in place, which is step data" in errors[1]
+    assert f"{path}: cell 3 [untagged] id=c2: changed `xs` in place, which is step data" in errors[1]
     assert "Traceback" not in done.stderr
     assert "witness: 3 step cells, 1 untagged cells observed; 2 unpredicted change(s)" in done.stdout
     assert (tmp_path / "build" / "proj" / "wit.executed.witness.json").exists()
@@ -128,9 +128,9 @@ def test_files_tables_environ_and_random_are_recorded_per_cell(tmp_path):
     assert set(record[6]["outside"]) == {"os.environ", "random state"}
     assert not record[7]["outside"] and not record[7]["changed"]
     notes = "\n".join(run.witness.notes)
-    assert "cell 3 [transform] id=c3 reads out/stage.txt, written by cell 2 [transform] id=c2" in notes
-    assert "table `t` in out/x.db is written by cell 4 [load] id=c4, cell 5 [load] id=c5" in notes
-    assert "cell 6 [load] id=c6 changed outside state: os.environ, random state" in notes
+    assert "cell 4 [transform] id=c3 reads out/stage.txt, written by cell 3 [transform] id=c2" in notes
+    assert "table `t` in out/x.db is written by cell 5 [load] id=c4, cell 6 [load] id=c5" in notes
+    assert "cell 7 [load] id=c6 changed outside state: os.environ, random state" in notes
     assert not run.witness.errors, run.witness.errors
 
 
@@ -193,7 +193,7 @@ def test_parity_fails_first_with_the_witness_error(tmp_path, prefect_server):
     outcome = parity_check(_write(tmp_path, cells), tmp_path / "build", prefect_server)
     assert not outcome.ok
     assert outcome.text.splitlines()[0].endswith(
-        "cell 1 [transform] id=c1: changed `xs` in place, which etlnb's analysis did not see, so the compiled flow "
+        "cell 2 [transform] id=c1: changed `xs` in place, which etlnb's analysis did not see, so the compiled flow "
         "would not pass the change on: make it visible by assigning the result (`xs = ...`); please also report this "
         "to etlnb"
     ), outcome.text

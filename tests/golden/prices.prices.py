@@ -12,7 +12,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 # isort: split
 
 
-# cell 1 [imports] id=e17eab3d, lines 1-5
+# cell 2 [imports] id=e17eab3d, lines 1-5
 import json
 import os
 import urllib.request
@@ -20,7 +20,7 @@ import urllib.request
 import pandas as pd
 
 
-# cell 4 [functions] id=a8b08bed, lines 1-12
+# cell 5 [functions] id=a8b08bed, lines 1-12
 def read_json(url):
     """JSON from an http(s) URL or a local file."""
     if url.startswith(("http://", "https://")):
@@ -42,7 +42,7 @@ target_currency = None
 
 @task(cache_policy=NO_CACHE, persist_result=False)
 def extract_prices(prices_url):
-    # cell 5 [extract] id=421317d7, lines 1-3
+    # cell 6 [extract] id=421317d7, lines 1-3
     prices = pd.read_csv(prices_url)
     # rows without a price are useless downstream
     prices = prices[prices["price"].notna()].reset_index(drop=True)
@@ -51,14 +51,14 @@ def extract_prices(prices_url):
 
 @task(cache_policy=NO_CACHE, persist_result=False)
 def extract_rates(rates_url):
-    # cell 6 [extract] id=1812d4f7, line 1
+    # cell 7 [extract] id=1812d4f7, line 1
     rates = read_json(rates_url)["rates"]
     return rates
 
 
 @task(cache_policy=NO_CACHE, persist_result=False)
 def transform_report(prices, rates):
-    # cell 8 [transform] id=d6a1f04e, lines 1-10
+    # cell 9 [transform] id=d6a1f04e, lines 1-10
     prices["price_converted"] = [
         convert(amount, currency, rates) for amount, currency in zip(prices["price"], prices["currency"], strict=True)
     ]
@@ -74,7 +74,7 @@ def transform_report(prices, rates):
 
 @task(cache_policy=NO_CACHE, persist_result=False)
 def validate(report):
-    # cell 9 [validate] id=407fae1e, lines 1-3
+    # cell 10 [validate] id=407fae1e, lines 1-3
     assert len(report) > 0, "no categories left after cleaning"
     assert report["mean_price"].gt(0).all(), "a category has a non-positive mean price"
     assert report["currency"].eq(target_currency).all()
@@ -82,7 +82,7 @@ def validate(report):
 
 @task(cache_policy=NO_CACHE, persist_result=False)
 def load(destination, report):
-    # cell 10 [load] id=3bee74fd, lines 1-5
+    # cell 11 [load] id=3bee74fd, lines 1-5
     if "://" not in destination:
         os.makedirs(destination, exist_ok=True)
     report.to_parquet(f"{destination}category_prices.parquet", index=False)

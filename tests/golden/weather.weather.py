@@ -12,7 +12,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 # isort: split
 
 
-# cell 1 [imports] id=e17eab3d, lines 1-5
+# cell 2 [imports] id=e17eab3d, lines 1-5
 import json
 import os
 import urllib.request
@@ -20,7 +20,7 @@ import urllib.request
 import pandas as pd
 
 
-# cell 4 [extract] id=ffc375c7, lines 1-10
+# cell 5 [extract] id=ffc375c7, lines 1-10
 def extract(source):
     """Fetch one city's hourly forecast (http(s) URL or local file)."""
     url = source["url"]
@@ -33,7 +33,7 @@ def extract(source):
     return {"city": source["city"], "payload": payload}
 
 
-# cell 6 [transform] id=250bed23, lines 1-15
+# cell 7 [transform] id=250bed23, lines 1-15
 def transform(raw):
     """Hourly readings -> one row per day; drops readings below min_valid_temp_c."""
     hourly = pd.DataFrame(raw["payload"]["hourly"])
@@ -56,18 +56,18 @@ def transform(raw):
 min_valid_temp_c = None
 
 
-# cell 4 [extract] id=ffc375c7, line 13: raw_data = [extract(s) for s in sources]
+# cell 5 [extract] id=ffc375c7, line 13: raw_data = [extract(s) for s in sources]
 @task(retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE, persist_result=False)
 def extract_raw_data(s):
     return extract(s)
 
 
-# cell 6 [transform] id=250bed23, line 18: mapped over raw_data
+# cell 7 [transform] id=250bed23, line 18: mapped over raw_data
 @task(cache_policy=NO_CACHE, persist_result=False)
 def transform_clean_data(r, min_valid_temp_c):
     """`transform` on one item. The notebook values its helpers read as globals come in as
     arguments, with a copy of those helpers, so each run sees them in any process."""
-    # cell 6 [transform] id=250bed23, lines 1-15
+    # cell 7 [transform] id=250bed23, lines 1-15
     def transform(raw):
         """Hourly readings -> one row per day; drops readings below min_valid_temp_c."""
         hourly = pd.DataFrame(raw["payload"]["hourly"])
@@ -88,7 +88,7 @@ def transform_clean_data(r, min_valid_temp_c):
 
 @task(cache_policy=NO_CACHE, persist_result=False)
 def load(destination, clean_data):
-    # cell 7 [load] id=e9904205, lines 1-6
+    # cell 8 [load] id=e9904205, lines 1-6
     # load: one CSV for all cities, sorted so reruns give the same file.
     if "://" not in destination:
         os.makedirs(destination, exist_ok=True)
