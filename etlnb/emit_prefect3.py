@@ -34,8 +34,9 @@ class DaskOptions:
             args["cluster_class"] = self.cluster_class
         kwargs = dict(self.cluster_kwargs or {})
         if (self.cluster_class is None or self.cluster_class in LOCAL_CLUSTERS) and "dashboard_address" not in kwargs:
-            # a per-run LocalCluster would bind its dashboard on :8787, clashing with any other run
-            kwargs["dashboard_address"] = None
+            # a per-run LocalCluster binds its dashboard on :8787 (also when given None), clashing
+            # with any other run or a Jupyter extension: a free port instead (its link is logged)
+            kwargs["dashboard_address"] = ":0"
         if kwargs:
             args["cluster_kwargs"] = kwargs
         if self.adapt_kwargs:
