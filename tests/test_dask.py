@@ -108,17 +108,31 @@ def assert_same_loaded(on_threads: Path, on_dask: Path) -> None:
 # -- on a real cluster ------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def threads_loaded(tmp_path_factory, prefect_server):
+    """Each demo's flow on threads, run once: {notebook: its project folder after the run}."""
+    done = {}
+
+    def run(notebook: Path) -> Path:
+        if notebook not in done:
+            tmp = tmp_path_factory.mktemp(f"threads-{notebook.stem}")
+            copy = copy_project(notebook, tmp / notebook.parent.name)
+            run_flow(copy, tmp / "build", prefect_server)
+            done[notebook] = copy.parent
+        return done[notebook]
+
+    return run
+
+
 @pytest.mark.integration
 @pytest.mark.parametrize("notebook", [WEATHER, PRICES], ids=lambda p: p.stem)
 def test_demo_flow_on_an_existing_dask_cluster_loads_what_threads_load(
-    notebook, tmp_path, prefect_server, dask_cluster
+    notebook, tmp_path, prefect_server, dask_cluster, threads_loaded
 ):
-    threads = copy_project(notebook, tmp_path / "threads" / notebook.parent.name)
     dask = copy_project(notebook, tmp_path / "dask" / notebook.parent.name)
-    run_flow(threads, tmp_path / "build-threads", prefect_server)
     run = run_flow(dask, tmp_path / "build-dask", prefect_server, task_runner="dask", dask_address=dask_cluster)
     assert run.report["state"] == "Completed"
-    assert_same_loaded(threads.parent, dask.parent)
+    assert_same_loaded(threads_loaded(notebook), dask.parent)
 
 
 PARAMS_NOTEBOOK = [
@@ -171,14 +185,12 @@ def test_helpers_reading_parameters_and_notebook_dataclasses_on_dask_match_the_n
 
 @pytest.mark.integration
 def test_deployed_run_through_the_process_worker_on_dask_loads_what_threads_load(
-    tmp_path, prefect_server, dask_cluster
+    tmp_path, prefect_server, dask_cluster, threads_loaded
 ):
     """Deployed: the worker loads the flow from its entrypoint (Prefect's module name), pulls the code
     from storage, and its mapped tasks run on the existing cluster."""
     from etlnb.worker import stop_worker
 
-    threads = copy_project(WEATHER, tmp_path / "threads" / "weather")
-    run_flow(threads, tmp_path / "build-threads", prefect_server)
     project = copy_project(WEATHER, tmp_path / "deployed" / "weather")
     (project.parent / "pyproject.toml").write_text(
         f'[tool.etlnb]\ntask_runner = "dask"\ndask_address = "{dask_cluster}"\n'
@@ -225,7 +237,7 @@ def test_deployed_run_through_the_process_worker_on_dask_loads_what_threads_load
     assert ran.returncode == 0, ran.stdout + ran.stderr + tail
     assert ": Completed" in ran.stdout
     assert "| loaded 9 rows for 3 cities" in ran.stdout, ran.stdout
-    assert_same_loaded(threads.parent, project.parent)
+    assert_same_loaded(threads_loaded(WEATHER), project.parent)
 
 
 # -- without a cluster -------------------------------------------------------------------------------
