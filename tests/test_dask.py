@@ -450,3 +450,21 @@ def test_etlnb_adds_no_credential_to_what_travels_to_dask_workers(tmp_path, monk
     task_runner = _load_script(result.path).weather_flow.task_runner
     assert task_runner.client_kwargs == {"set_as_default": False}  # prefect-dask's default: no security objects
     assert (task_runner.address, task_runner.cluster_kwargs, task_runner.adapt_kwargs) == ("tcp://127.0.0.1:1", {}, {})
+
+
+def test_image_of_a_dask_project_pins_prefect_dask_distributed_and_the_cluster_package(tmp_path):
+    import importlib.metadata
+
+    from etlnb.image import build
+
+    notebook = copy_project(WEATHER, tmp_path / "notebooks" / "weather")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.etlnb]\ntask_runner = "dask"\ndask_cluster_class = "dask_kubernetes.operator.KubeCluster"\n'
+    )
+    _, out, _, _ = build(str(notebook))
+    pins = {line for line in (out / "requirements.txt").read_text().splitlines() if "==" in line}
+    for dist in ("prefect-dask", "distributed", "dask", "cloudpickle", "dask-kubernetes"):
+        assert f"{dist}=={importlib.metadata.version(dist)}" in pins, dist
+    (tmp_path / "pyproject.toml").write_text("[tool.etlnb]\n")
+    _, out, _, _ = build(str(notebook))
+    assert "prefect-dask" not in (out / "requirements.txt").read_text()
