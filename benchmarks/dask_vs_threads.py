@@ -49,7 +49,7 @@ def calibrate(seconds: float) -> int:
 def write_notebook(folder: Path) -> Path:
     cells = [
         ("import json\nimport os", ["imports"]),
-        ('partitions = list(range(4))\nwork = 1000\ndestination = "out/"', ["parameters"]),
+        ('partitions = [0, 1, 2, 3]\nwork = 1000\ndestination = "out/"', ["parameters"]),
         (BURN, ["functions"]),
         ("results = [burn(p) for p in partitions]", ["transform"]),
         (
