@@ -36,7 +36,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
     status = 0
     for notebook in args.notebooks:
         try:
-            compiled = compile_file(notebook, args.output, strict=args.strict)
+            compiled = compile_file(notebook, args.output, _runner_flags(args), strict=args.strict)
         except CompileError as exc:
             _print_diagnostics(exc.diagnostics)
             status = 1
@@ -54,6 +54,10 @@ def cmd_compile(args: argparse.Namespace) -> int:
         mapped = sum(s.map is not None for s in graph.segments)
         print(f"wrote {path} ({len(graph.segments)} tasks, {mapped} mapped)")
     return status
+
+
+def _runner_flags(args: argparse.Namespace) -> dict:
+    return {"task_runner": getattr(args, "task_runner", None)}
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -131,13 +135,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.deployed:
         from etlnb.trigger import run_deployed
 
+        if args.task_runner:
+            print(
+                "etlnb run: --task-runner does not apply to --deployed: the deployed script's runner is fixed"
+                " at `etlnb deploy --task-runner ...`",
+                file=sys.stderr,
+            )
+            return 2
         if args.param and (problem := _deployed_param_problem(args)) is not None:
             print(f"etlnb run: {problem}; no run was created", file=sys.stderr)
             return 1
 
         return run_deployed(args.notebook, args.param, args.output)
     mode = "parity" if args.parity else "sample" if args.sample else "flow"
-    return run(args.notebook, args.output, mode, args.param)
+    if args.task_runner and mode == "sample":
+        print("etlnb run: --task-runner applies to --flow and --parity, not --sample", file=sys.stderr)
+        return 2
+    return run(args.notebook, args.output, mode, args.param, _runner_flags(args))
 
 
 def _deployed_param_problem(args: argparse.Namespace) -> str | None:
@@ -168,6 +182,7 @@ def deploy_flags(args: argparse.Namespace) -> dict:
         "retries": args.retries,
         "tags": args.tag or None,
         "deployment": args.name,
+        "task_runner": getattr(args, "task_runner", None),  # %etl_deploy has no such flag
     }
 
 
@@ -251,6 +266,14 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def task_runner_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--task-runner",
+        choices=["threads", "dask"],
+        help="where mapped steps run: threads, or Dask (prefect-dask; dask_address or a per-run cluster)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="etlnb", description="Compile tagged Jupyter notebooks into Prefect 3 flows.")
     parser.add_argument("--version", action="version", version=f"etlnb {__import__('etlnb').__version__}")
@@ -260,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("notebooks", nargs="+", type=Path)
     p.add_argument("-o", "--output", type=Path, default=Path("build"), help="output folder (default: build)")
     p.add_argument("--strict", action="store_true", help="credential-looking literals are errors, not warnings")
+    task_runner_option(p)
     p.set_defaults(func=cmd_compile)
 
     p = sub.add_parser("check", help="print diagnostics; write nothing")
@@ -286,6 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter (--flow)")
     p.add_argument("-o", "--output", type=Path, default=Path("build"))
+    task_runner_option(p)
     p.set_defaults(func=cmd_run)
 
     def deploy_options(p: argparse.ArgumentParser) -> None:
@@ -300,6 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--retries", type=int, help="retries of mapped extract tasks")
         p.add_argument("--tag", action="append", help="deployment tag (repeatable)")
         p.add_argument("--name", help="deployment name (default: the flow name)")
+        task_runner_option(p)
         p.add_argument("-o", "--output", type=Path, default=Path("build"))
 
     p = sub.add_parser("deploy", help="compile, check, upload the code and register the Prefect deployment")

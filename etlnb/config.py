@@ -29,6 +29,10 @@ _REFUSED_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
 MAX_INTERVAL = 366 * 24 * 3600  # seconds: a yearly interval is the longest one Prefect can mean usefully
 MAX_RETRIES = 100
 STORAGE_SCHEMES = ("", "file", "s3")
+TASK_RUNNERS = ("threads", "dask")
+# Dask's own address forms (distributed.comm): tcp://, tls://, ws://, wss://, ucx://, inproc://, or host:port
+_DASK_ADDRESS = re.compile(r"((tcp|tls|ws|wss|ucx|inproc)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?/?")
+_QUALIFIED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+")
 
 
 def shown(value: Any) -> str:
@@ -61,7 +65,45 @@ def name_problem(kind: str, value: Any, banned: tuple[str, ...] = PREFECT_BANNED
     return None
 
 
-_FLAGS = {"deployment": "name", "tags": "tag", "work_pool": "work-pool", "s3_endpoint_url": "s3-endpoint-url"}
+_FLAGS = {
+    "deployment": "name",
+    "tags": "tag",
+    "work_pool": "work-pool",
+    "s3_endpoint_url": "s3-endpoint-url",
+    "task_runner": "task-runner",
+}
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def _kwargs_problem(value: Any, where: str) -> str | None:
+    """Why `dask_cluster_kwargs` cannot be written into the script as a literal or holds a
+    credential; None when it is fine. Values are data (JSON-like), never code."""
+    from etlnb.secrets_scan import token_findings
+
+    if isinstance(value, dict):
+        pairs = list(value.items())
+        if isinstance(value.get("name"), str) and "value" in value:
+            pairs.append((value["name"], value["value"]))  # a Kubernetes env entry {name: X, value: Y}
+        for key, item in pairs:
+            if not isinstance(key, str):
+                return f"{where} has a key that is not a string ({shown(key)})"
+            # a key holding a structure (`secretKeyRef: {...}`) refers to a secret; one holding a value is one
+            if isinstance(item, _JSON_SCALARS) and any(h in key.lower().replace("-", "_") for h in _SECRET_HINTS):
+                return f"{where}.{key} looks like a credential; etlnb never stores credentials"
+        for key, item in value.items():
+            if (problem := _kwargs_problem(item, f"{where}.{key}")) is not None:
+                return problem
+        return None
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            if (problem := _kwargs_problem(item, f"{where}[{i}]")) is not None:
+                return problem
+        return None
+    if not isinstance(value, _JSON_SCALARS) or (isinstance(value, float) and value != value):
+        return f"{where} must hold strings, numbers, booleans, lists and tables, not {type(value).__name__}"
+    if isinstance(value, str) and (found := next(token_findings(value), None)) is not None:
+        return f"{where} holds {found[1]}; etlnb never stores credentials"
+    return None
 
 
 def _setting_problem(key: str, value: Any) -> str | None:
@@ -84,6 +126,23 @@ def _setting_problem(key: str, value: Any) -> str | None:
         if isinstance(value, str) and value and not (value.startswith("@") or 5 <= len(value.split()) <= 6):
             # the full check is Prefect's (at deploy); this one needs no server and no import
             return f"schedule {shown(value)} is neither a cron expression like '0 6 * * *' nor an interval in seconds"
+    if key == "task_runner" and value not in TASK_RUNNERS:
+        return f"task_runner must be one of {', '.join(TASK_RUNNERS)}, not {shown(value)}"
+    if key == "dask_address" and ("@" in value or not _DASK_ADDRESS.fullmatch(value)):
+        return f"dask_address {shown(value)} is not a Dask scheduler address like tcp://scheduler:8786" + (
+            "; credentials never go into an address" if "@" in value else ""
+        )
+    if key == "dask_cluster_class" and not _QUALIFIED_NAME.fullmatch(value):
+        return (
+            f"dask_cluster_class {shown(value)} is not a qualified class name"
+            " like distributed.LocalCluster or dask_kubernetes.operator.KubeCluster"
+        )
+    if key == "dask_cluster_kwargs":
+        if "asynchronous" in value:
+            return "dask_cluster_kwargs must not set `asynchronous`: prefect-dask manages it"
+        return _kwargs_problem(value, "dask_cluster_kwargs")
+    if key in ("dask_adapt_min", "dask_adapt_max") and not 0 <= value <= 10_000:
+        return f"{key} must be between 0 and 10000 workers, not {value}"
     if key == "storage":
         from urllib.parse import urlparse
 
@@ -134,6 +193,15 @@ class Settings:
     tags: tuple[str, ...] = ()
     deployment: str | None = None  # deployment name; default: the flow name
     parity_ignore: tuple[str, ...] = ()  # names parity skips (timings, unseeded draws)
+    # Where mapped tasks run: "threads" (Prefect's ThreadPoolTaskRunner) or "dask" (prefect-dask's
+    # DaskTaskRunner): on an existing scheduler (`dask_address`, the production shape) or on a cluster
+    # made per flow run (`dask_cluster_class` + `dask_cluster_kwargs`, default a LocalCluster)
+    task_runner: str = "threads"
+    dask_address: str | None = None  # e.g. tcp://dask-scheduler:8786
+    dask_cluster_class: str | None = None  # e.g. dask_kubernetes.operator.KubeCluster
+    dask_cluster_kwargs: dict[str, Any] | None = None  # JSON-like values, passed to the cluster class
+    dask_adapt_min: int | None = None  # adaptive scaling of a per-run cluster: cluster.adapt(minimum=, maximum=)
+    dask_adapt_max: int | None = None
     source: str = ""  # where the settings came from, for messages
 
     def with_overrides(self, values: dict[str, Any], source: str) -> Settings:
@@ -151,6 +219,15 @@ class Settings:
 
 
 KEYS = {f.name for f in fields(Settings)} - {"source"}
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "retries": int,
+    "tags": (list, tuple),
+    "parity_ignore": (list, tuple),
+    "schedule": (str, int),
+    "dask_cluster_kwargs": dict,
+    "dask_adapt_min": int,
+    "dask_adapt_max": int,
+}
 
 
 def _merge(settings: Settings, values: dict[str, Any], source: str) -> Settings:
@@ -181,9 +258,7 @@ def _merge(settings: Settings, values: dict[str, Any], source: str) -> Settings:
             )
         if value is None:
             continue
-        expected = {"retries": int, "tags": (list, tuple), "parity_ignore": (list, tuple), "schedule": (str, int)}.get(
-            key, str
-        )
+        expected = _TYPES.get(key, str)
         if not isinstance(value, expected) or isinstance(value, bool):
             raise CompileError(
                 [
@@ -226,6 +301,8 @@ def _merge(settings: Settings, values: dict[str, Any], source: str) -> Settings:
             value = int(value)  # an interval in seconds, as the flag's text
         updates[key] = tuple(value) if key in ("tags", "parity_ignore") else value
     merged = replace(settings, **updates, source=source if updates else settings.source)
+    if (problem := _dask_problem(merged)) is not None:
+        raise CompileError([Diagnostic("error", f"{problem} (settings from {source})", source)])
     if merged.work_pool_type not in POOL_TYPES:
         raise CompileError(
             [
@@ -237,6 +314,24 @@ def _merge(settings: Settings, values: dict[str, Any], source: str) -> Settings:
             ]
         )
     return merged
+
+
+def _dask_problem(settings: Settings) -> str | None:
+    """Dask settings that contradict each other (prefect-dask's DaskTaskRunner refuses them too)."""
+    per_run = [
+        k
+        for k in ("dask_cluster_class", "dask_cluster_kwargs", "dask_adapt_min", "dask_adapt_max")
+        if getattr(settings, k) is not None
+    ]
+    if settings.dask_address and per_run:
+        return (
+            f"dask_address (an existing scheduler) cannot be combined with {', '.join(per_run)} (a cluster made"
+            " per flow run): set one or the other"
+        )
+    low, high = settings.dask_adapt_min, settings.dask_adapt_max
+    if low is not None and high is not None and low > high:
+        return f"dask_adapt_min ({low}) is larger than dask_adapt_max ({high})"
+    return None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -13,7 +13,48 @@ from etlnb.diagnostics import cell_number
 from etlnb.graph import Block, FlowGraph, Segment, identifier
 
 INDENT = "    "
-PREFECT_NAMES = ("flow", "task", "unmapped", "NO_CACHE", "ThreadPoolTaskRunner")
+PREFECT_NAMES = ("flow", "task", "unmapped", "NO_CACHE", "ThreadPoolTaskRunner", "DaskTaskRunner")
+LOCAL_CLUSTERS = ("distributed.LocalCluster", "dask.distributed.LocalCluster", "distributed.deploy.local.LocalCluster")
+
+
+@dataclass(frozen=True)
+class DaskOptions:
+    """prefect-dask's DaskTaskRunner arguments, as its docs show them: `address` for an existing
+    scheduler, else `cluster_class` / `cluster_kwargs` / `adapt_kwargs` for a cluster per flow run."""
+
+    address: str | None = None
+    cluster_class: str | None = None
+    cluster_kwargs: dict[str, Any] | None = None
+    adapt_kwargs: dict[str, int] | None = None
+
+    def arguments(self) -> dict[str, Any]:
+        if self.address:
+            return {"address": self.address}
+        args: dict[str, Any] = {}
+        if self.cluster_class:
+            args["cluster_class"] = self.cluster_class
+        kwargs = dict(self.cluster_kwargs or {})
+        if (self.cluster_class is None or self.cluster_class in LOCAL_CLUSTERS) and "dashboard_address" not in kwargs:
+            # a per-run LocalCluster binds its dashboard on :8787 (also when given None), clashing
+            # with any other run or a Jupyter extension: a free port instead (its link is logged)
+            kwargs["dashboard_address"] = ":0"
+        if kwargs:
+            args["cluster_kwargs"] = kwargs
+        if self.adapt_kwargs:
+            args["adapt_kwargs"] = self.adapt_kwargs
+        return args
+
+
+def dask_options(settings: Any) -> DaskOptions | None:
+    """The Dask task runner's arguments from etlnb settings; None for the thread pool."""
+    if settings is None or getattr(settings, "task_runner", "threads") != "dask":
+        return None
+    adapt = {
+        key: value
+        for key, value in (("minimum", settings.dask_adapt_min), ("maximum", settings.dask_adapt_max))
+        if value is not None
+    }
+    return DaskOptions(settings.dask_address, settings.dask_cluster_class, settings.dask_cluster_kwargs, adapt or None)
 
 
 @dataclass(frozen=True)
@@ -25,6 +66,7 @@ class EmitOptions:
     retry_delay_seconds: int = 10
     local_modules: bool = False  # the notebook imports modules that sit in its folder
     sample_code: Any = None  # etlnb.samples.SampleCode when sample values are computed
+    dask: DaskOptions | None = None  # mapped tasks on prefect-dask's DaskTaskRunner instead of threads
 
 
 def emit(graph: FlowGraph, sample: dict[str, Any], options: EmitOptions) -> str:
@@ -155,7 +197,7 @@ class _Emitter:
 
     # -- sections ------------------------------------------------------
     def render(self) -> str:
-        parts = [self.header() + "\n\n" + self.imports()]
+        parts = [self.header() + "\n\n" + self.imports(), self.pickle_by_value()]
         if self.o.local_modules:
             parts.append(
                 "# The notebook imports modules from its own folder: Jupyter runs it from there, with\n"
@@ -210,16 +252,34 @@ class _Emitter:
             lines += [*self.g.future_imports, ""]
         # the local-modules block runs before the notebook's own imports: it imports what it uses
         std = ["os", "sys"] if self.o.local_modules else ["os"] if "os" not in self.g.code_names else []
+        if self.o.dask is not None and "sys" not in std and "sys" not in self.g.code_names:
+            std = sorted([*std, "sys"])
         if std:
             lines += [f"import {m}" for m in std] + [""]
-        lines += [
-            *self._from_prefect(names),
-            f"from prefect.cache_policies import {self._imported('NO_CACHE')}",
-            f"from prefect.task_runners import {self._imported('ThreadPoolTaskRunner')}",
-            "",
-            "# isort: split",
-        ]
+        third_party = [*self._from_prefect(names), f"from prefect.cache_policies import {self._imported('NO_CACHE')}"]
+        if self.o.dask is None:
+            third_party.append(f"from prefect.task_runners import {self._imported('ThreadPoolTaskRunner')}")
+        else:
+            if "cloudpickle" not in self.g.code_names:
+                third_party.insert(0, "import cloudpickle")
+            third_party.append(f"from prefect_dask import {self._imported('DaskTaskRunner')}")
+        lines += [*third_party, "", "# isort: split"]
         return "\n".join(lines)
+
+    def pickle_by_value(self) -> str:
+        """Dask workers get each task's function by pickle. By reference they would import this
+        script by module name (`weather`, or Prefect's `__prefect_loader_...__` for an entrypoint),
+        which fails where the script is not on sys.path or runs a fresh copy of its globals."""
+        if self.o.dask is None:
+            return ""
+        return (
+            "# Dask workers run the mapped tasks. They cannot import this script (it is not installed\n"
+            "# there, and Prefect loads it under a generated module name), so cloudpickle sends its\n"
+            "# functions and classes by value with each task. The module is registered only when it\n"
+            "# is in sys.modules (imported, run from an entrypoint or as __main__).\n"
+            "if __name__ in sys.modules:\n"
+            f"{INDENT}cloudpickle.register_pickle_by_value(sys.modules[__name__])"
+        )
 
     def var(self, seg: Segment | None, name: str) -> str:
         """The flow body's variable for a notebook name. A step's new value of a module constant
@@ -325,10 +385,21 @@ class _Emitter:
                 body.append(f"{INDENT}{', '.join(self.var(None, n) for n in seg.outputs)} = {call}")
             else:
                 body.append(f"{INDENT}{call}")
-        decorator = (
-            f'@{self.p("flow")}(name="{self.g.flow_name}", log_prints=True,'
-            f" task_runner={self.p('ThreadPoolTaskRunner')}())"
-        )
+        if self.o.dask is None:
+            decorator = (
+                f'@{self.p("flow")}(name="{self.g.flow_name}", log_prints=True,'
+                f" task_runner={self.p('ThreadPoolTaskRunner')}())"
+            )
+        else:
+            args = [f"{k}={render_literal(v, INDENT * 2)}" for k, v in self.o.dask.arguments().items()]
+            runner = f"{self.p('DaskTaskRunner')}({', '.join(args)})"
+            if len(runner) > 90:
+                runner = f"{self.p('DaskTaskRunner')}(\n" + "".join(f"{INDENT * 2}{a},\n" for a in args) + f"{INDENT})"
+            decorator = (
+                f'@{self.p("flow")}(\n{INDENT}name="{self.g.flow_name}",\n{INDENT}log_prints=True,\n'
+                f"{INDENT}# mapped steps run on Dask (prefect-dask); the other steps run in the flow's process\n"
+                f"{INDENT}task_runner={runner},\n)"
+            )
         return decorator + "\n" + signature + "\n" + "\n".join(body)
 
     def sample_section(self) -> str:
@@ -339,10 +410,11 @@ class _Emitter:
             f"SAMPLE_PARAMETERS = {render_literal(self.sample)}\n"
             "# Sample paths are relative to the notebook's folder, as in Jupyter.\n"
             f"NOTEBOOK_DIR = {_flat(self.o.notebook_dir)}\n\n\n"
-            "def run_sample() -> None:\n"
+            + self._absolute_paths()
+            + "def run_sample() -> None:\n"
             f'{INDENT}"""Run the flow on the sample parameters, from the notebook\'s folder."""\n'
             f"{INDENT}os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), NOTEBOOK_DIR))\n"
-            f"{INDENT}{self.flow_func}(**SAMPLE_PARAMETERS)\n\n\n"
+            f"{INDENT}{self.flow_func}(**{self._sample_call('SAMPLE_PARAMETERS')})\n\n\n"
             'if __name__ == "__main__":\n'
             f"{INDENT}run_sample()"
         )
@@ -365,10 +437,34 @@ class _Emitter:
             f'{INDENT}"""The notebook\'s sample parameters: its parameters and sample cells, run in order."""\n'
             + "\n".join(body)
             + "\n\n\n"
-            "def run_sample() -> None:\n"
+            + self._absolute_paths()
+            + "def run_sample() -> None:\n"
             f'{INDENT}"""Run the flow on the sample parameters, from the notebook\'s folder."""\n'
             f"{INDENT}os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), NOTEBOOK_DIR))\n"
-            f"{INDENT}{self.flow_func}(**sample_parameters())\n\n\n"
+            f"{INDENT}{self.flow_func}(**{self._sample_call('sample_parameters()')})\n\n\n"
             'if __name__ == "__main__":\n'
             f"{INDENT}run_sample()"
+        )
+
+    def _sample_call(self, values: str) -> str:
+        return values if self.o.dask is None else f"absolute_sample_paths({values})"
+
+    def _absolute_paths(self) -> str:
+        """Dask workers do not run in this process's working directory: on Dask, relative sample
+        paths become absolute (the same rule as `etlnb run`, etlnb.trigger.absolutize)."""
+        if self.o.dask is None:
+            return ""
+        return (
+            "def absolute_sample_paths(value):\n"
+            f'{INDENT}"""Relative sample paths made absolute: Dask workers run in another working directory.\n'
+            f'{INDENT}Paths that exist here, folders (`out/`) and files under a folder (`out/a.csv`)."""\n'
+            f"{INDENT}if isinstance(value, list):\n"
+            f"{INDENT * 2}return [absolute_sample_paths(v) for v in value]\n"
+            f"{INDENT}if isinstance(value, dict):\n"
+            f"{INDENT * 2}return {{k: absolute_sample_paths(v) for k, v in value.items()}}\n"
+            f'{INDENT}if isinstance(value, str) and value and "://" not in value and not os.path.isabs(value):\n'
+            f'{INDENT * 2}in_a_folder = "/" in value.rstrip("/") and bool(os.path.splitext(value)[1])\n'
+            f'{INDENT * 2}if os.path.exists(value) or value.endswith("/") or in_a_folder:\n'
+            f'{INDENT * 3}return os.path.abspath(value) + ("/" if value.endswith("/") else "")\n'
+            f"{INDENT}return value\n\n\n"
         )

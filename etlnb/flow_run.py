@@ -65,7 +65,7 @@ class _Recorder:
 
         return run
 
-    def wrap_locals(self, key: str, fn, names: list[str]):
+    def wrap_locals(self, key: str, fn, names: list[str], relative: dict[str, str] | None = None):
         """Step tasks: the snapshot is the step's written names as the function returns."""
         code = fn.__code__
 
@@ -78,9 +78,9 @@ class _Recorder:
                     local, glob = frame.f_locals, frame.f_globals
                     for n in names:
                         if n in local:
-                            seen[n] = _pickled(local[n])
+                            seen[n] = _pickled(_relative_again(local[n], relative or {}))
                         elif n in glob:
-                            seen[n] = _pickled(glob[n])
+                            seen[n] = _pickled(_relative_again(glob[n], relative or {}))
 
             previous = sys.getprofile()
             sys.setprofile(profile)
@@ -106,6 +106,61 @@ class _Recorder:
             return futures
 
         return record
+
+    def wrap_map_remote(self, key: str, method, relative: dict[str, str]):
+        """Mapped tasks on Dask run in other processes, where a wrapper could not record: each
+        item's value is the result its worker sent back, read as soon as all items are done
+        (the flow waits for them right after `.map` anyway), before any later step runs."""
+
+        @functools.wraps(method)
+        def record(*args, **kwargs):
+            futures = method(*args, **kwargs)
+            futures.wait()
+            self.futures[key] = list(futures)
+            for future in futures:
+                state = future.state
+                self.items[str(future.task_run_id)] = (
+                    _pickled(_relative_again(future.result(), relative))
+                    if state.is_completed()
+                    else (False, f"was not captured (the mapped task ended {state.name})")
+                )
+            return futures
+
+        return record
+
+
+def _relative_again(value: Any, relative: dict[str, str]) -> Any:
+    """Values holding a sample path that etlnb made absolute for Dask workers get the notebook's
+    relative path back, so parity compares what the notebook had."""
+    if not relative:
+        return value
+    if isinstance(value, str):
+        return relative.get(value, value)
+    if isinstance(value, list):
+        return [_relative_again(v, relative) for v in value]
+    if isinstance(value, tuple) and type(value) is tuple:
+        return tuple(_relative_again(v, relative) for v in value)
+    if isinstance(value, dict) and type(value) is dict:
+        return {k: _relative_again(v, relative) for k, v in value.items()}
+    return value
+
+
+def _paths_made_absolute(original: Any, absolute: Any, into: dict[str, str]) -> dict[str, str]:
+    """absolute path -> the relative sample path it came from."""
+    if isinstance(original, list) and isinstance(absolute, list):
+        for a, b in zip(original, absolute, strict=True):
+            _paths_made_absolute(a, b, into)
+    elif isinstance(original, dict) and isinstance(absolute, dict):
+        for k in original:
+            _paths_made_absolute(original[k], absolute[k], into)
+    elif isinstance(original, str) and original != absolute:
+        into[absolute] = original
+    return into
+
+
+def on_dask(flow: Any) -> bool:
+    """Whether the flow's mapped tasks run on prefect-dask's DaskTaskRunner (other processes)."""
+    return type(flow.task_runner).__name__ == "DaskTaskRunner"
 
 
 def _save_outputs(recorder: _Recorder, segments: list[dict[str, Any]], folder: Path) -> None:
@@ -151,6 +206,17 @@ def main(manifest_path: str) -> int:
     sys.path.insert(0, manifest["cwd"])  # as in Jupyter: modules beside the notebook import
     module = _load_module(Path(manifest["script"]))
     flow = getattr(module, manifest["flow_function"])
+    parameters = manifest["parameters"]
+    relative: dict[str, str] = {}
+    remote = on_dask(flow)
+    if remote:
+        from etlnb.trigger import absolutize
+
+        # Dask workers do not run in this folder: relative sample paths become absolute, as for
+        # a deployed run; parity maps them back in what it compares
+        absolute = absolutize(parameters, Path.cwd())
+        relative = _paths_made_absolute(parameters, absolute, {})
+        parameters = absolute
     recorder = _Recorder()
     capture_to = manifest.get("capture")
     if capture_to:
@@ -158,12 +224,14 @@ def main(manifest_path: str) -> int:
             task = getattr(module, seg["key"], None)
             if task is None or not hasattr(task, "fn"):
                 continue
-            if seg["mapped"]:
+            if seg["mapped"] and remote:
+                task.map = recorder.wrap_map_remote(seg["key"], task.map, relative)
+            elif seg["mapped"]:
                 task.fn = recorder.wrap_result(task.fn)
                 task.map = recorder.wrap_map(seg["key"], task.map)
             else:
-                task.fn = recorder.wrap_locals(seg["key"], task.fn, seg["writes"])
-    state = flow(**manifest["parameters"], return_state=True)
+                task.fn = recorder.wrap_locals(seg["key"], task.fn, seg["writes"], relative)
+    state = flow(**parameters, return_state=True)
     flow_run_id = str(state.state_details.flow_run_id)
     report = {"flow_run_id": flow_run_id, "state": state.name, "ok": state.is_completed()}
     try:

@@ -40,6 +40,14 @@ ALWAYS = {
     "prefect": "etlnb (runs the flow: prefect flow-run execute)",
     "prefect-aws": "etlnb (pulls the flow code from S3)",
 }
+# What a project whose flows run mapped tasks on Dask needs: the flow-run pod and the Dask
+# workers must run the same versions (tasks travel between them by pickle).
+DASK = {
+    "prefect-dask": "task_runner = dask (the flow's DaskTaskRunner)",
+    "distributed": "task_runner = dask (Dask client, scheduler and workers)",
+    "dask": "task_runner = dask (Dask client, scheduler and workers)",
+    "cloudpickle": "task_runner = dask (the flow's functions travel by value)",
+}
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
@@ -252,6 +260,32 @@ def requirements_for(
     return pinned, missing
 
 
+def dask_requirements(notebooks: list[Path]) -> dict[str, str]:
+    """{distribution: why} for the notebooks whose settings run mapped tasks on Dask: prefect-dask and
+    Dask itself, plus the distribution of a `dask_cluster_class` (dask_kubernetes.operator.KubeCluster)."""
+    from etlnb.config import load_settings
+    from etlnb.notebook import read_notebook
+
+    needed: dict[str, str] = {}
+    providers = importlib.metadata.packages_distributions()
+    for notebook in notebooks:
+        settings = load_settings(notebook, read_notebook(notebook).etlnb_metadata)
+        if settings.task_runner != "dask":
+            continue
+        needed.update(DASK)
+        if settings.dask_cluster_class:
+            top = settings.dask_cluster_class.split(".")[0]
+            dists = providers.get(top)
+            if not dists:
+                raise ImageError(
+                    f"dask_cluster_class {settings.dask_cluster_class} ({notebook.name}): module `{top}` is not"
+                    " installed here, so its version cannot be pinned; install it"
+                )
+            for dist in _providers(settings.dask_cluster_class.rpartition(".")[0], sorted(set(dists))):
+                needed.setdefault(dist, f"dask_cluster_class {settings.dask_cluster_class}")
+    return needed
+
+
 # -- the files -------------------------------------------------------------------------------------
 
 
@@ -314,6 +348,14 @@ def build(target: str) -> tuple[str, Path, str, str]:
     out = root / "images" / project
     extras = read_extras(out / EXTRAS_NAME)
     pinned, missing = requirements_for(imports, (f"images/{project}/{EXTRAS_NAME}", extras))
+    for dist, why in dask_requirements(notebooks).items():
+        try:
+            version = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            raise ImageError(
+                f"{dist} is not installed here (task_runner = dask), so its version cannot be pinned"
+            ) from None
+        pinned.setdefault(normalize(dist), (version, set()))[1].add(why)
     if missing:
         raise CompileError(
             [

@@ -176,7 +176,7 @@ def compile_file(
 ) -> Compiled:
     """Analyse, evaluate the sample cells and emit; raises CompileError on errors."""
     from etlnb.config import load_settings
-    from etlnb.emit_prefect3 import EmitOptions, emit
+    from etlnb.emit_prefect3 import EmitOptions, dask_options, emit
     from etlnb.samples import sample_parameters
 
     notebook = read_notebook(path)
@@ -201,6 +201,7 @@ def compile_file(
         extract_retries=settings.retries,
         local_modules=any(LOCAL_MODULE in d.message for d in analysis.diagnostics),
         sample_code=sample_code,
+        dask=dask_options(settings),
     )
     from etlnb.lint import silence_analyst_findings
 

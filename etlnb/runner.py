@@ -36,10 +36,10 @@ def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
     show(diagnostics)
 
 
-def compile_to(notebook: Path, out_dir: Path):
+def compile_to(notebook: Path, out_dir: Path, flags: dict[str, Any] | None = None):
     from etlnb.pipeline import compile_file, write
 
-    compiled = compile_file(notebook, out_dir)
+    compiled = compile_file(notebook, out_dir, flags)
     write(compiled)
     return compiled
 
@@ -321,10 +321,10 @@ def parity_check(notebook: Path, out_dir: Path, server: local_server.Server) -> 
     return outcome
 
 
-def main(notebook: Path, out_dir: Path, mode: str, params: list[str]) -> int:
-    """`etlnb run`: mode is "sample", "flow" or "parity"."""
+def main(notebook: Path, out_dir: Path, mode: str, params: list[str], flags: dict[str, Any] | None = None) -> int:
+    """`etlnb run`: mode is "sample", "flow" or "parity"; `flags` are settings from the command line."""
     try:
-        compiled = compile_to(notebook, out_dir)
+        compiled = compile_to(notebook, out_dir, flags)
     except CompileError as exc:
         _print_diagnostics(exc.diagnostics)
         return 1
