@@ -34,9 +34,10 @@ def cmd_compile(args: argparse.Namespace) -> int:
     from etlnb.pipeline import compile_file, write
 
     status = 0
+    flags = {"target": args.target} if args.target else None
     for notebook in args.notebooks:
         try:
-            compiled = compile_file(notebook, args.output, strict=args.strict)
+            compiled = compile_file(notebook, args.output, flags, strict=args.strict)
         except CompileError as exc:
             _print_diagnostics(exc.diagnostics)
             status = 1
@@ -168,6 +169,7 @@ def deploy_flags(args: argparse.Namespace) -> dict:
         "retries": args.retries,
         "tags": args.tag or None,
         "deployment": args.name,
+        "target": getattr(args, "target", None),  # deploy only (%etl_deploy and versions have no --target)
     }
 
 
@@ -248,6 +250,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+TARGET_CHOICES = ("prefect3", "prefect1")  # etlnb.config.TARGETS (not imported: compile must start fast)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="etlnb", description="Compile tagged Jupyter notebooks into Prefect 3 flows.")
     parser.add_argument("--version", action="version", version=f"etlnb {__import__('etlnb').__version__}")
@@ -257,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("notebooks", nargs="+", type=Path)
     p.add_argument("-o", "--output", type=Path, default=Path("build"), help="output folder (default: build)")
     p.add_argument("--strict", action="store_true", help="credential-looking literals are errors, not warnings")
+    p.add_argument("--target", choices=TARGET_CHOICES, help="prefect3 (default) or prefect1 (a `with Flow(...)` script)")
     p.set_defaults(func=cmd_compile)
 
     p = sub.add_parser("check", help="print diagnostics; write nothing")
@@ -303,6 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("notebook", type=Path)
     p.add_argument("--version", help="register an earlier uploaded version again (rollback)")
     p.add_argument("--strict", action="store_true", help="credential-looking literals are errors, not warnings")
+    p.add_argument(
+        "--target", choices=TARGET_CHOICES, help="prefect3 (default) or prefect1 (prefect build + register, or the commands)"
+    )
     deploy_options(p)
     p.set_defaults(func=cmd_deploy)
 

@@ -18,6 +18,7 @@ from typing import Any
 from etlnb.diagnostics import CompileError, Diagnostic
 
 POOL_TYPES = ("process", "kubernetes")
+TARGETS = ("prefect3", "prefect1")  # etlnb.emit.TARGETS: the emitters (not imported: compile must start fast)
 _SECRET_HINTS = ("secret", "password", "token", "access_key", "credential")
 # Prefect's own prefect.types.BANNED_CHARACTERS, copied: `etlnb compile` must not import prefect
 # (tests/test_badinput.py checks the two lists agree)
@@ -134,6 +135,7 @@ class Settings:
     tags: tuple[str, ...] = ()
     deployment: str | None = None  # deployment name; default: the flow name
     parity_ignore: tuple[str, ...] = ()  # names parity skips (timings, unseeded draws)
+    target: str = "prefect3"  # what `etlnb compile` writes: a Prefect 3 flow, or a Prefect 1 `with Flow(...)` script
     source: str = ""  # where the settings came from, for messages
 
     def with_overrides(self, values: dict[str, Any], source: str) -> Settings:
@@ -226,6 +228,10 @@ def _merge(settings: Settings, values: dict[str, Any], source: str) -> Settings:
             value = int(value)  # an interval in seconds, as the flag's text
         updates[key] = tuple(value) if key in ("tags", "parity_ignore") else value
     merged = replace(settings, **updates, source=source if updates else settings.source)
+    if merged.target not in TARGETS:
+        raise CompileError(
+            [Diagnostic("error", f"target must be one of {', '.join(TARGETS)}, not {shown(merged.target)}", source)]
+        )
     if merged.work_pool_type not in POOL_TYPES:
         raise CompileError(
             [
