@@ -190,6 +190,9 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     except CompileError as exc:
         _print_diagnostics(exc.diagnostics)
         return 1
+    if hasattr(result, "report"):  # --target prefect1: registered, or the commands to do it
+        print(result.report())
+        return 0
     print(f"deployed {result.full_name} (id {result.deployment_id})")
     print(f"  version   {result.sha}")
     print(f"  code      {result.location}")
@@ -262,7 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("notebooks", nargs="+", type=Path)
     p.add_argument("-o", "--output", type=Path, default=Path("build"), help="output folder (default: build)")
     p.add_argument("--strict", action="store_true", help="credential-looking literals are errors, not warnings")
-    p.add_argument("--target", choices=TARGET_CHOICES, help="prefect3 (default) or prefect1 (a `with Flow(...)` script)")
+    p.add_argument(
+        "--target", choices=TARGET_CHOICES, help="prefect3 (default) or prefect1 (a `with Flow(...)` script)"
+    )
     p.set_defaults(func=cmd_compile)
 
     p = sub.add_parser("check", help="print diagnostics; write nothing")
@@ -310,7 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", help="register an earlier uploaded version again (rollback)")
     p.add_argument("--strict", action="store_true", help="credential-looking literals are errors, not warnings")
     p.add_argument(
-        "--target", choices=TARGET_CHOICES, help="prefect3 (default) or prefect1 (prefect build + register, or the commands)"
+        "--target",
+        choices=TARGET_CHOICES,
+        help="prefect3 (default) or prefect1 (prefect build + register, or the commands)",
     )
     deploy_options(p)
     p.set_defaults(func=cmd_deploy)
