@@ -399,3 +399,100 @@ def test_base_image_comes_from_env_then_context_then_the_cloud_kv_store(tmp_path
     assert done.stdout.splitlines()[0] == "registering: from-env:2", done.stderr
     done = run_p1(p1_python, ["-c", BASE_IMAGE, str(script)], p1_env(tmp_path, PREFECT__BACKEND="server"), tmp_path)
     assert done.stdout.splitlines()[0] == "registering: None", done.stderr
+
+
+# -- the Dask executor (settings of the Dask work: read with getattr, so they may not exist yet) -----
+
+
+def with_dask(monkeypatch, **values) -> None:
+    """Compile with task_runner = "dask" and the given dask_* settings."""
+    from dataclasses import dataclass, fields
+
+    import etlnb.config
+    from etlnb.config import Settings
+
+    @dataclass(frozen=True)
+    class DaskSettings(Settings):
+        task_runner: str = "dask"
+        dask_address: str | None = None
+        dask_cluster_class: str | None = None
+        dask_cluster_kwargs: dict | None = None
+        dask_adapt_min: int | None = None
+        dask_adapt_max: int | None = None
+
+    load = etlnb.config.load_settings
+
+    def load_settings(notebook, metadata, flags=None):
+        base = load(notebook, metadata, flags)
+        return DaskSettings(**{f.name: getattr(base, f.name) for f in fields(Settings)}, **values)
+
+    monkeypatch.setattr(etlnb.config, "load_settings", load_settings)
+
+
+def test_dask_executor_with_a_local_cluster_loads_what_the_notebook_loads(
+    tmp_path, p1_python, notebook_outputs, monkeypatch
+):
+    # prices: steps whose helpers read a parameter as a module global, each run in a worker process
+    with_dask(monkeypatch, dask_cluster_kwargs={"n_workers": 2, "threads_per_worker": 1}, dask_adapt_max=2)
+    copy = copy_project(next(d for d in DEMOS if d.stem == "prices"), tmp_path / "prices")
+    script = compile_p1(copy)
+    text = script.read_text()
+    assert (
+        'executor=DaskExecutor(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1}, adapt_kwargs={"maximum": 2})'
+        in text
+    )
+    done = run_p1(p1_python, [str(script)], p1_env(tmp_path), tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert_same_outputs(copy.parent / "out", notebook_outputs["prices"])
+
+
+def test_dask_executor_by_address_and_a_refused_global(tmp_path, monkeypatch):
+    from etlnb.diagnostics import CompileError
+
+    from .conftest import make_notebook
+
+    with_dask(monkeypatch, dask_address="tcp://scheduler:8786")
+    copy = copy_project(next(d for d in DEMOS if d.stem == "weather"), tmp_path / "weather")
+    assert 'executor=DaskExecutor(address="tcp://scheduler:8786")' in compile_p1(copy).read_text()
+    notebook = tmp_path / "g" / "g.ipynb"
+    notebook.parent.mkdir()
+    cells = [
+        ("n = 1", ["parameters"]),
+        ("def scaled():\n    return counter * 2", ["functions"]),
+        ("counter = n + 1", ["extract"]),
+        ("y = scaled()", ["transform"]),
+        ("print(y)", ["load"]),
+    ]
+    notebook.write_text(make_notebook(cells))
+    with pytest.raises(CompileError) as caught:
+        compile_p1(notebook)
+    first = caught.value.diagnostics[0].format().splitlines()[0]
+    assert "cell 2" in first and "module global `counter`" in first and "task_runner = dask" in first
+
+
+@pytest.mark.parametrize(
+    ("schedule", "clock"),
+    [('"0 6 * * *"', 'Schedule(clocks=[CronClock("0 6 * * *")])'), ("3600", "IntervalClock(timedelta(seconds=3600))")],
+)
+def test_target_and_schedule_from_the_config_file(tmp_path, p1_python, schedule, clock):
+    notebook = copy_project(next(d for d in DEMOS if d.stem == "prices"), tmp_path / "prices")
+    (notebook.parent / "etlnb.toml").write_text(f'target = "prefect1"\nschedule = {schedule}\n')
+    done = etlnb_cli("compile", str(notebook), "-o", str(tmp_path / "build"), env=dict(os.environ), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    script = tmp_path / "build" / "prices" / "prices.py"
+    assert clock in script.read_text()
+    code = "import runpy, sys; ns = runpy.run_path(sys.argv[1]); print(len(ns['flow'].schedule.next(2)))"
+    done = run_p1(p1_python, ["-c", code, str(script)], p1_env(tmp_path), tmp_path)
+    assert done.returncode == 0 and done.stdout.strip() == "2", done.stderr
+
+
+def test_unknown_target_is_one_clear_line(tmp_path):
+    notebook = copy_project(next(d for d in DEMOS if d.stem == "prices"), tmp_path / "prices")
+    (notebook.parent / "etlnb.toml").write_text('target = "prefect2"\n')
+    done = etlnb_cli("compile", str(notebook), env=dict(os.environ), cwd=tmp_path)
+    assert done.returncode == 1
+    first = done.stderr.splitlines()[0]
+    assert 'target must be one of prefect3, prefect1, not "prefect2"' in first and "etlnb.toml" in first
+    assert "Traceback" not in done.stderr
+    done = etlnb_cli("compile", str(notebook), "--target", "prefect2", env=dict(os.environ), cwd=tmp_path)
+    assert done.returncode == 2 and "invalid choice: 'prefect2'" in done.stderr

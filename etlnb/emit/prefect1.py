@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from etlnb.diagnostics import CompileError, Diagnostic
 from etlnb.emit_prefect3 import INDENT, EmitOptions, _flat, indent_code, marker, render_literal
 from etlnb.graph import FlowGraph, Segment
 
@@ -56,6 +57,9 @@ class _Emitter:
         taken = set(graph.code_names) | set(graph.shared) | {p.name for p in graph.params}
         taken |= {s.key for s in graph.segments} | {n for s in graph.segments for n in s.outputs}
         self.alias = {n: f"etlnb_{n}" for n in SCRIPT_NAMES if n in taken}
+        self.globals_arg = "module_globals"  # a step's argument carrying them (Dask: steps run in other processes)
+        while any(self.globals_arg in s.inputs for s in graph.segments):
+            self.globals_arg += "_"
         self.needs_list = any(s.map is not None and not s.iterable_is_list for s in graph.segments)
         self.uses_unmapped = any(s.map is not None for s in graph.segments)
 
@@ -71,7 +75,33 @@ class _Emitter:
         return f"from {module} import " + ", ".join(f"{n} as {self.alias[n]}" if n in self.alias else n for n in names)
 
     # -- sections ------------------------------------------------------
+    def _refuse_on_dask(self) -> None:
+        """On Dask every Prefect 1 task may run in another process: a module global one step
+        rebinds would not reach the helpers another step calls. Refused, never silently different."""
+        if not self.dask:
+            return
+        for seg in self.g.segments:
+            if seg.global_names:
+                rc = seg.cell
+                raise CompileError(
+                    [
+                        Diagnostic(
+                            "error",
+                            f"step rebinds the module global `{seg.global_names[0]}` that helper functions read;"
+                            " with task_runner = dask every Prefect 1 task may run in another process, so later"
+                            " steps would not see it",
+                            self.g.notebook,
+                            rc.cell.index,
+                            rc.cell.id,
+                            seg.block.start,
+                            hint='use task_runner = "threads" for --target prefect1, or pass the value to the'
+                            " function as an argument",
+                        )
+                    ]
+                )
+
     def render(self) -> str:
+        self._refuse_on_dask()
         parts = [self.header() + "\n\n" + self.imports()]
         if self.o.local_modules:
             parts.append(
@@ -94,6 +124,7 @@ class _Emitter:
                 f"def {self.n('set_module_globals')}({', '.join(self.g.shared_params)}):\n"
                 f'{INDENT}"""Set the notebook values helper functions read as module globals."""\n'
                 f"{INDENT}globals().update({values})"
+                + (f"\n{INDENT}return dict({values})  # steps set them again where they run" if self.dask else "")
             )
         if self.needs_list:
             parts.append(
@@ -123,11 +154,15 @@ class _Emitter:
             lines += [*self.g.future_imports, ""]
         std = ["os", "sys"] if self.o.local_modules else ["os"]
         std = [m for m in std if m not in self.g.code_names or m == "sys"]
-        lines += [f"import {m}" for m in std]
-        if self.uses_retries:
-            lines.append(self._import("datetime", ["timedelta"]))
-        lines.append("")
-        lines.append("import prefect" if "prefect" not in self.alias else f"import prefect as {self.alias['prefect']}")
+        stdlib = [f"import {m}" for m in std]
+        if self.uses_retries or self.schedule_clock == "IntervalClock":
+            stdlib.append(self._import("datetime", ["timedelta"]))
+        if stdlib:
+            lines += [*stdlib, ""]
+        if self.kubernetes:  # base_image() reads Prefect's context and config
+            lines.append(
+                "import prefect" if "prefect" not in self.alias else f"import prefect as {self.alias['prefect']}"
+            )
         lines.append(
             self._import("prefect", ["Flow", "Parameter", "task", *(["unmapped"] if self.uses_unmapped else [])])
         )
@@ -213,7 +248,10 @@ class _Emitter:
                 + "\n".join(body)
                 + f"\n{INDENT}return {m.func}({item})"
             )
-        lines = [decorator, f"def {seg.key}({', '.join(seg.inputs)}):"]
+        refresh = self.dask and bool(self.g.shared_params)
+        lines = [decorator, f"def {seg.key}({', '.join([*seg.inputs, *([self.globals_arg] if refresh else [])])}):"]
+        if refresh:
+            lines.append(f"{INDENT}globals().update({self.globals_arg})  # this step may run in another process")
         if seg.global_names:
             lines.append(f"{INDENT}global {', '.join(seg.global_names)}  # module globals, as in the notebook")
         if "__name__" in seg.reads:
@@ -233,6 +271,8 @@ class _Emitter:
             "# again from storage without one (and needs no local path then).",
             f'{self.n("SCRIPT_PATH")} = globals().get("__file__")',
         ]
+        if not self.kubernetes:  # LocalRun: the agent's own environment, no image
+            return "\n".join(lines)
         configured = self.setting("image")
         lines += [
             "",
@@ -335,10 +375,12 @@ class _Emitter:
             default = f"default={render_literal(p.value, INDENT * 3)}"
             body.append(_assign(p.name, self.n("Parameter"), [_flat(p.name), default]))
         previous: str | None = None  # the step before: every step waits for it (notebook order)
+        shared_values = ""
         if self.g.shared_params:
-            previous = "module_globals"
+            previous = self.globals_arg
             while previous in used or previous in self.g.code_names:
                 previous += "_"
+            shared_values = previous
             body.append(f"{INDENT * 2}{previous} = {self.n('set_module_globals')}({', '.join(self.g.shared_params)})")
         for seg in self.g.segments:
             if seg.map is not None:
@@ -354,6 +396,9 @@ class _Emitter:
             else:
                 inputs = [self.var(seg, n) for n in seg.inputs]
                 args = list(inputs)
+                if self.dask and shared_values:
+                    args.append(shared_values)
+                    inputs.append(shared_values)
                 if previous is not None and previous not in inputs:
                     args.append(f"upstream_tasks=[{previous}]")
                 func = seg.key

@@ -6,8 +6,6 @@ comes from; a traceback line inside a block maps to that cell line.
 Register it with Prefect 1's CLI: `prefect register -p THIS_FILE --project PROJECT`.
 """
 
-
-import prefect
 from prefect import Flow, Parameter, task
 from prefect.executors import LocalDaskExecutor
 from prefect.run_configs import LocalRun
@@ -103,23 +101,6 @@ def load(destination, report):
 # `prefect build` / `prefect register` run this file with `__file__`; a flow run loads it
 # again from storage without one (and needs no local path then).
 SCRIPT_PATH = globals().get("__file__")
-
-
-def base_image() -> str | None:
-    """The project's base image, resolved when the flow is built or registered (never when a
-    run loads this script: its run config was registered with the image): $PRICES_BASE_IMAGE, else
-    `image` in Prefect's context, else the KV store key `prices_base_image` (Prefect Cloud).
-    """
-    if not prefect.context.get("loading_flow") or prefect.context.get("flow_run_id"):
-        return None
-    image = os.environ.get("PRICES_BASE_IMAGE") or prefect.context.get("image")
-    if image:
-        return image
-    if prefect.config.backend == "cloud":
-        from prefect.backend import get_key_value
-
-        return get_key_value("prices_base_image")
-    return None
 
 
 def build_flow() -> Flow:
