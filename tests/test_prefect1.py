@@ -496,3 +496,23 @@ def test_unknown_target_is_one_clear_line(tmp_path):
     assert "Traceback" not in done.stderr
     done = etlnb_cli("compile", str(notebook), "--target", "prefect2", env=dict(os.environ), cwd=tmp_path)
     assert done.returncode == 2 and "invalid choice: 'prefect2'" in done.stderr
+
+
+def test_names_prefect1_reserves_for_task_arguments_still_work(tmp_path, p1_python):
+    """`flow`, `mapped`, `upstream_tasks`, `task_args` are Prefect 1 task keywords; notebooks may use them."""
+    from .conftest import make_notebook
+
+    notebook = tmp_path / "r" / "r.ipynb"
+    notebook.parent.mkdir()
+    cells = [
+        ("flow = 2.5\nsources = [1, 2, 3]", ["parameters"]),
+        ("def scale(x):\n    return x * flow", ["functions"]),
+        ("mapped = [scale(s) for s in sources]", ["extract"]),
+        ("task_args = sum(mapped) + flow", ["transform"]),
+        ('with open("total.txt", "w") as f:\n    f.write(repr(task_args))', ["load"]),
+    ]
+    notebook.write_text(make_notebook(cells))
+    script = compile_p1(notebook)
+    done = run_p1(p1_python, [str(script)], p1_env(tmp_path), tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (notebook.parent / "total.txt").read_text() == "17.5"  # (2.5 + 5.0 + 7.5) + 2.5, as in the notebook

@@ -26,6 +26,20 @@ SCRIPT_NAMES = (
 )  # fmt: skip
 
 
+# Prefect 1 refuses tasks with these argument names (its `Task.__call__` keywords)
+RESERVED_ARGS = frozenset({"upstream_tasks", "mapped", "task_args", "flow"})
+
+
+def arg(name: str) -> str:
+    """A task's argument name for a notebook name: Prefect 1's reserved ones get a suffix."""
+    return f"{name}_arg" if name in RESERVED_ARGS else name
+
+
+def rebind(names: list[str], indent: str = INDENT) -> list[str]:
+    """Lines that give renamed arguments their notebook names back, first thing in the task."""
+    return [f"{indent}{n} = {arg(n)}  # Prefect 1 reserves the argument name `{n}`" for n in names if arg(n) != n]
+
+
 @dataclass(frozen=True)
 class Prefect1Options(EmitOptions):
     settings: Any = None  # etlnb.config.Settings: storage, image, pool type, executor, schedule
@@ -118,10 +132,10 @@ class _Emitter:
                 "# them from its parameters before the first step (steps run one at a time).\n"
                 + "\n".join(f"{n} = None" for n in self.g.shared_params)
             )
-            values = ", ".join(f"{n}={n}" for n in self.g.shared_params)
+            values = ", ".join(f"{n}={arg(n)}" for n in self.g.shared_params)
             parts.append(
                 f"@{self.n('task')}(checkpoint=False)\n"
-                f"def {self.n('set_module_globals')}({', '.join(self.g.shared_params)}):\n"
+                f"def {self.n('set_module_globals')}({', '.join(arg(n) for n in self.g.shared_params)}):\n"
                 f'{INDENT}"""Set the notebook values helper functions read as module globals."""\n'
                 f"{INDENT}globals().update({values})"
                 + (f"\n{INDENT}return dict({values})  # steps set them again where they run" if self.dask else "")
@@ -228,7 +242,7 @@ class _Emitter:
             m = seg.map
             item = m.item
             taken = {m.func, *seg.closure_inputs, *(b.text.split("(")[0].split()[-1] for b in seg.nested)}
-            while item in taken:
+            while item in taken or item in RESERVED_ARGS:
                 item = "item" if item != "item" else "item_"
             source_line = seg.block.text.split("\n")[-1].strip()
             mark = marker(seg.block)
@@ -237,7 +251,7 @@ class _Emitter:
             )
             if not seg.nested:
                 return f"{head}\n{decorator}\ndef {seg.key}({item}):\n{INDENT}return {m.func}({item})"
-            args = ", ".join([item, *seg.closure_inputs])
+            args = ", ".join([item, *(arg(n) for n in seg.closure_inputs)])
             doc = (
                 f'{INDENT}"""`{m.func}` on one item. The notebook values its helpers read as globals come in as\n'
                 f'{INDENT}arguments, with a copy of those helpers, so each run sees them in any process."""'
@@ -245,11 +259,13 @@ class _Emitter:
             body = [f"{INDENT}{marker(b)}\n{indent_code(b.text)}" for b in seg.nested]
             return (
                 f"{head}\n{decorator}\ndef {seg.key}({args}):\n{doc}\n"
+                + "".join(line + "\n" for line in rebind(list(seg.closure_inputs)))
                 + "\n".join(body)
                 + f"\n{INDENT}return {m.func}({item})"
             )
         refresh = self.dask and bool(self.g.shared_params)
-        lines = [decorator, f"def {seg.key}({', '.join([*seg.inputs, *([self.globals_arg] if refresh else [])])}):"]
+        params = [*(arg(n) for n in seg.inputs), *([self.globals_arg] if refresh else [])]
+        lines = [decorator, f"def {seg.key}({', '.join(params)}):", *rebind(seg.inputs)]
         if refresh:
             lines.append(f"{INDENT}globals().update({self.globals_arg})  # this step may run in another process")
         if seg.global_names:
@@ -389,7 +405,7 @@ class _Emitter:
                 if not seg.iterable_is_list:
                     iterable = f"{self.n('as_list')}({iterable})"
                 args = [iterable]
-                args += [f"{n}={self.n('unmapped')}({self.var(seg, n)})" for n in seg.closure_inputs]
+                args += [f"{arg(n)}={self.n('unmapped')}({self.var(seg, n)})" for n in seg.closure_inputs]
                 if previous is not None:  # all of the step before, not item by item
                     args.append(f"upstream_tasks=[{self.n('unmapped')}({previous})]")
                 func = f"{seg.key}.map"
