@@ -516,3 +516,12 @@ def test_names_prefect1_reserves_for_task_arguments_still_work(tmp_path, p1_pyth
     done = run_p1(p1_python, [str(script)], p1_env(tmp_path), tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert (notebook.parent / "total.txt").read_text() == "17.5"  # (2.5 + 5.0 + 7.5) + 2.5, as in the notebook
+
+
+def test_local_runs_and_parity_use_the_prefect3_flow_whatever_the_target(tmp_path):
+    from etlnb.runner import compile_to
+
+    notebook = copy_project(next(d for d in DEMOS if d.stem == "prices"), tmp_path / "prices")
+    (notebook.parent / "etlnb.toml").write_text('target = "prefect1"\n')
+    compiled = compile_to(notebook, tmp_path / "build")
+    assert "@flow(" in compiled.script and "with Flow(" not in compiled.script
