@@ -34,9 +34,10 @@ def cmd_compile(args: argparse.Namespace) -> int:
     from etlnb.pipeline import compile_file, write
 
     status = 0
+    flags = {"target": args.target} if args.target else None
     for notebook in args.notebooks:
         try:
-            compiled = compile_file(notebook, args.output, _runner_flags(args), strict=args.strict)
+            compiled = compile_file(notebook, args.output, {**_runner_flags(args), **(flags or {})}, strict=args.strict)
         except CompileError as exc:
             _print_diagnostics(exc.diagnostics)
             status = 1
@@ -183,6 +184,7 @@ def deploy_flags(args: argparse.Namespace) -> dict:
         "tags": args.tag or None,
         "deployment": args.name,
         "task_runner": getattr(args, "task_runner", None),  # %etl_deploy has no such flag
+        "target": getattr(args, "target", None),  # deploy only (%etl_deploy and versions have no --target)
     }
 
 
@@ -203,6 +205,9 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     except CompileError as exc:
         _print_diagnostics(exc.diagnostics)
         return 1
+    if hasattr(result, "report"):  # --target prefect1: registered, or the commands to do it
+        print(result.report())
+        return 0
     print(f"deployed {result.full_name} (id {result.deployment_id})")
     print(f"  version   {result.sha}")
     print(f"  code      {result.location}")
@@ -274,6 +279,9 @@ def task_runner_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+TARGET_CHOICES = ("prefect3", "prefect1")  # etlnb.config.TARGETS (not imported: compile must start fast)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="etlnb", description="Compile tagged Jupyter notebooks into Prefect 3 flows.")
     parser.add_argument("--version", action="version", version=f"etlnb {__import__('etlnb').__version__}")
@@ -284,6 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, default=Path("build"), help="output folder (default: build)")
     p.add_argument("--strict", action="store_true", help="credential-looking literals are errors, not warnings")
     task_runner_option(p)
+    p.add_argument(
+        "--target", choices=TARGET_CHOICES, help="prefect3 (default) or prefect1 (a `with Flow(...)` script)"
+    )
     p.set_defaults(func=cmd_compile)
 
     p = sub.add_parser("check", help="print diagnostics; write nothing")
@@ -332,6 +343,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("notebook", type=Path)
     p.add_argument("--version", help="register an earlier uploaded version again (rollback)")
     p.add_argument("--strict", action="store_true", help="credential-looking literals are errors, not warnings")
+    p.add_argument(
+        "--target",
+        choices=TARGET_CHOICES,
+        help="prefect3 (default) or prefect1 (prefect build + register, or the commands)",
+    )
     deploy_options(p)
     p.set_defaults(func=cmd_deploy)
 

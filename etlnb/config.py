@@ -18,6 +18,7 @@ from typing import Any
 from etlnb.diagnostics import CompileError, Diagnostic
 
 POOL_TYPES = ("process", "kubernetes")
+TARGETS = ("prefect3", "prefect1")  # etlnb.emit.TARGETS: the emitters (not imported: compile must start fast)
 _SECRET_HINTS = ("secret", "password", "token", "access_key", "credential")
 # Prefect's own prefect.types.BANNED_CHARACTERS, copied: `etlnb compile` must not import prefect
 # (tests/test_badinput.py checks the two lists agree)
@@ -202,6 +203,7 @@ class Settings:
     dask_cluster_kwargs: dict[str, Any] | None = None  # JSON-like values, passed to the cluster class
     dask_adapt_min: int | None = None  # adaptive scaling of a per-run cluster: cluster.adapt(minimum=, maximum=)
     dask_adapt_max: int | None = None
+    target: str = "prefect3"  # what `etlnb compile` writes: a Prefect 3 flow, or a Prefect 1 `with Flow(...)` script
     source: str = ""  # where the settings came from, for messages
 
     def with_overrides(self, values: dict[str, Any], source: str) -> Settings:
@@ -303,6 +305,10 @@ def _merge(settings: Settings, values: dict[str, Any], source: str) -> Settings:
     merged = replace(settings, **updates, source=source if updates else settings.source)
     if (problem := _dask_problem(merged)) is not None:
         raise CompileError([Diagnostic("error", f"{problem} (settings from {source})", source)])
+    if merged.target not in TARGETS:
+        raise CompileError(
+            [Diagnostic("error", f"target must be one of {', '.join(TARGETS)}, not {shown(merged.target)}", source)]
+        )
     if merged.work_pool_type not in POOL_TYPES:
         raise CompileError(
             [

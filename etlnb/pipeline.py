@@ -176,7 +176,8 @@ def compile_file(
 ) -> Compiled:
     """Analyse, evaluate the sample cells and emit; raises CompileError on errors."""
     from etlnb.config import load_settings
-    from etlnb.emit_prefect3 import EmitOptions, dask_options, emit
+    from etlnb.emit import TARGETS, options_for
+    from etlnb.emit_prefect3 import EmitOptions, dask_options
     from etlnb.samples import sample_parameters
 
     notebook = read_notebook(path)
@@ -205,10 +206,17 @@ def compile_file(
     )
     from etlnb.lint import silence_analyst_findings
 
-    script = silence_analyst_findings(emit(analysis.graph, sample, options))
+    # the front half above is the same for every target; only the emitter differs
+    emit = TARGETS[settings.target]
+    script = silence_analyst_findings(emit(analysis.graph, sample, options_for(settings.target, options, settings)))
     _check_script(script, str(path), analysis)
     computed = sample_code.computed if sample_code else frozenset()
     compiled = Compiled(analysis, script, sample, script_path, settings, computed=computed)
+    if settings.target != "prefect3":  # prefect.yaml is Prefect 3's; a Prefect 1 script carries its deployment
+        from etlnb.storage import version_sha
+
+        compiled.sha = version_sha({script_path.name: script.encode()})
+        return compiled
     from etlnb.storage import StorageError
 
     try:

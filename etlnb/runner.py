@@ -39,7 +39,9 @@ def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
 def compile_to(notebook: Path, out_dir: Path, flags: dict[str, Any] | None = None):
     from etlnb.pipeline import compile_file, write
 
-    compiled = compile_file(notebook, out_dir, flags)
+    # local runs and parity run the Prefect 3 flow of the same graph, whatever `target` says
+    # (a --target prefect1 script runs with .venv-prefect1/bin/python)
+    compiled = compile_file(notebook, out_dir, {**(flags or {}), "target": "prefect3"})
     write(compiled)
     return compiled
 

@@ -1,0 +1,510 @@
+"""Emit step for `--target prefect1`: flow graph -> Prefect 1 flow script (text). Pure: no I/O.
+
+The script is what a Prefect 1 engineer writes by hand: `with Flow(...)`, `Parameter`s,
+tasks with `.map`, S3 (or Local) script storage, `KubernetesRun` (or `LocalRun`), an executor.
+The faithful-execution rules are the Prefect 3 emitter's: the same verbatim blocks and
+markers, steps in notebook order (Prefect 1 builds a graph, so each step waits for the one
+before it through `upstream_tasks`), mapped lines as `.map`, module globals helpers read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from etlnb.diagnostics import CompileError, Diagnostic
+from etlnb.emit_prefect3 import INDENT, EmitOptions, _flat, indent_code, marker, render_literal
+from etlnb.graph import FlowGraph, Segment
+
+# Names the script defines or imports at module level; a notebook name that is one of them
+# makes the script use `etlnb_<name>` instead.
+SCRIPT_NAMES = (
+    "Flow", "Parameter", "task", "unmapped", "prefect", "timedelta", "S3", "Local", "KubernetesRun", "LocalRun",
+    "LocalDaskExecutor", "DaskExecutor", "Schedule", "CronClock", "IntervalClock", "SCRIPT_PATH", "base_image",
+    "build_flow", "flow", "set_module_globals", "as_list",
+)  # fmt: skip
+
+
+# Prefect 1 refuses tasks with these argument names (its `Task.__call__` keywords)
+RESERVED_ARGS = frozenset({"upstream_tasks", "mapped", "task_args", "flow"})
+
+
+def arg(name: str) -> str:
+    """A task's argument name for a notebook name: Prefect 1's reserved ones get a suffix."""
+    return f"{name}_arg" if name in RESERVED_ARGS else name
+
+
+def rebind(names: list[str], indent: str = INDENT) -> list[str]:
+    """Lines that give renamed arguments their notebook names back, first thing in the task."""
+    return [f"{indent}{n} = {arg(n)}  # Prefect 1 reserves the argument name `{n}`" for n in names if arg(n) != n]
+
+
+@dataclass(frozen=True)
+class Prefect1Options(EmitOptions):
+    settings: Any = None  # etlnb.config.Settings: storage, image, pool type, executor, schedule
+
+
+def emit(graph: FlowGraph, sample: dict[str, Any], options: EmitOptions) -> str:
+    return _Emitter(graph, sample, options).render()
+
+
+def s3_location(storage: str | None) -> tuple[str, str] | None:
+    """(bucket, prefix) of an s3:// storage URL; None for a local folder."""
+    if not storage or not storage.startswith("s3://"):
+        return None
+    bucket, _, prefix = storage[len("s3://") :].partition("/")
+    return bucket, prefix.strip("/")
+
+
+def image_env_var(project: str) -> str:
+    """`{PROJECT}_BASE_IMAGE`: the environment variable that names the project's base image."""
+    return re.sub(r"[^A-Z0-9_]", "_", project.upper()) + "_BASE_IMAGE"
+
+
+class _Emitter:
+    def __init__(self, graph: FlowGraph, sample: dict[str, Any], options: EmitOptions):
+        self.g = graph
+        self.sample = sample
+        self.o = options
+        self.s = getattr(options, "settings", None)
+        taken = set(graph.code_names) | set(graph.shared) | {p.name for p in graph.params}
+        taken |= {s.key for s in graph.segments} | {n for s in graph.segments for n in s.outputs}
+        self.alias = {n: f"etlnb_{n}" for n in SCRIPT_NAMES if n in taken}
+        self.globals_arg = "module_globals"  # a step's argument carrying them (Dask: steps run in other processes)
+        while any(self.globals_arg in s.inputs for s in graph.segments):
+            self.globals_arg += "_"
+        self.needs_list = any(s.map is not None and not s.iterable_is_list for s in graph.segments)
+        self.uses_unmapped = any(s.map is not None for s in graph.segments)
+
+    def n(self, name: str) -> str:
+        """How the script refers to one of its own names."""
+        return self.alias.get(name, name)
+
+    def setting(self, name: str, default: Any = None) -> Any:
+        # task_runner and dask_* come with the Dask settings: read them whether or not they exist yet
+        return getattr(self.s, name, default) if self.s is not None else default
+
+    def _import(self, module: str, names: list[str]) -> str:
+        return f"from {module} import " + ", ".join(f"{n} as {self.alias[n]}" if n in self.alias else n for n in names)
+
+    # -- sections ------------------------------------------------------
+    def _refuse_on_dask(self) -> None:
+        """On Dask every Prefect 1 task may run in another process: a module global one step
+        rebinds would not reach the helpers another step calls. Refused, never silently different."""
+        if not self.dask:
+            return
+        for seg in self.g.segments:
+            if seg.global_names:
+                rc = seg.cell
+                raise CompileError(
+                    [
+                        Diagnostic(
+                            "error",
+                            f"step rebinds the module global `{seg.global_names[0]}` that helper functions read;"
+                            " with task_runner = dask every Prefect 1 task may run in another process, so later"
+                            " steps would not see it",
+                            self.g.notebook,
+                            rc.cell.index,
+                            rc.cell.id,
+                            seg.block.start,
+                            hint='use task_runner = "threads" for --target prefect1, or pass the value to the'
+                            " function as an argument",
+                        )
+                    ]
+                )
+
+    def render(self) -> str:
+        self._refuse_on_dask()
+        parts = [self.header() + "\n\n" + self.imports()]
+        if self.o.local_modules:
+            parts.append(
+                "# The notebook imports modules from its own folder: Jupyter runs it from there, with\n"
+                "# that folder on sys.path, and so does this script when run directly (local runs only).\n"
+                'if __name__ == "__main__":\n'
+                f"{INDENT}os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), {_flat(self.o.notebook_dir)}))\n"
+                f'{INDENT}sys.path.insert(0, "")'
+            )
+        parts += [f"{marker(b)}\n{b.text}" for b in self.g.module_blocks]
+        if self.g.shared_params:
+            parts.append(
+                "# Notebook values that helper functions read as module globals; the flow sets\n"
+                "# them from its parameters before the first step (steps run one at a time).\n"
+                + "\n".join(f"{n} = None" for n in self.g.shared_params)
+            )
+            values = ", ".join(f"{n}={arg(n)}" for n in self.g.shared_params)
+            parts.append(
+                f"@{self.n('task')}(checkpoint=False)\n"
+                f"def {self.n('set_module_globals')}({', '.join(arg(n) for n in self.g.shared_params)}):\n"
+                f'{INDENT}"""Set the notebook values helper functions read as module globals."""\n'
+                f"{INDENT}globals().update({values})"
+                + (f"\n{INDENT}return dict({values})  # steps set them again where they run" if self.dask else "")
+            )
+        if self.needs_list:
+            parts.append(
+                f"@{self.n('task')}(checkpoint=False)\n"
+                f"def {self.n('as_list')}(values):\n"
+                f'{INDENT}"""A mapped line iterates its value, as the notebook\'s comprehension did."""\n'
+                f"{INDENT}return list(values)"
+            )
+        parts += [self.task(seg) for seg in self.g.segments]
+        parts += [self.deployment(), self.flow(), self.sample_section()]
+        return "\n\n\n".join(p for p in parts if p) + "\n"
+
+    def header(self) -> str:
+        return (
+            f'"""Prefect 1 flow `{self.g.flow_name}` of project `{self.o.project}`, '
+            f"compiled by etlnb from {_doc_text(self.o.notebook_name)}.\n\n"
+            "Generated code: change the notebook and run `etlnb compile --target prefect1` again.\n"
+            "Each block is marked with the notebook cell (index, role, id) and lines it\n"
+            "comes from; a traceback line inside a block maps to that cell line.\n"
+            "Register it with Prefect 1's CLI: `prefect register -p THIS_FILE --project PROJECT`.\n"
+            '"""'
+        )
+
+    def imports(self) -> str:
+        lines = []
+        if self.g.future_imports:
+            lines += [*self.g.future_imports, ""]
+        std = ["os", "sys"] if self.o.local_modules else ["os"]
+        std = [m for m in std if m not in self.g.code_names or m == "sys"]
+        stdlib = [f"import {m}" for m in std]
+        if self.uses_retries or self.schedule_clock == "IntervalClock":
+            stdlib.append(self._import("datetime", ["timedelta"]))
+        if stdlib:
+            lines += [*stdlib, ""]
+        if self.kubernetes:  # base_image() reads Prefect's context and config
+            lines.append(
+                "import prefect" if "prefect" not in self.alias else f"import prefect as {self.alias['prefect']}"
+            )
+        lines.append(
+            self._import("prefect", ["Flow", "Parameter", "task", *(["unmapped"] if self.uses_unmapped else [])])
+        )
+        lines.append(self._import("prefect.executors", [self.executor_class]))
+        lines.append(self._import("prefect.run_configs", [self.run_config_class]))
+        if self.schedule_clock:
+            lines.append(self._import("prefect.schedules", ["Schedule"]))
+            lines.append(self._import("prefect.schedules.clocks", [self.schedule_clock]))
+        lines.append(self._import("prefect.storage", ["S3" if self.s3 else "Local"]))
+        lines += ["", "# isort: split"]
+        return "\n".join(lines)
+
+    @property
+    def uses_retries(self) -> bool:
+        return bool(self.o.extract_retries) and any(s.map is not None and s.role == "extract" for s in self.g.segments)
+
+    @property
+    def s3(self) -> tuple[str, str] | None:
+        return s3_location(self.setting("storage"))
+
+    @property
+    def kubernetes(self) -> bool:
+        return self.setting("work_pool_type") == "kubernetes"
+
+    @property
+    def run_config_class(self) -> str:
+        return "KubernetesRun" if self.kubernetes else "LocalRun"
+
+    @property
+    def dask(self) -> bool:
+        return self.setting("task_runner", "threads") == "dask"
+
+    @property
+    def executor_class(self) -> str:
+        return "DaskExecutor" if self.dask else "LocalDaskExecutor"
+
+    @property
+    def schedule_clock(self) -> str | None:
+        schedule = self.setting("schedule")
+        if schedule is None or schedule == "":
+            return None
+        return "IntervalClock" if isinstance(schedule, int) else "CronClock"
+
+    def var(self, seg: Segment | None, name: str) -> str:
+        """The flow builder's variable for a notebook name (the Prefect 3 emitter's rule)."""
+        if seg is not None and seg.sources.get(name) == "module":
+            return name
+        return f"{name}_value" if name in self.g.code_names else name
+
+    def task(self, seg: Segment) -> str:
+        options = []
+        if seg.map is not None and seg.role == "extract" and self.o.extract_retries:
+            options += [
+                f"max_retries={self.o.extract_retries}",
+                f"retry_delay={self.n('timedelta')}(seconds={self.o.retry_delay_seconds})",
+            ]
+        if seg.map is None and len(seg.outputs) > 1:
+            options.append(f"nout={len(seg.outputs)}")
+        # Results stay in memory (no checkpointing to the storage's bucket); prints go to the run's log.
+        options += ["checkpoint=False", "log_stdout=True"]
+        decorator = f"@{self.n('task')}({', '.join(options)})"
+        if seg.map is not None:
+            m = seg.map
+            item = m.item
+            taken = {m.func, *seg.closure_inputs, *(b.text.split("(")[0].split()[-1] for b in seg.nested)}
+            while item in taken or item in RESERVED_ARGS:
+                item = "item" if item != "item" else "item_"
+            source_line = seg.block.text.split("\n")[-1].strip()
+            mark = marker(seg.block)
+            head = (
+                f"{mark}: {source_line}" if len(mark) + len(source_line) < 86 else f"{mark}: mapped over {m.iterable}"
+            )
+            if not seg.nested:
+                return f"{head}\n{decorator}\ndef {seg.key}({item}):\n{INDENT}return {m.func}({item})"
+            args = ", ".join([item, *(arg(n) for n in seg.closure_inputs)])
+            doc = (
+                f'{INDENT}"""`{m.func}` on one item. The notebook values its helpers read as globals come in as\n'
+                f'{INDENT}arguments, with a copy of those helpers, so each run sees them in any process."""'
+            )
+            body = [f"{INDENT}{marker(b)}\n{indent_code(b.text)}" for b in seg.nested]
+            return (
+                f"{head}\n{decorator}\ndef {seg.key}({args}):\n{doc}\n"
+                + "".join(line + "\n" for line in rebind(list(seg.closure_inputs)))
+                + "\n".join(body)
+                + f"\n{INDENT}return {m.func}({item})"
+            )
+        refresh = self.dask and bool(self.g.shared_params)
+        params = [*(arg(n) for n in seg.inputs), *([self.globals_arg] if refresh else [])]
+        lines = [decorator, f"def {seg.key}({', '.join(params)}):", *rebind(seg.inputs)]
+        if refresh:
+            lines.append(f"{INDENT}globals().update({self.globals_arg})  # this step may run in another process")
+        if seg.global_names:
+            lines.append(f"{INDENT}global {', '.join(seg.global_names)}  # module globals, as in the notebook")
+        if "__name__" in seg.reads:
+            lines.append(f'{INDENT}__name__ = "__main__"  # as in the notebook\'s kernel')
+        lines += [INDENT + marker(seg.block), indent_code(_without_globals(seg))]
+        if seg.outputs:
+            lines.append(f"{INDENT}return {', '.join(seg.outputs)}")
+        return "\n".join(lines)
+
+    # -- where the flow lives and runs ----------------------------------
+    def deployment(self) -> str:
+        project = self.o.project
+        variable = self.s.image_variable_name(project) if self.s is not None else f"{project}_base_image"
+        env = image_env_var(project)
+        lines = [
+            "# `prefect build` / `prefect register` run this file with `__file__`; a flow run loads it",
+            "# again from storage without one (and needs no local path then).",
+            f'{self.n("SCRIPT_PATH")} = globals().get("__file__")',
+        ]
+        if not self.kubernetes:  # LocalRun: the agent's own environment, no image
+            return "\n".join(lines)
+        configured = self.setting("image")
+        lines += [
+            "",
+            "",
+            f"def {self.n('base_image')}() -> str | None:",
+            f'{INDENT}"""The project\'s base image, resolved when the flow is built or registered (never when a',
+            f"{INDENT}run loads this script: its run config was registered with the image): ${env}, else",
+            f"{INDENT}`image` in Prefect's context, else the KV store key `{variable}` (Prefect Cloud).",
+            f'{INDENT}"""',
+        ]
+        if configured:
+            lines.insert(-1, f"{INDENT}The project's config names it: {_doc_text(configured)[1:-1]}.")
+        prefect = self.n("prefect")
+        lines += [
+            f'{INDENT}if not {prefect}.context.get("loading_flow") or {prefect}.context.get("flow_run_id"):',
+            f"{INDENT * 2}return None",
+        ]
+        if configured:
+            lines.append(f"{INDENT}return {_flat(configured)}")
+        else:
+            lines += [
+                f'{INDENT}image = os.environ.get("{env}") or {prefect}.context.get("image")',
+                f"{INDENT}if image:",
+                f"{INDENT * 2}return image",
+                f'{INDENT}if {prefect}.config.backend == "cloud":',
+                f"{INDENT * 2}from prefect.backend import get_key_value",
+                "",
+                f"{INDENT * 2}return get_key_value({_flat(variable)})",
+                f"{INDENT}return None",
+            ]
+        return "\n".join(lines)
+
+    def storage(self) -> str:
+        if self.s3:
+            bucket, prefix = self.s3
+            key = "/".join(p for p in (prefix, self.o.project, f"{self.g.flow_name}.py") if p)
+            args = [f"bucket={_flat(bucket)}", f"key={_flat(key)}", "stored_as_script=True"]
+            args.append(f"local_script_path={self.n('SCRIPT_PATH')}")
+            endpoint = self.setting("s3_endpoint_url")
+            if endpoint:
+                args.append(f"client_options={{{_flat('endpoint_url')}: {_flat(endpoint)}}}")
+            return f"{self.n('S3')}({', '.join(args)})"
+        return f"{self.n('Local')}(path={self.n('SCRIPT_PATH')}, stored_as_script=True)"
+
+    def run_config(self) -> str:
+        labels = list(self.setting("tags", ()) or ())
+        args = [f"image={self.n('base_image')}()"] if self.kubernetes else []
+        if labels:
+            args.append(f"labels={_flat(labels)}")
+        return f"{self.n(self.run_config_class)}({', '.join(args)})"
+
+    def executor(self) -> str:
+        if not self.dask:
+            return f'{self.n("LocalDaskExecutor")}(scheduler="threads")'
+        address = self.setting("dask_address")
+        if address:
+            return f"{self.n('DaskExecutor')}(address={_flat(address)})"
+        args = []
+        cluster = self.setting("dask_cluster_class")
+        if cluster:
+            args.append(f"cluster_class={_flat(cluster)}")
+        kwargs = self.setting("dask_cluster_kwargs")
+        if kwargs:
+            args.append(f"cluster_kwargs={render_literal(dict(kwargs), INDENT * 2)}")
+        adapt = {
+            k: v
+            for k, v in (("minimum", self.setting("dask_adapt_min")), ("maximum", self.setting("dask_adapt_max")))
+            if v is not None
+        }
+        if adapt:
+            args.append(f"adapt_kwargs={_flat(adapt)}")
+        return f"{self.n('DaskExecutor')}({', '.join(args)})"
+
+    def schedule(self) -> str | None:
+        clock = self.schedule_clock
+        if clock is None:
+            return None
+        value = self.setting("schedule")
+        arg = f"{self.n('timedelta')}(seconds={value})" if clock == "IntervalClock" else _flat(value)
+        return f"{self.n('Schedule')}(clocks=[{self.n(clock)}({arg})])"
+
+    def flow(self) -> str:
+        used = {p.name for p in self.g.params} | {self.var(None, n) for s in self.g.segments for n in s.outputs}
+        name = "flow"
+        while name in used or name in self.g.code_names:
+            name += "_"
+        args = [
+            _flat(self.g.flow_name),
+            f"storage={self.storage()}",
+            f"run_config={self.run_config()}",
+            f"executor={self.executor()}",
+        ]
+        if (schedule := self.schedule()) is not None:
+            args.append(f"schedule={schedule}")
+        head = (
+            f"{INDENT}with {self.n('Flow')}(\n" + "".join(f"{INDENT * 2}{a},\n" for a in args) + f"{INDENT}) as {name}:"
+        )
+        body = []
+        for p in self.g.params:
+            default = f"default={render_literal(p.value, INDENT * 3)}"
+            body.append(_assign(p.name, self.n("Parameter"), [_flat(p.name), default]))
+        previous: str | None = None  # the step before: every step waits for it (notebook order)
+        shared_values = ""
+        if self.g.shared_params:
+            previous = self.globals_arg
+            while previous in used or previous in self.g.code_names:
+                previous += "_"
+            shared_values = previous
+            body.append(f"{INDENT * 2}{previous} = {self.n('set_module_globals')}({', '.join(self.g.shared_params)})")
+        for seg in self.g.segments:
+            if seg.map is not None:
+                it = seg.map.iterable
+                iterable = self.var(seg, it) if it in seg.sources else it
+                if not seg.iterable_is_list:
+                    iterable = f"{self.n('as_list')}({iterable})"
+                args = [iterable]
+                args += [f"{arg(n)}={self.n('unmapped')}({self.var(seg, n)})" for n in seg.closure_inputs]
+                if previous is not None:  # all of the step before, not item by item
+                    args.append(f"upstream_tasks=[{self.n('unmapped')}({previous})]")
+                func = f"{seg.key}.map"
+            else:
+                inputs = [self.var(seg, n) for n in seg.inputs]
+                args = list(inputs)
+                if self.dask and shared_values:
+                    args.append(shared_values)
+                    inputs.append(shared_values)
+                if previous is not None and previous not in inputs:
+                    args.append(f"upstream_tasks=[{previous}]")
+                func = seg.key
+            last = seg is self.g.segments[-1]
+            if seg.outputs:
+                names = [self.var(None, n) for n in seg.outputs]
+                previous = names[0]
+                body.append(_assign(", ".join(names), func, args))
+            else:  # the last step's handle is not needed (ruff would flag an unused name)
+                previous = f"{seg.key}_done"
+                body.append(_assign(None if last else previous, func, args))
+        if not self.g.segments and not self.g.params:
+            body.append(f"{INDENT * 2}pass")
+        return (
+            f"def {self.n('build_flow')}() -> {self.n('Flow')}:\n"
+            f'{INDENT}"""Steps run one at a time, in notebook order (each waits for the one before it);\n'
+            f'{INDENT}mapped steps fan out over the executor."""\n'
+            + head
+            + "\n"
+            + "\n".join(body)
+            + f"\n{INDENT}return {name}\n\n\n"
+            + f"{self.n('flow')} = {self.n('build_flow')}()"
+        )
+
+    def sample_section(self) -> str:
+        run = (
+            "def run_sample() -> None:\n"
+            f'{INDENT}"""Run the flow on the sample parameters, from the notebook\'s folder (no server needed)."""\n'
+            f"{INDENT}os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), NOTEBOOK_DIR))\n"
+            f"{INDENT}state = {self.n('flow')}.run(parameters={{params}}, run_on_schedule=False)\n"
+            f"{INDENT}raise SystemExit(0 if state.is_successful() else 1)\n\n\n"
+            'if __name__ == "__main__":\n'
+            f"{INDENT}run_sample()"
+        )
+        code = self.o.sample_code
+        if code is None:
+            return (
+                "# The notebook's sample parameters: its parameters and sample cells, run in order.\n"
+                f"SAMPLE_PARAMETERS = {render_literal(self.sample)}\n"
+                "# Sample paths are relative to the notebook's folder, as in Jupyter.\n"
+                f"NOTEBOOK_DIR = {_flat(self.o.notebook_dir)}\n\n\n" + run.replace("{params}", "SAMPLE_PARAMETERS")
+            )
+        body = [f"{INDENT}{n} = {render_literal(v, INDENT)}" for n, v in code.prelude.items()]
+        for comment, source in code.pieces:
+            if comment:
+                body.append(INDENT + comment)
+            body.append(indent_code(source))
+        names = ", ".join(f"{_flat(n)}: {n}" for n in self.sample)
+        body.append(f"{INDENT}return {{{names}}}")
+        return (
+            "# Sample paths are relative to the notebook's folder, as in Jupyter.\n"
+            f"NOTEBOOK_DIR = {_flat(self.o.notebook_dir)}\n\n\n"
+            "def sample_parameters() -> dict:\n"
+            f'{INDENT}"""The notebook\'s sample parameters: its parameters and sample cells, run in order."""\n'
+            + "\n".join(body)
+            + "\n\n\n"
+            + run.replace("{params}", "sample_parameters()")
+        )
+
+
+def _assign(target: str | None, func: str, args: list[str]) -> str:
+    """`target = func(args)` in the flow builder; one argument per line when it gets long."""
+    lead = f"{INDENT * 2}{target} = " if target else INDENT * 2
+    flat = f"{lead}{func}({', '.join(args)})"
+    if len(flat) <= 100 and "\n" not in flat:
+        return flat
+    inner = "".join(f"{INDENT * 3}{a},\n" for a in args)
+    return f"{lead}{func}(\n{inner}{INDENT * 2})"
+
+
+def _doc_text(text: str) -> str:
+    """Text inside the module docstring: JSON-escaped, so no quote or backslash can end it."""
+    import json
+
+    return json.dumps(text)
+
+
+def _without_globals(seg: Segment) -> str:
+    """A cell-level `global x` is a no-op in the notebook; the task declares it at its top instead."""
+    if not seg.global_lines:
+        return seg.block.text
+    lines = seg.block.text.split("\n")
+    offsets: dict[int, int] = {}
+    index = 0
+    for start, end in seg.block.ranges or ((seg.block.start, seg.block.end),):
+        for line in range(start, end + 1):
+            offsets[line] = index
+            index += 1
+    for line in seg.global_lines:
+        i = offsets.get(line)
+        if i is not None and lines[i].lstrip().startswith("global "):
+            lines[i] = "# " + lines[i].strip() + "  (declared at the top of this task)"
+    return "\n".join(lines)

@@ -1,0 +1,527 @@
+"""`--target prefect1`: the Prefect 1 script, run for real in its own venv (.venv-prefect1,
+created by scripts/setup-prefect1 on first use): flow.run loads what the notebook loads,
+S3 build + get_flow against moto on loopback, `prefect build` metadata, the Kubernetes job
+spec, registration against a minimal GraphQL stub, and the base image's fallback path.
+All offline: a Prefect 1 server needs Hasura and Postgres, so only registration is a stub.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import os
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from etlnb.pipeline import compile_file, write
+
+from .conftest import DEMOS, PYTHON, REPO, copy_project
+from .test_deploy_s3 import AWS_DUMMY, BUCKET, aws_env, s3  # noqa: F401 - s3: the moto server fixture
+from .test_integration import read_outputs, run_notebook
+
+GOLDEN = REPO / "tests" / "golden"
+IMAGE = "registry.example.com/etlnb-weather:7"
+
+
+@pytest.fixture(scope="session")
+def p1_python() -> Path:
+    """The Prefect 1.4.1 venv's python (created once, ~1 minute; a no-op when up to date)."""
+    done = subprocess.run([str(REPO / "scripts" / "setup-prefect1")], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    return REPO / ".venv-prefect1" / "bin" / "python"
+
+
+def p1_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """An environment for Prefect 1 with nothing of the user's Prefect 1 config or backend."""
+    env = {k: v for k, v in aws_env(os.environ).items() if not k.startswith(("PREFECT__", "PREFECT_"))}
+    env.pop("PYTHONPATH", None)
+    home = tmp_path / "prefect1-home"
+    home.mkdir(exist_ok=True)
+    env.update(PREFECT__HOME_DIR=str(home), PREFECT__USER_CONFIG_PATH=str(home / "config.toml"), **extra)
+    return env
+
+
+def run_p1(python: Path, args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(python), *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
+
+
+def compile_p1(notebook: Path, **flags) -> Path:
+    compiled = compile_file(notebook, notebook.parent / "build", {"target": "prefect1", **flags})
+    return write(compiled)
+
+
+@pytest.fixture(scope="module")
+def notebook_outputs(tmp_path_factory) -> dict[str, Path]:
+    """Each demo notebook run top to bottom on its samples (as Jupyter does): its out/ folder."""
+    outputs = {}
+    for notebook in DEMOS:
+        copy = copy_project(notebook, tmp_path_factory.mktemp("nb") / notebook.parent.name)
+        run_notebook(copy)
+        outputs[notebook.stem] = copy.parent / "out"
+    return outputs
+
+
+def assert_same_outputs(actual: Path, expected: Path) -> None:
+    import pandas as pd
+
+    want, got = read_outputs(expected), read_outputs(actual)
+    assert want, "the notebook's load step wrote nothing"
+    assert got.keys() == want.keys()
+    for name, frame in want.items():
+        pd.testing.assert_frame_equal(got[name], frame, obj=name)
+    for path in expected.glob("*.csv"):
+        assert (actual / path.name).read_bytes() == path.read_bytes()
+
+
+@pytest.mark.parametrize("notebook", DEMOS, ids=lambda p: p.stem)
+def test_script_matches_golden_and_is_ruff_clean(notebook):
+    from etlnb.lint import findings
+
+    compiled = compile_file(notebook, REPO / "build", {"target": "prefect1"})
+    golden = GOLDEN / f"{compiled.analysis.project}.{compiled.analysis.flow_name}.prefect1.py"
+    if os.environ.get("ETLNB_UPDATE_GOLDEN"):
+        golden.write_text(compiled.script, encoding="utf-8")
+    assert golden.exists(), f"no golden file {golden}; run with ETLNB_UPDATE_GOLDEN=1"
+    assert compiled.script == golden.read_text(encoding="utf-8")
+    assert findings(compiled.script) == []
+    assert "with Flow(" in compiled.script and "prefect.yaml" not in compiled.script
+    assert compiled.prefect_yaml == ""  # Prefect 3's deployment file is not written for Prefect 1
+
+
+@pytest.mark.parametrize("notebook", DEMOS, ids=lambda p: p.stem)
+def test_flow_run_loads_what_the_notebook_loads(notebook, tmp_path, p1_python, notebook_outputs):
+    copy = copy_project(notebook, tmp_path / notebook.parent.name)
+    script = compile_p1(copy)
+    done = run_p1(p1_python, [str(script)], p1_env(tmp_path), tmp_path)  # run_sample: from the notebook's folder
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Flow run SUCCESS" in done.stdout + done.stderr
+    assert_same_outputs(copy.parent / "out", notebook_outputs[notebook.stem])
+
+
+def test_a_failing_step_fails_the_run_and_skips_the_load(tmp_path, p1_python):
+    prices = next(d for d in DEMOS if d.stem == "prices")
+    copy = copy_project(prices, tmp_path / "prices")
+    script = compile_p1(copy)
+    code = (
+        "import runpy, sys\n"
+        f"ns = runpy.run_path({str(script)!r})\n"
+        "state = ns['flow'].run(parameters=dict(ns['SAMPLE_PARAMETERS'], target_currency='XXX'),"
+        " run_on_schedule=False)\n"
+        "sys.exit(0 if state.is_successful() else 3)\n"
+    )
+    done = run_p1(p1_python, ["-c", code], p1_env(tmp_path), copy.parent)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert not (copy.parent / "out").exists()  # load never ran
+
+
+# -- S3 storage, prefect build, get_flow, job spec ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, s3, p1_python):  # noqa: F811 - s3 is the imported fixture
+    """weather compiled for S3 + Kubernetes and built with `prefect build` (which uploads it)."""
+    root = tmp_path_factory.mktemp("built")
+    notebook = copy_project(next(d for d in DEMOS if d.stem == "weather"), root / "weather")
+    script = compile_p1(
+        notebook,
+        storage=f"s3://{BUCKET}/team",
+        s3_endpoint_url=s3.endpoint,
+        work_pool_type="kubernetes",
+        tags=["k8s"],
+    )
+    flows_json = script.with_name("flows.json")
+    env = p1_env(root, WEATHER_BASE_IMAGE=IMAGE)
+    done = run_p1(p1_python, ["-m", "prefect", "build", "-p", str(script), "-o", str(flows_json)], env, root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return {"root": root, "script": script, "flows": json.loads(flows_json.read_text())["flows"], "s3": s3}
+
+
+def test_prefect_build_uploads_the_script_and_writes_the_metadata(built):
+    (flow,) = built["flows"]
+    script = built["script"]
+    assert flow["name"] == "weather"
+    storage = flow["storage"]
+    assert storage["type"] == "S3" and storage["bucket"] == BUCKET
+    assert storage["key"] == "team/weather/weather.py" and storage["stored_as_script"] is True
+    assert storage["client_options"] == {"endpoint_url": built["s3"].endpoint}
+    assert built["s3"].read("team/weather/weather.py") == script.read_bytes()  # uploaded as it is
+    run_config = flow["run_config"]
+    assert run_config["type"] == "KubernetesRun" and run_config["image"] == IMAGE
+    assert run_config["labels"] == ["k8s"]
+    params = {p["name"]: p["default"] for p in flow["parameters"]}
+    assert list(params) == ["destination", "min_valid_temp_c", "sources"]
+    assert params["min_valid_temp_c"] == -60.0 and len(params["sources"]) == 3
+    tasks = {t["slug"].rsplit("-", 1)[0] for t in flow["tasks"]}
+    assert {"set_module_globals", "extract_raw_data", "transform_clean_data", "load"} <= tasks
+    names = {t["slug"]: t["name"] for t in flow["tasks"]}
+    edges = {
+        (names[e["upstream_task"]["slug"]], names[e["downstream_task"]["slug"]], e["mapped"]) for e in flow["edges"]
+    }
+    assert ("sources", "extract_raw_data", True) in edges
+    assert ("set_module_globals", "extract_raw_data", False) in edges  # notebook order
+    assert ("extract_raw_data", "transform_clean_data", True) in edges
+    assert ("extract_raw_data", "transform_clean_data", False) in edges  # all of extract before transform
+    assert ("transform_clean_data", "load", False) in edges
+    extract = next(t for t in flow["tasks"] if t["name"] == "extract_raw_data")
+    assert extract["max_retries"] == 2 and extract["retry_delay"] == 10.0
+    text = script.read_text()
+    assert "testing" not in text and "AWS_" not in text  # no credentials
+
+
+GET_FLOW = """
+import json, os, sys
+import prefect
+from prefect.serialization.storage import StorageSchema
+
+(meta,) = json.load(open(sys.argv[1]))["flows"]
+storage = StorageSchema().load(meta["storage"])
+with prefect.context(loading_flow=True, flow_run_id="run-1"):  # as `prefect execute flow-run` loads it
+    flow = storage.get_flow("weather")
+print("image in the run:", flow.run_config.image)
+print("executor:", type(flow.executor).__name__, flow.executor.scheduler)  # not in the metadata: from the script
+print("checkpoint:", sorted({t.checkpoint for t in flow.tasks if type(t).__name__ == "FunctionTask"}))
+os.chdir(sys.argv[2])
+samples = [{"city": c, "url": f"samples/{c}.json"} for c in ("berlin", "lisbon", "oslo")]
+state = flow.run(parameters={"sources": samples, "destination": "out/"}, run_on_schedule=False)
+sys.exit(0 if state.is_successful() else 3)
+"""
+
+
+def test_get_flow_from_s3_runs_and_loads_what_the_notebook_loads(built, p1_python, tmp_path, notebook_outputs):
+    folder = copy_project(next(d for d in DEMOS if d.stem == "weather"), tmp_path / "weather").parent
+    # the downloaded script is executed without __file__ and must not resolve the image again
+    env = p1_env(tmp_path, WEATHER_BASE_IMAGE="must-not-be-used")
+    flows_json = built["script"].with_name("flows.json")
+    done = run_p1(p1_python, ["-c", GET_FLOW, str(flows_json), str(folder)], env, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "image in the run: None" in done.stdout
+    assert "executor: LocalDaskExecutor threads" in done.stdout
+    assert "checkpoint: [False]" in done.stdout  # task results stay in memory, never pickled to the bucket
+    assert_same_outputs(folder / "out", notebook_outputs["weather"])
+
+
+JOB_SPEC = """
+import json, sys
+from prefect.agent.kubernetes import KubernetesAgent
+from prefect.utilities.graphql import GraphQLResult
+
+(meta,) = json.load(open(sys.argv[1]))["flows"]
+flow_run = GraphQLResult({
+    "id": "run-1", "name": "brisk-otter", "version": 1, "run_config": meta["run_config"],
+    "flow": {"id": "flow-1", "name": meta["name"], "storage": meta["storage"], "core_version": "1.4.1"},
+})
+agent = KubernetesAgent(namespace="etl", labels=["k8s"])
+print(json.dumps(agent.generate_job_spec(flow_run)))
+"""
+
+
+def test_kubernetes_job_spec_runs_the_flow_from_the_project_image(built, p1_python, tmp_path):
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "dead", "cluster": {"server": "https://127.0.0.1:9"}}],
+                "users": [{"name": "u", "user": {}}],
+                "contexts": [{"name": "dead", "context": {"cluster": "dead", "user": "u"}}],
+                "current-context": "dead",
+            }
+        )
+    )
+    env = p1_env(tmp_path, KUBECONFIG=str(kubeconfig))
+    flows_json = built["script"].with_name("flows.json")
+    done = run_p1(p1_python, ["-c", JOB_SPEC, str(flows_json)], env, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    job = json.loads(done.stdout.strip().splitlines()[-1])
+    assert job["metadata"]["labels"]["prefect.io/flow_run_id"] == "run-1"
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == IMAGE
+    assert container["args"] == ["prefect", "execute", "flow-run"]
+    env_vars = {e["name"]: e.get("value") for e in container["env"]}
+    assert env_vars["PREFECT__CONTEXT__IMAGE"] == IMAGE
+    assert env_vars["PREFECT__CONTEXT__FLOW_RUN_ID"] == "run-1"
+    assert env_vars["PREFECT__CLOUD__AGENT__LABELS"] == "['k8s']"  # the agent picks it by label
+
+
+# -- registration and the KV store, against a minimal GraphQL stub ------------------------
+
+
+class GraphQLStub:
+    """Answers what Prefect 1's registration and KV store ask (hand-written: a Prefect 1 server
+    needs Hasura, Postgres and Apollo); records every request."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.key_values: dict[str, str] = {}
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                stub.requests.append(body)
+                out = json.dumps({"data": stub.answer(body["query"], json.loads(body.get("variables") or "null"))})
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out.encode())
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def answer(self, query: str, variables) -> dict:
+        if "create_flow_from_compressed_string" in query:
+            return {"create_flow_from_compressed_string": {"id": "flow-1"}}
+        if "key_value" in query:
+            key = query.split('_eq: "')[1].split('"')[0]
+            return {"key_value": [{"value": self.key_values[key]}] if key in self.key_values else []}
+        first = query.removeprefix("query {").lstrip()
+        if first.startswith("project"):
+            return {"project": [{"id": "project-1"}] if '"weather"' in query else []}
+        if first.startswith("flow"):
+            return {"flow": []}
+        return {}
+
+    def queries(self, word: str) -> list[dict]:
+        return [r for r in self.requests if word in r["query"]]
+
+
+@pytest.fixture
+def stub():
+    server = GraphQLStub()
+    yield server
+    server.server.shutdown()
+
+
+def etlnb_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(env, PYTHONPATH=str(REPO))
+    return subprocess.run([PYTHON, "-m", "etlnb", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
+
+
+def test_deploy_without_a_backend_prints_the_commands(tmp_path, p1_python):
+    notebook = copy_project(next(d for d in DEMOS if d.stem == "weather"), tmp_path / "weather")
+    done = etlnb_cli("deploy", str(notebook), "--target", "prefect1", env=p1_env(tmp_path), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    script = tmp_path / "build" / "weather" / "weather.py"
+    flows_json = script.with_name("weather.flows.json")
+    prefect = p1_python.parent / "prefect"
+    assert "no Prefect 1 backend is configured, so nothing was registered" in done.stdout
+    assert f"  {prefect} build -p {script} -o {flows_json}" in done.stdout
+    assert f"  {prefect} register --json {flows_json} --project weather" in done.stdout
+    assert "with Flow(" in script.read_text()
+
+
+def test_deploy_builds_to_s3_then_registers_what_the_script_describes(tmp_path, p1_python, s3, stub):  # noqa: F811
+    notebook = copy_project(next(d for d in DEMOS if d.stem == "weather"), tmp_path / "weather")
+    env = p1_env(tmp_path, PREFECT__BACKEND="server", PREFECT__SERVER__ENDPOINT=stub.url, WEATHER_BASE_IMAGE=IMAGE)
+    args = ["--storage", f"s3://{BUCKET}/deployed", "--s3-endpoint-url", s3.endpoint, "--pool-type", "kubernetes"]
+    done = etlnb_cli("deploy", str(notebook), "--target", "prefect1", *args, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "registered Prefect 1 flow weather in project weather (id flow-1, version 1)" in done.stdout
+    assert "[3/4] upload" in done.stderr and "[4/4] register" in done.stderr
+    script = tmp_path / "build" / "weather" / "weather.py"
+    assert s3.read("deployed/weather/weather.py") == script.read_bytes()  # uploaded before registering
+
+    (project_query,) = stub.queries("project(")
+    assert 'name: { _eq: "weather" }' in project_query["query"]
+    assert len(stub.queries("order_by: { version: desc }")) == 1  # the latest version, to number the new one
+    (create,) = stub.queries("create_flow_from_compressed_string")
+    sent = json.loads(create["variables"])["input"]
+    assert sent["project_id"] == "project-1" and sent["set_schedule_active"] is True
+    flow = json.loads(gzip.decompress(base64.b64decode(sent["serialized_flow"])))
+    assert sent["idempotency_key"] == hashlib.sha256(json.dumps(flow, sort_keys=True).encode()).hexdigest()
+    assert flow["name"] == "weather"
+    assert flow["storage"]["type"] == "S3" and flow["storage"]["key"] == "deployed/weather/weather.py"
+    assert flow["storage"]["bucket"] == BUCKET
+    assert flow["run_config"]["type"] == "KubernetesRun" and flow["run_config"]["image"] == IMAGE
+    assert {p["name"] for p in flow["parameters"]} == {"sources", "destination", "min_valid_temp_c"}
+    assert not any(k in json.dumps(flow) for k in AWS_DUMMY.values() if k != "us-east-1")  # no credentials
+
+
+def test_deploy_names_a_missing_prefect1_project(tmp_path, p1_python, stub):
+    notebook = copy_project(next(d for d in DEMOS if d.stem == "prices"), tmp_path / "prices")
+    env = p1_env(tmp_path, PREFECT__BACKEND="server", PREFECT__SERVER__ENDPOINT=stub.url)
+    done = etlnb_cli("deploy", str(notebook), "--target", "prefect1", env=env, cwd=tmp_path)
+    assert done.returncode == 1
+    first = done.stderr.strip().splitlines()[-2]
+    assert first.startswith("etlnb deploy: register failed: prefect register failed:"), done.stderr
+    assert "Project 'prices' does not exist" in first and "create project prices" in first
+    assert "Traceback" not in done.stderr
+    assert not stub.queries("create_flow_from_compressed_string")
+
+
+BASE_IMAGE = """
+import runpy, sys
+import prefect
+
+ns = runpy.run_path(sys.argv[1])
+base_image = ns["base_image"]
+with prefect.context(loading_flow=True):
+    print("registering:", base_image())
+with prefect.context(loading_flow=True, image="from-context:1"):
+    print("context:", base_image())
+with prefect.context(loading_flow=True, flow_run_id="run-1"):
+    print("flow run:", base_image())
+print("plain import:", base_image())
+"""
+
+
+def test_base_image_comes_from_env_then_context_then_the_cloud_kv_store(tmp_path, p1_python, stub):
+    notebook = copy_project(next(d for d in DEMOS if d.stem == "weather"), tmp_path / "weather")
+    script = compile_p1(notebook, work_pool_type="kubernetes")
+    stub.key_values["weather_base_image"] = "from-kv:3"
+    # Prefect Cloud's KV store, asked only when nothing closer names the image
+    cloud = p1_env(tmp_path, PREFECT__BACKEND="cloud", PREFECT__CLOUD__API=stub.url, PREFECT__CLOUD__API_KEY="dummy")
+    done = run_p1(p1_python, ["-c", BASE_IMAGE, str(script)], cloud, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines() == [
+        "registering: from-kv:3",
+        "context: from-context:1",
+        "flow run: None",
+        "plain import: None",
+    ]
+    (kv,) = stub.queries("key_value")
+    assert 'key: { _eq: "weather_base_image" }' in kv["query"]
+    # the environment variable wins over the KV store; on Prefect Server there is no KV store
+    env = p1_env(tmp_path, PREFECT__BACKEND="server", WEATHER_BASE_IMAGE="from-env:2")
+    done = run_p1(p1_python, ["-c", BASE_IMAGE, str(script)], env, tmp_path)
+    assert done.stdout.splitlines()[0] == "registering: from-env:2", done.stderr
+    done = run_p1(p1_python, ["-c", BASE_IMAGE, str(script)], p1_env(tmp_path, PREFECT__BACKEND="server"), tmp_path)
+    assert done.stdout.splitlines()[0] == "registering: None", done.stderr
+
+
+# -- the Dask executor (settings of the Dask work: read with getattr, so they may not exist yet) -----
+
+
+def with_dask(monkeypatch, **values) -> None:
+    """Compile with task_runner = "dask" and the given dask_* settings."""
+    from dataclasses import dataclass, fields
+
+    import etlnb.config
+    from etlnb.config import Settings
+
+    @dataclass(frozen=True)
+    class DaskSettings(Settings):
+        task_runner: str = "dask"
+        dask_address: str | None = None
+        dask_cluster_class: str | None = None
+        dask_cluster_kwargs: dict | None = None
+        dask_adapt_min: int | None = None
+        dask_adapt_max: int | None = None
+
+    load = etlnb.config.load_settings
+
+    def load_settings(notebook, metadata, flags=None):
+        base = load(notebook, metadata, flags)
+        return DaskSettings(**{f.name: getattr(base, f.name) for f in fields(Settings)}, **values)
+
+    monkeypatch.setattr(etlnb.config, "load_settings", load_settings)
+
+
+def test_dask_executor_with_a_local_cluster_loads_what_the_notebook_loads(
+    tmp_path, p1_python, notebook_outputs, monkeypatch
+):
+    # prices: steps whose helpers read a parameter as a module global, each run in a worker process
+    with_dask(monkeypatch, dask_cluster_kwargs={"n_workers": 2, "threads_per_worker": 1}, dask_adapt_max=2)
+    copy = copy_project(next(d for d in DEMOS if d.stem == "prices"), tmp_path / "prices")
+    script = compile_p1(copy)
+    text = script.read_text()
+    assert (
+        'executor=DaskExecutor(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1}, adapt_kwargs={"maximum": 2})'
+        in text
+    )
+    done = run_p1(p1_python, [str(script)], p1_env(tmp_path), tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert_same_outputs(copy.parent / "out", notebook_outputs["prices"])
+
+
+def test_dask_executor_by_address_and_a_refused_global(tmp_path, monkeypatch):
+    from etlnb.diagnostics import CompileError
+
+    from .conftest import make_notebook
+
+    with_dask(monkeypatch, dask_address="tcp://scheduler:8786")
+    copy = copy_project(next(d for d in DEMOS if d.stem == "weather"), tmp_path / "weather")
+    assert 'executor=DaskExecutor(address="tcp://scheduler:8786")' in compile_p1(copy).read_text()
+    notebook = tmp_path / "g" / "g.ipynb"
+    notebook.parent.mkdir()
+    cells = [
+        ("n = 1", ["parameters"]),
+        ("def scaled():\n    return counter * 2", ["functions"]),
+        ("counter = n + 1", ["extract"]),
+        ("y = scaled()", ["transform"]),
+        ("print(y)", ["load"]),
+    ]
+    notebook.write_text(make_notebook(cells))
+    with pytest.raises(CompileError) as caught:
+        compile_p1(notebook)
+    first = caught.value.diagnostics[0].format().splitlines()[0]
+    assert "cell 2" in first and "module global `counter`" in first and "task_runner = dask" in first
+
+
+@pytest.mark.parametrize(
+    ("schedule", "clock"),
+    [('"0 6 * * *"', 'Schedule(clocks=[CronClock("0 6 * * *")])'), ("3600", "IntervalClock(timedelta(seconds=3600))")],
+)
+def test_target_and_schedule_from_the_config_file(tmp_path, p1_python, schedule, clock):
+    notebook = copy_project(next(d for d in DEMOS if d.stem == "prices"), tmp_path / "prices")
+    (notebook.parent / "etlnb.toml").write_text(f'target = "prefect1"\nschedule = {schedule}\n')
+    done = etlnb_cli("compile", str(notebook), "-o", str(tmp_path / "build"), env=dict(os.environ), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    script = tmp_path / "build" / "prices" / "prices.py"
+    assert clock in script.read_text()
+    code = "import runpy, sys; ns = runpy.run_path(sys.argv[1]); print(len(ns['flow'].schedule.next(2)))"
+    done = run_p1(p1_python, ["-c", code, str(script)], p1_env(tmp_path), tmp_path)
+    assert done.returncode == 0 and done.stdout.strip() == "2", done.stderr
+
+
+def test_unknown_target_is_one_clear_line(tmp_path):
+    notebook = copy_project(next(d for d in DEMOS if d.stem == "prices"), tmp_path / "prices")
+    (notebook.parent / "etlnb.toml").write_text('target = "prefect2"\n')
+    done = etlnb_cli("compile", str(notebook), env=dict(os.environ), cwd=tmp_path)
+    assert done.returncode == 1
+    first = done.stderr.splitlines()[0]
+    assert 'target must be one of prefect3, prefect1, not "prefect2"' in first and "etlnb.toml" in first
+    assert "Traceback" not in done.stderr
+    done = etlnb_cli("compile", str(notebook), "--target", "prefect2", env=dict(os.environ), cwd=tmp_path)
+    assert done.returncode == 2 and "invalid choice: 'prefect2'" in done.stderr
+
+
+def test_names_prefect1_reserves_for_task_arguments_still_work(tmp_path, p1_python):
+    """`flow`, `mapped`, `upstream_tasks`, `task_args` are Prefect 1 task keywords; notebooks may use them."""
+    from .conftest import make_notebook
+
+    notebook = tmp_path / "r" / "r.ipynb"
+    notebook.parent.mkdir()
+    cells = [
+        ("flow = 2.5\nsources = [1, 2, 3]", ["parameters"]),
+        ("def scale(x):\n    return x * flow", ["functions"]),
+        ("mapped = [scale(s) for s in sources]", ["extract"]),
+        ("task_args = sum(mapped) + flow", ["transform"]),
+        ('with open("total.txt", "w") as f:\n    f.write(repr(task_args))', ["load"]),
+    ]
+    notebook.write_text(make_notebook(cells))
+    script = compile_p1(notebook)
+    done = run_p1(p1_python, [str(script)], p1_env(tmp_path), tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (notebook.parent / "total.txt").read_text() == "17.5"  # (2.5 + 5.0 + 7.5) + 2.5, as in the notebook
+
+
+def test_local_runs_and_parity_use_the_prefect3_flow_whatever_the_target(tmp_path):
+    from etlnb.runner import compile_to
+
+    notebook = copy_project(next(d for d in DEMOS if d.stem == "prices"), tmp_path / "prices")
+    (notebook.parent / "etlnb.toml").write_text('target = "prefect1"\n')
+    compiled = compile_to(notebook, tmp_path / "build")
+    assert "@flow(" in compiled.script and "with Flow(" not in compiled.script
