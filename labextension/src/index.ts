@@ -1,5 +1,5 @@
 // etlnb in JupyterLab: role badges and a role picker on code cells, and the "etlnb" side panel.
-import { ILabShell, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { Cell } from '@jupyterlab/cells';
 import { IMermaidManager } from '@jupyterlab/mermaid';
@@ -27,12 +27,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'etlnb: cell roles as badges, a role picker, and a side panel to check, graph, run and deploy.',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ICommandPalette, ILabShell, IMermaidManager],
+  optional: [ICommandPalette, IMermaidManager],
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
     palette: ICommandPalette | null,
-    labShell: ILabShell | null,
     mermaid: IMermaidManager | null
   ) => {
     const icon = new LabIcon({ name: 'etlnb:icon', svgstr: ICON_SVG });
@@ -62,10 +61,20 @@ const plugin: JupyterFrontEndPlugin<void> = {
       menu.open(box.left, box.bottom);
     };
 
-    tracker.widgetAdded.connect((_, nb) => {
-      states.set(nb, new NotebookState(nb, pickRole));
-    });
-    tracker.currentChanged.connect((_, nb) => panel.setNotebook(nb ? states.get(nb) ?? null : null));
+    // one state per notebook, made on first sight (currentChanged may come before widgetAdded)
+    const stateFor = (nb: NotebookPanel): NotebookState => {
+      let state = states.get(nb);
+      if (!state) {
+        state = new NotebookState(nb, pickRole);
+        states.set(nb, state);
+      }
+      return state;
+    };
+    tracker.widgetAdded.connect((_, nb) => void stateFor(nb));
+    tracker.currentChanged.connect((_, nb) => panel.setNotebook(nb ? stateFor(nb) : null));
+    if (tracker.currentWidget) {
+      panel.setNotebook(stateFor(tracker.currentWidget));
+    }
 
     app.commands.addCommand(CMD.setRole, {
       label: args => (args.role === UNTAGGED ? 'untagged (no role tag)' : String(args.role)),
@@ -101,7 +110,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       label: 'etlnb: Check Notebook',
       execute: async () => {
         const nb = tracker.currentWidget;
-        const state = nb ? states.get(nb) : undefined;
+        const state = nb ? stateFor(nb) : undefined;
         if (state) {
           app.shell.activateById(panel.id);
           await state.saveAndCheck();
@@ -125,10 +134,6 @@ const plugin: JupyterFrontEndPlugin<void> = {
       for (const role of [...ROLES, UNTAGGED]) {
         palette.addItem({ command: CMD.setRole, args: { role }, category: 'etlnb: set cell role' });
       }
-    }
-    if (labShell) {
-      // no-op hook kept for the shell type; the tracker drives which notebook the panel shows
-      void labShell;
     }
   }
 };

@@ -21,6 +21,7 @@ export class NotebookState {
     });
     panel.context.ready.then(() => {
       panel.content.model?.cells.changed.connect(() => this.schedule());
+      panel.content.cellInViewportChanged.connect(() => this.schedule());
       this.schedule();
       void this.refresh();
     });
@@ -135,10 +136,17 @@ export class NotebookState {
       this._watched.add(cell.model);
       cell.model.metadataChanged.connect(() => this.schedule());
     }
+    // cells build their DOM lazily (notebook windowing): wait until the input is there
+    const wrapper = cell.node.querySelector(':scope > .jp-Cell-inputWrapper');
+    if (!wrapper) {
+      this.retry();
+      return;
+    }
     if (!row) {
       row = document.createElement('div');
       row.className = 'etlnb-badges';
-      const wrapper = cell.node.querySelector(':scope > .jp-Cell-inputWrapper');
+    }
+    if (row.nextElementSibling !== wrapper) {
       cell.node.insertBefore(row, wrapper);
     }
     const role = roleOf(cell.model);
@@ -193,9 +201,27 @@ export class NotebookState {
       marker.appendChild(item);
     }
     const wrapper = cell.node.querySelector(':scope > .jp-Cell-inputWrapper');
-    cell.node.insertBefore(marker, wrapper?.nextSibling ?? null);
+    if (!wrapper) {
+      this.retry();
+      return;
+    }
+    cell.node.insertBefore(marker, wrapper.nextSibling);
   }
 
+  private retry(): void {
+    // a few tries; cells windowed out of view are rendered when cellInViewportChanged fires
+    if (!this._retrying && this._retries < 20) {
+      this._retrying = true;
+      this._retries += 1;
+      setTimeout(() => {
+        this._retrying = false;
+        this.schedule();
+      }, 300);
+    }
+  }
+
+  private _retrying = false;
+  private _retries = 0;
   private _changed = new Signal<this, void>(this);
   private _scheduled = false;
   private _watched = new WeakSet<object>();

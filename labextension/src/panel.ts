@@ -157,7 +157,13 @@ export class EtlnbPanel extends Widget {
     try {
       const { svg } = await this.mermaid.renderSvg(check.mermaid);
       const figure = el('div', 'etlnb-graph');
-      figure.innerHTML = svg; // mermaid's own sanitised output (securityLevel strict in JupyterLab)
+      // mermaid's own sanitised output (securityLevel strict in JupyterLab), parsed as SVG so
+      // its doctype does not show as text; the nodes stay DOM elements a click can reach
+      const parsed = new DOMParser().parseFromString(svg, 'image/svg+xml').documentElement;
+      if (parsed.nodeName !== 'svg') {
+        throw new Error(parsed.textContent || 'not an SVG');
+      }
+      figure.appendChild(document.importNode(parsed, true));
       const nodes = check.nodes ?? {};
       figure.querySelectorAll<SVGGElement>('g.node').forEach(node => {
         // mermaid names a flowchart node `flowchart-<key>-<n>`
