@@ -230,7 +230,10 @@ def test_badges_show_roles_and_names_and_the_picker_writes_saved_tags(lab, open_
     # names as etlnb's analysis of the saved file gives them; the mapped line is marked
     extract = ui.cell(4).locator(".etlnb-badges")
     sync_api.expect(extract.locator(".etlnb-writes")).to_contain_text("raw_data")
-    sync_api.expect(extract.locator(".etlnb-mapped")).to_contain_text("extract() mapped over sources")
+    sync_api.expect(extract.locator(".etlnb-mapped")).to_contain_text("line 13: extract() mapped over sources")
+    mapped = ui.cell(4).locator(".cm-line.etlnb-line-mapped")  # and the line itself is marked in the editor
+    sync_api.expect(mapped).to_have_count(1)
+    assert mapped.inner_text() == "raw_data = [extract(s) for s in sources]"
     sync_api.expect(ui.cell(6).locator(".etlnb-reads")).to_contain_text("raw_data")
     assert ui.cell(5).locator(".etlnb-reads, .etlnb-writes").count() == 0  # exploration: no names
     ui.shot("badges")
@@ -290,6 +293,9 @@ def test_hidden_state_is_marked_on_the_right_cell_and_the_check_list_selects_it(
     sync_api.expect(marker).to_contain_text("line 18: hidden state: step reads `raw_data`, which cell 5 [untagged]")
     assert "etlnb-has-error" in ui.cell(6).get_attribute("class")
     assert ui.page.locator(".etlnb-marker").count() == 1  # on that cell only
+    marker.scroll_into_view_if_needed()
+    line = ui.cell(6).locator(".cm-line.etlnb-line-error")  # the line it names is marked in the editor
+    sync_api.expect(line).to_have_text("clean_data = [transform(r) for r in raw_data]")
     ui.shot("marker")
 
     panel = ui.panel()
@@ -315,6 +321,7 @@ def test_hidden_state_is_marked_on_the_right_cell_and_the_check_list_selects_it(
     ui.page.keyboard.press("Escape")
     ui.page.keyboard.press("Control+s")
     sync_api.expect(ui.page.locator(".etlnb-marker")).to_have_count(0)
+    sync_api.expect(ui.page.locator(".cm-line.etlnb-line-error")).to_have_count(0)
     sync_api.expect(panel.locator(".etlnb-ok")).to_contain_text("ok:")
     ui.shot("fixed")
 
@@ -357,10 +364,20 @@ def test_deploy_from_the_panel_registers_and_links_to_a_flow_run(lab, open_noteb
     sync_api.expect(deploy.locator("input[name='project']")).to_have_value("weather")
     sync_api.expect(deploy.locator("input[name='work_pool']")).to_have_value("etlnb-local")
     ui.shot("deploy-form")
+    deploy.locator("input[name='schedule']").fill("every day")
+    deploy.locator(".etlnb-deploy-button").click()
+    refused = deploy.locator(".etlnb-deploy-progress .etlnb-error-message")
+    sync_api.expect(refused).to_have_text(
+        "deploy: schedule \"every day\" is neither a cron expression like '0 6 * * *' nor an interval in seconds"
+        " (from --schedule)"
+    )
+    ui.shot("deploy-refused")
+    deploy.locator("input[name='schedule']").fill("")
     deploy.locator(".etlnb-deploy-button").click()
     summary = deploy.locator(".etlnb-deploy-summary")
-    done = deploy.locator(".etlnb-deploy-summary, .etlnb-job-failed, .etlnb-error-message")
-    done.first.wait_for(timeout=120_000)
+    status = deploy.locator(".etlnb-job-status")
+    sync_api.expect(status).to_have_text(re.compile(r"deploy: (ok|failed)"), timeout=120_000)
+    sync_api.expect(summary.or_(deploy.locator(".etlnb-error-message"))).to_be_visible()
     assert summary.count() == 1, deploy.inner_text()
     steps = deploy.locator(".etlnb-step").evaluate_all("s => s.map(x => [x.dataset.step, x.className])")
     assert [n for n, _ in steps] == ["compile", "check", "upload", "register"]

@@ -5,6 +5,7 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { api, ICellInfo, ICheck, IDiagnostic } from './api';
+import { ILineMark, markLines } from './lines';
 import { roleOf, STEP_ROLES } from './roles';
 
 export type PickRole = (cell: Cell, anchor: HTMLElement) => void;
@@ -122,8 +123,36 @@ export class NotebookState {
     }
     widgets.forEach((cell, index) => {
       this.renderBadge(cell, index);
-      this.renderMarker(cell, byCell.get(cell) ?? []);
+      const diagnostics = byCell.get(cell) ?? [];
+      this.renderMarker(cell, diagnostics);
+      this.renderLines(cell, index, diagnostics);
     });
+  }
+
+  /** Mapped lines and the lines diagnostics name, marked in the cell's editor. */
+  private renderLines(cell: Cell, index: number, diagnostics: IDiagnostic[]): void {
+    if (!(cell instanceof CodeCell)) {
+      return;
+    }
+    const marks: ILineMark[] = [];
+    const info = this.infoFor(cell, index);
+    if (info && info.role === roleOf(cell.model)) {
+      for (const m of info.mapped) {
+        marks.push({
+          line: m.line,
+          className: 'etlnb-line-mapped',
+          title: `etlnb: ${m.func}() mapped over ${m.iterable} (one task per item, concurrently)`
+        });
+      }
+    }
+    for (const d of diagnostics) {
+      if (d.line) {
+        marks.push({ line: d.line, className: `etlnb-line-${d.severity}`, title: `etlnb: ${d.message}` });
+      }
+    }
+    if (!markLines(cell, marks)) {
+      this.retry();
+    }
   }
 
   private renderBadge(cell: Cell, index: number): void {
