@@ -162,3 +162,28 @@ def test_deploy_job_reports_each_step_and_the_deployment(
     assert result["full_name"] == "weather/weather"
     assert result["ui_url"].endswith(f"/deployments/deployment/{result['deployment_id']}")
     assert result["workers"]["pool"] == "etlnb-local"
+
+
+def test_a_failed_job_is_one_line_and_marks_the_running_step_failed(tmp_path):
+    """A run's child process: Prefect's task lines move the steps; on failure the panel gets etlnb's line."""
+    import asyncio
+    import sys
+
+    from etlnb.labext.handlers import Job, _run_job
+
+    script = "\n".join(
+        [
+            "import sys",
+            "print(\"12:00:00.000 | INFO    | Task run 'extract_raw_data-0' - Finished in state Completed()\")",
+            "print(\"12:00:01.000 | INFO    | Task run 'transform_clean_data-1' - started\")",
+            "print('Traceback (most recent call last):')",
+            "print('x' * 100_000)",  # longer than asyncio's default line limit
+            "print('etlnb run: flow weather failed', file=sys.stderr)",
+            "sys.exit(1)",
+        ]
+    )
+    job = Job("j", "run-flow", dict.fromkeys(["extract_raw_data", "transform_clean_data", "load"], "pending"))
+    asyncio.run(_run_job(job, [sys.executable, "-c", script], tmp_path))
+    assert job.status == "failed"
+    assert job.message == "etlnb run: flow weather failed"
+    assert job.steps == {"extract_raw_data": "ok", "transform_clean_data": "failed", "load": "pending"}

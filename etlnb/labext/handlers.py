@@ -194,7 +194,8 @@ class Job:
         }
 
 
-JOBS: dict[str, Job] = {}
+JOBS: dict[str, Job] = {}  # in memory: a page polls its jobs while they run; old ones are dropped
+MAX_JOBS, MAX_LINES = 50, 2000
 # Prefect's task-run log line: "Task run 'extract_raw_data-3f1' - Finished in state Completed()"
 TASK_DONE = re.compile(r"Task run '([A-Za-z_][A-Za-z0-9_]*)-[^']*' - Finished in state (\w+)")
 TASK_START = re.compile(r"Task run '([A-Za-z_][A-Za-z0-9_]*)-[^']*' - ")
@@ -205,14 +206,19 @@ async def _run_job(job: Job, command: list[str], cwd: Path) -> None:
     env = dict(os.environ, PYTHONUNBUFFERED="1", NO_COLOR="1", PREFECT_LOGGING_COLORS="false")
     try:
         process = await asyncio.create_subprocess_exec(
-            *command, cwd=cwd, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+            *command,
+            cwd=cwd,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            limit=2**22,  # a long output line (a big repr) must not end the job
         )
         assert process.stdout is not None
         async for raw in process.stdout:
             _line(job, raw.decode("utf-8", "replace").rstrip("\n"))
         code = await process.wait()
     except Exception as exc:
-        job.status, job.message = "failed", f"could not start {command[2:4]}: {exc}"
+        job.status, job.message = "failed", f"etlnb: the {job.kind} process failed: {type(exc).__name__}: {exc}"
         return
     if job.status == "running":
         job.status = "ok" if code == 0 else "failed"
@@ -220,14 +226,20 @@ async def _run_job(job: Job, command: list[str], cwd: Path) -> None:
         for step, state in job.steps.items():
             if state == "running":
                 job.steps[step] = "failed"
-        if not job.message:
-            errors = [ln for ln in job.lines if "error" in ln.lower() or "failed" in ln.lower()]
-            job.message = (errors or job.lines or [f"exit {code}"])[-1 if not errors else 0]
+        if not job.message:  # one line for the panel: what etlnb said, else the last line
+            lines = [ln for ln in job.lines if ln.strip()]
+            said = [ln for ln in lines if ln.startswith("etlnb") or ": error:" in ln]
+            job.message = said[0] if said else (lines or [f"exited with status {code}"])[-1]
 
 
 def _line(job: Job, line: str) -> None:
+    event = None
     if line.startswith(EVENT):
-        event = json.loads(line[len(EVENT) :])
+        try:
+            event = json.loads(line[len(EVENT) :])
+        except ValueError:
+            event = None
+    if isinstance(event, dict):
         if "step" in event:
             job.steps[event["step"]] = event["status"]
         if "error" in event:
@@ -236,6 +248,7 @@ def _line(job: Job, line: str) -> None:
             job.result = event["result"]
         return
     job.lines.append(line)
+    del job.lines[:-MAX_LINES]
     done = TASK_DONE.search(line)
     if done and done.group(1) in job.steps:
         job.steps[done.group(1)] = "ok" if done.group(2) == "Completed" else "failed"
@@ -247,6 +260,8 @@ def _line(job: Job, line: str) -> None:
 
 def start_job(kind: str, command: list[str], cwd: Path, steps: list[str]) -> Job:
     job = Job(uuid.uuid4().hex, kind, dict.fromkeys(steps, "pending"))
+    for old in [j for j in JOBS.values() if j.status != "running"][: max(0, len(JOBS) - MAX_JOBS)]:
+        del JOBS[old.id]
     JOBS[job.id] = job
     asyncio.get_running_loop().create_task(_run_job(job, command, cwd))
     return job
@@ -387,19 +402,6 @@ class FlowRunHandler(EtlnbHandler):
         await self.guarded(action)
 
 
-class WorkersHandler(EtlnbHandler):
-    @web.authenticated
-    async def get(self) -> None:
-        async def action():
-            pool = self.get_argument("pool", "")
-            if not pool:
-                raise Problem("no work pool given")
-            command = [sys.executable, "-m", "etlnb.labext.job", "workers", json.dumps({"pool": pool})]
-            return start_job("workers", command, self.root, []).view()
-
-        await self.guarded(action)
-
-
 def setup_handlers(web_app: Any) -> None:
     base = url_path_join(web_app.settings["base_url"], "etlnb")
     web_app.add_handlers(
@@ -410,7 +412,6 @@ def setup_handlers(web_app: Any) -> None:
             (url_path_join(base, "deploy", "settings"), DeploySettingsHandler),
             (url_path_join(base, "deploy"), DeployHandler),
             (url_path_join(base, "flow-run"), FlowRunHandler),
-            (url_path_join(base, "workers"), WorkersHandler),
             (url_path_join(base, "jobs", r"([0-9a-f]{32})"), JobHandler),
         ],
     )

@@ -180,6 +180,11 @@ export class NotebookState {
     }
     const role = roleOf(cell.model);
     const info = this.infoFor(cell, index);
+    const key = JSON.stringify([role, info ?? null]);
+    if (row.dataset.key === key) {
+      return; // unchanged: keep the DOM (and any click on it) as it is
+    }
+    row.dataset.key = key;
     row.replaceChildren();
     const badge = document.createElement('button');
     badge.className = `etlnb-badge etlnb-role-${role}`;
@@ -211,7 +216,12 @@ export class NotebookState {
   }
 
   private renderMarker(cell: Cell, diagnostics: IDiagnostic[]): void {
-    cell.node.querySelector(':scope > .etlnb-marker')?.remove();
+    const existing = cell.node.querySelector(':scope > .etlnb-marker') as HTMLElement | null;
+    const key = JSON.stringify(diagnostics);
+    if (existing && existing.dataset.key === key) {
+      return;
+    }
+    existing?.remove();
     cell.node.classList.toggle('etlnb-has-error', diagnostics.some(d => d.severity === 'error'));
     cell.node.classList.toggle('etlnb-has-warning', diagnostics.some(d => d.severity === 'warning'));
     if (!diagnostics.length) {
@@ -219,6 +229,7 @@ export class NotebookState {
     }
     const marker = document.createElement('div');
     marker.className = 'etlnb-marker';
+    marker.dataset.key = key;
     for (const d of diagnostics) {
       const item = document.createElement('div');
       item.className = `etlnb-marker-item etlnb-${d.severity}`;
