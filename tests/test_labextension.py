@@ -1,0 +1,419 @@
+"""etlnb's JupyterLab extension in a real JupyterLab and Debian's Chromium: role badges match the
+tags, the role picker writes the saved tags, a hidden-state mistake is marked on the right cell,
+the Graph's nodes select their cells, Run on samples shows each step, and Deploy from the side
+panel registers the deployment on the session's Prefect server and links to a working flow-run page.
+
+The extension is the one built from labextension/ (scripts/setup builds it into etlnb/labextension);
+the lab finds it, and the server extension's config, in private Jupyter dirs, as an installed
+wheel puts them in the environment's share/jupyter and etc/jupyter. Screenshots of each state go to
+build/test-artifacts/labextension/ (kept after the run: CI uploads them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright import sync_api
+
+from .conftest import DEMOS, REPO, copy_project, free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"]
+BUILT = REPO / "etlnb" / "labextension"
+SHOTS = REPO / "build" / "test-artifacts" / "labextension"
+CELLS = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell"
+WEATHER = next(p for p in DEMOS if p.stem == "weather")
+
+pytestmark = [pytest.mark.integration]
+
+
+class Lab:
+    def __init__(self, url: str, token: str, root: Path, process: subprocess.Popen, log: Path):
+        self.url, self.token, self.root, self.process, self.log = url, token, root, process, log
+
+    def api(self, path: str, method: str = "GET", timeout: float = 5.0):
+        request = urllib.request.Request(
+            f"{self.url}{path}", method=method, headers={"Authorization": f"token {self.token}"}
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, prefect_server):
+    """`jupyter lab` serving copies of notebooks/weather, with etlnb's labextension and server extension
+    installed in its private Jupyter dirs; stopped (process group) at the end."""
+    assert CHROMIUM.exists(), f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium)"
+    assert (BUILT / "package.json").exists() and list((BUILT / "static").glob("remoteEntry.*.js")), (
+        f"the JupyterLab extension is not built in {BUILT}: run ./scripts/setup (or ./scripts/labextension)"
+    )
+    base = tmp_path_factory.mktemp("lab")
+    root = base / "root"
+    root.mkdir()
+    copy_project(WEATHER, root / "weather")
+    home, config, data, runtime = (base / name for name in ("home", "config", "data", "runtime"))
+    for folder in (home, config, data, runtime):
+        folder.mkdir()
+    (data / "labextensions").mkdir()
+    (data / "labextensions" / "etlnb").symlink_to(BUILT, target_is_directory=True)
+    (config / "jupyter_server_config.d").mkdir()
+    shutil.copy(REPO / "labextension" / "jupyter-config" / "etlnb.json", config / "jupyter_server_config.d")
+    settings = config / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+    env = dict(
+        os.environ,
+        HOME=str(home),
+        JUPYTER_CONFIG_DIR=str(config),
+        JUPYTER_DATA_DIR=str(data),
+        JUPYTER_RUNTIME_DIR=str(runtime),
+        ETLNB_HOME=str(prefect_server.home),
+        ETLNB_SERVER_PORT=str(prefect_server.port),
+        PYTHONUNBUFFERED="1",
+    )
+    for name in ("PREFECT_API_URL", "JUPYTER_PATH", "JUPYTER_CONFIG_PATH", "JUPYTER_PREFER_ENV_PATH"):
+        env.pop(name, None)
+    port, token = free_port(), secrets.token_hex(16)
+    log = base / "jupyter.log"
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    lab = Lab(f"http://127.0.0.1:{port}", token, root, process, log)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, f"jupyter lab exited:\n{log.read_text()}"
+            try:
+                lab.api("/api/status", timeout=2)
+                break
+            except (urllib.error.URLError, OSError):
+                assert time.monotonic() < deadline, f"jupyter lab did not answer in 60s:\n{log.read_text()}"
+                time.sleep(0.3)
+        yield lab
+    finally:
+        if process.poll() is None:
+            try:
+                lab.api("/api/shutdown", method="POST", timeout=20)
+                process.wait(timeout=20)
+            except (urllib.error.URLError, OSError, subprocess.TimeoutExpired):
+                pass
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class Page:
+    """A JupyterLab tab with a notebook open; `shot(name)` writes SHOTS/<test>/<name>.png."""
+
+    def __init__(self, page, folder: Path):
+        self.page, self.folder = page, folder
+
+    def shot(self, name: str) -> Path:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+    def cell(self, index: int):
+        return self.page.locator(CELLS).nth(index)
+
+    def panel(self):
+        """The etlnb side panel, opened from its tab in the left sidebar."""
+        panel = self.page.locator("#etlnb-panel")
+        if not panel.is_visible():
+            self.page.locator(".jp-SideBar.jp-mod-left [data-id='etlnb-panel']").click()
+        sync_api.expect(panel).to_be_visible()
+        return panel
+
+    def active_cell_index(self) -> int:
+        return self.page.evaluate(
+            "() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell')]"
+            ".findIndex(c => c.classList.contains('jp-mod-active'))"
+        )
+
+
+@pytest.fixture
+def open_notebook(lab, browser, request):
+    pages = []
+
+    def open_(path: str) -> Page:
+        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        page.set_default_timeout(30_000)
+        pages.append(page)
+        page.goto(f"{lab.url}/lab/tree/{path}?reset&token={lab.token}")  # reset: no tabs of earlier tests
+        page.locator(CELLS).nth(8).wait_for(timeout=60_000)
+        return Page(page, SHOTS / request.node.name)
+
+    yield open_
+    for page in pages:
+        try:
+            Page(page, SHOTS / request.node.name).shot("last")
+        finally:
+            page.close()
+
+
+def _tags_on_disk(notebook: Path) -> list[list[str] | None]:
+    return [c["metadata"].get("tags") for c in json.loads(notebook.read_text())["cells"]]
+
+
+def _wait_saved(notebook: Path, index: int, tags: list[str] | None) -> None:
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            found = _tags_on_disk(notebook)[index]
+        except json.JSONDecodeError:  # caught mid-write
+            found = "(being written)"
+        if found == tags:
+            return
+        assert time.monotonic() < deadline, f"cell {index} saved with tags {found}, not {tags}"
+        time.sleep(0.2)
+
+
+def test_badges_show_roles_and_names_and_the_picker_writes_saved_tags(lab, open_notebook):
+    notebook = lab.root / "weather" / "weather.ipynb"
+    ui = open_notebook("weather/weather.ipynb")
+    page = ui.page
+    expected = [
+        "untagged"
+        if c["cell_type"] == "code" and not c["metadata"].get("tags")
+        else (c["metadata"].get("tags") or [None])[0]
+        for c in json.loads(notebook.read_text())["cells"]
+    ]
+    for index, role in enumerate(expected):
+        badge = ui.cell(index).locator(".etlnb-badge")
+        if role is None:  # markdown: no badge
+            assert badge.count() == 0
+            continue
+        sync_api.expect(badge).to_have_text(role)
+        assert f"etlnb-role-{role}" in badge.get_attribute("class")
+    # names as etlnb's analysis of the saved file gives them; the mapped line is marked
+    extract = ui.cell(4).locator(".etlnb-badges")
+    sync_api.expect(extract.locator(".etlnb-writes")).to_contain_text("raw_data")
+    sync_api.expect(extract.locator(".etlnb-mapped")).to_contain_text("line 13: extract() mapped over sources")
+    mapped = ui.cell(4).locator(".cm-line.etlnb-line-mapped")  # and the line itself is marked in the editor
+    sync_api.expect(mapped).to_have_count(1)
+    assert mapped.inner_text() == "raw_data = [extract(s) for s in sources]"
+    sync_api.expect(ui.cell(6).locator(".etlnb-reads")).to_contain_text("raw_data")
+    assert ui.cell(5).locator(".etlnb-reads, .etlnb-writes").count() == 0  # exploration: no names
+    ui.shot("badges")
+
+    # the picker on the badge: every role listed, the current one checked
+    ui.cell(8).locator(".etlnb-badge").click()
+    menu = page.locator(".etlnb-role-menu")
+    sync_api.expect(menu).to_be_visible()
+    items = menu.locator(".lm-Menu-item .lm-Menu-itemLabel")
+    assert items.all_inner_texts() == [
+        "parameters",
+        "imports",
+        "functions",
+        "extract",
+        "transform",
+        "load",
+        "validate",
+        "sample",
+        "skip",
+        "untagged (no role tag)",
+    ]
+    assert "lm-mod-toggled" in menu.locator(".lm-Menu-item").nth(9).get_attribute("class")
+    ui.shot("picker")
+    items.nth(8).click()  # skip
+    sync_api.expect(ui.cell(8).locator(".etlnb-badge")).to_have_text("skip")
+
+    # the keyboard: Alt+R on the active cell opens the same picker; a new role replaces the old one
+    ui.cell(6).locator(".jp-InputPrompt").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Alt+r")
+    sync_api.expect(menu).to_be_visible()
+    menu.locator(".lm-Menu-item", has_text="validate").click()
+    sync_api.expect(ui.cell(6).locator(".etlnb-badge")).to_have_text("validate")
+    page.keyboard.press("Control+s")
+    _wait_saved(notebook, 8, ["skip"])
+    _wait_saved(notebook, 6, ["validate"])  # not ["transform", "validate"]: conflicts are impossible
+    # after the save the badges show the new analysis (a validate cell writes nothing)
+    sync_api.expect(ui.cell(6).locator(".etlnb-badge")).to_have_text("validate")
+    ui.shot("roles-saved")
+
+    # back to untagged: the role tag goes, the cell keeps no empty tag list
+    ui.cell(8).locator(".etlnb-badge").click()
+    menu.locator(".lm-Menu-item", has_text="untagged").click()
+    ui.cell(6).locator(".etlnb-badge").click()
+    menu.locator(".lm-Menu-item", has_text="transform").click()
+    page.keyboard.press("Control+s")
+    _wait_saved(notebook, 8, None)
+    _wait_saved(notebook, 6, ["transform"])
+
+
+def test_hidden_state_is_marked_on_the_right_cell_and_the_check_list_selects_it(lab, open_notebook):
+    source = json.loads((lab.root / "weather" / "weather.ipynb").read_text())
+    source["cells"][5]["source"] = ["# Exploration that changes step data (a mistake)\n", "raw_data.pop()\n"]
+    (lab.root / "weather" / "hidden.ipynb").write_text(json.dumps(source, indent=1))
+    ui = open_notebook("weather/hidden.ipynb")
+    marker = ui.cell(6).locator(".etlnb-marker")
+    sync_api.expect(marker).to_contain_text("line 18: hidden state: step reads `raw_data`, which cell 5 [untagged]")
+    assert "etlnb-has-error" in ui.cell(6).get_attribute("class")
+    assert ui.page.locator(".etlnb-marker").count() == 1  # on that cell only
+    marker.scroll_into_view_if_needed()
+    line = ui.cell(6).locator(".cm-line.etlnb-line-error")  # the line it names is marked in the editor
+    sync_api.expect(line).to_have_text("clean_data = [transform(r) for r in raw_data]")
+    ui.shot("marker")
+
+    panel = ui.panel()
+    panel.locator(".etlnb-check-button").click()
+    item = panel.locator(".etlnb-diagnostic.etlnb-error")
+    sync_api.expect(item).to_have_count(1)
+    sync_api.expect(item).to_contain_text("cell 6, line 18: hidden state")
+    sync_api.expect(item).to_contain_text("tag cell 5 as a step")
+    ui.cell(1).locator(".jp-InputPrompt").click()
+    item.click()
+    ui.page.wait_for_function(
+        "() => document.querySelector('.jp-Notebook .jp-Cell.jp-mod-active .cm-selectionBackground') !== null"
+    )
+    assert ui.active_cell_index() == 6
+    # the cursor is on that line (the status bar says so) and the line is selected
+    sync_api.expect(ui.page.locator("#jp-main-statusbar")).to_contain_text("Ln 18, Col")
+    ui.shot("check-list-selects")
+
+    # fixing it in the notebook and saving clears the marker
+    ui.cell(5).locator(".cm-content").click()
+    ui.page.keyboard.press("Control+a")
+    ui.page.keyboard.type("len(raw_data)")
+    ui.page.keyboard.press("Escape")
+    ui.page.keyboard.press("Control+s")
+    sync_api.expect(ui.page.locator(".etlnb-marker")).to_have_count(0)
+    sync_api.expect(ui.page.locator(".cm-line.etlnb-line-error")).to_have_count(0)
+    sync_api.expect(panel.locator(".etlnb-ok")).to_contain_text("ok:")
+    ui.shot("fixed")
+
+
+def test_graph_renders_and_a_node_click_selects_its_cell(lab, open_notebook):
+    ui = open_notebook("weather/weather.ipynb")
+    panel = ui.panel()
+    panel.locator(".etlnb-graph-button").click()
+    nodes = panel.locator(".etlnb-graph svg g.etlnb-node")
+    sync_api.expect(nodes.first).to_be_visible()
+    keys = sorted(nodes.evaluate_all("ns => ns.map(n => n.dataset.key)"))
+    assert keys == ["extract_raw_data", "load", "params", "transform_clean_data"], keys
+    assert "]>" not in panel.locator(".etlnb-section-graph").inner_text()  # no doctype shown as text
+    assert 'aria-roledescription="flowchart' in panel.locator(".etlnb-graph").inner_html()
+    ui.shot("graph")
+    panel.locator(".etlnb-graph g.etlnb-node[data-key='transform_clean_data']").click()
+    ui.page.wait_for_function("() => document.querySelector('.jp-Notebook .jp-Cell:nth-child(7).jp-mod-active')")
+    assert ui.active_cell_index() == 6
+    ui.shot("graph-node-selects")
+
+
+def test_run_on_samples_shows_each_step(lab, open_notebook):
+    ui = open_notebook("weather/weather.ipynb")
+    panel = ui.panel()
+    panel.locator(".etlnb-run-button").click()
+    status = panel.locator(".etlnb-section-run .etlnb-job-status")
+    sync_api.expect(status).to_have_text(re.compile(r"run on samples: (ok|failed)"), timeout=120_000)
+    steps = panel.locator(".etlnb-section-run .etlnb-step")
+    names = steps.evaluate_all("s => s.map(x => [x.dataset.step, x.className])")
+    assert status.inner_text() == "run on samples: ok", panel.locator(".etlnb-section-run").inner_text()
+    assert [n for n, _ in names][:2] == ["extract_raw_data", "transform_clean_data"], names
+    assert all("etlnb-step-ok" in cls for _, cls in names), names
+    ui.shot("run")
+
+
+def test_deploy_from_the_panel_registers_and_links_to_a_flow_run(lab, open_notebook, browser, prefect_server):
+    ui = open_notebook("weather/weather.ipynb")
+    panel = ui.panel()
+    deploy = panel.locator(".etlnb-section-deploy")
+    sync_api.expect(deploy.locator("input[name='project']")).to_have_value("weather")
+    sync_api.expect(deploy.locator("input[name='work_pool']")).to_have_value("etlnb-local")
+    ui.shot("deploy-form")
+    deploy.locator("input[name='schedule']").fill("every day")
+    deploy.locator(".etlnb-deploy-button").click()
+    refused = deploy.locator(".etlnb-deploy-progress .etlnb-error-message")
+    sync_api.expect(refused).to_have_text(
+        "deploy: schedule \"every day\" is neither a cron expression like '0 6 * * *' nor an interval in seconds"
+        " (from --schedule)"
+    )
+    ui.shot("deploy-refused")
+    deploy.locator("input[name='schedule']").fill("")
+    deploy.locator(".etlnb-deploy-button").click()
+    summary = deploy.locator(".etlnb-deploy-summary")
+    status = deploy.locator(".etlnb-job-status")
+    sync_api.expect(status).to_have_text(re.compile(r"deploy: (ok|failed)"), timeout=120_000)
+    sync_api.expect(summary.or_(deploy.locator(".etlnb-error-message"))).to_be_visible()
+    assert summary.count() == 1, deploy.inner_text()
+    steps = deploy.locator(".etlnb-step").evaluate_all("s => s.map(x => [x.dataset.step, x.className])")
+    assert [n for n, _ in steps] == ["compile", "check", "upload", "register"]
+    assert all("etlnb-step-ok" in cls for _, cls in steps), steps
+    link = summary.locator("a.etlnb-deployment-link")
+    href = link.get_attribute("href")
+    prefix = f"{prefect_server.url}/deployments/deployment/"
+    assert href.startswith(prefix), href
+    with urllib.request.urlopen(f"{prefect_server.api_url}/deployments/{href.removeprefix(prefix)}", timeout=10) as r:
+        deployment = json.load(r)
+    assert deployment["name"] == "weather" and deployment["work_pool_name"] == "etlnb-local", deployment
+    assert deployment["version"] in summary.inner_text()
+    assert summary.locator(".etlnb-workers").inner_text().strip()  # worker status, as Prefect reports it
+    ui.shot("deployed")
+
+    summary.locator(".etlnb-flow-run-button").click()
+    run_link = summary.locator("a.etlnb-flow-run-link")
+    run_link.wait_for(timeout=60_000)
+    run_href = run_link.get_attribute("href")
+    assert run_href.startswith(f"{prefect_server.url}/runs/flow-run/"), run_href
+    run_id = run_href.rsplit("/", 1)[1]
+    with urllib.request.urlopen(f"{prefect_server.api_url}/flow_runs/{run_id}", timeout=10) as r:
+        flow_run = json.load(r)
+    assert flow_run["deployment_id"] == deployment["id"], flow_run
+    ui.shot("flow-run-link")
+    try:
+        with ui.page.context.expect_page() as opened:
+            run_link.click()
+        prefect_page = opened.value
+        try:
+            prefect_page.get_by_text(flow_run["name"]).first.wait_for(timeout=60_000)
+            prefect_page.get_by_text("Scheduled").first.wait_for(timeout=30_000)
+            assert "Can't connect" not in prefect_page.content()
+        finally:
+            Page(prefect_page, ui.folder).shot("prefect-flow-run")
+            prefect_page.close()
+    finally:  # no worker runs it here; a worker another test starts must not pick it up later
+        request = urllib.request.Request(f"{prefect_server.api_url}/flow_runs/{run_id}", method="DELETE")
+        urllib.request.urlopen(request, timeout=10).close()

@@ -1,0 +1,189 @@
+"""etlnb's jupyter_server extension (/etlnb/...), driven through a real ServerApp by jupyter_server's
+pytest plugin (pytest-jupyter): roles, names and diagnostics of the saved notebook, one clear
+message for bad requests (never a traceback), authentication required, deploy progress per step.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+# pytest-jupyter's fixtures for this module only: registering the plugin for the whole session
+# (pytest_plugins) would give every other test its autouse event loop and ServerApp cleanup.
+from pytest_jupyter.jupyter_core import *  # noqa: F403
+from pytest_jupyter.jupyter_server import *  # noqa: F403
+from tornado.httpclient import HTTPClientError
+
+from .conftest import DEMOS, copy_project, make_notebook
+
+WEATHER = next(p for p in DEMOS if p.stem == "weather")
+
+
+@pytest.fixture
+def jp_server_config():
+    return {"ServerApp": {"jpserver_extensions": {"etlnb.labext": True}}}
+
+
+@pytest.fixture
+def weather(jp_root_dir: Path) -> str:
+    copy_project(WEATHER, jp_root_dir / "weather")
+    return "weather/weather.ipynb"
+
+
+def _get(loop, fetch, *parts, **params):
+    response = loop.run_until_complete(fetch("etlnb", *parts, params=params))
+    return json.loads(response.body)
+
+
+def _post(loop, fetch, *parts, body):
+    response = loop.run_until_complete(fetch("etlnb", *parts, method="POST", body=json.dumps(body)))
+    return json.loads(response.body)
+
+
+def _error(loop, fetch, *parts, method="GET", **kwargs) -> tuple[int, dict]:
+    with pytest.raises(HTTPClientError) as raised:
+        loop.run_until_complete(fetch("etlnb", *parts, method=method, **kwargs))
+    return raised.value.code, json.loads(raised.value.response.body)
+
+
+def test_check_gives_roles_names_mapped_lines_and_graph(jp_serverapp, jp_fetch, jp_asyncio_loop, weather):
+    data = _get(jp_asyncio_loop, jp_fetch, "check", path=weather)
+    assert data["ok"] and data["diagnostics"] == [] and data["flow"] == "weather"
+    roles = {c["index"]: c["role"] for c in data["cells"]}
+    assert roles == {
+        1: "imports",
+        2: "parameters",
+        3: "sample",
+        4: "extract",
+        5: "untagged",
+        6: "transform",
+        7: "load",
+        8: "untagged",
+    }
+    by_index = {c["index"]: c for c in data["cells"]}
+    assert by_index[2]["writes"][:2] == ["sources", "destination"]
+    assert "raw_data" in by_index[4]["writes"] and by_index[4]["mapped"], by_index[4]
+    assert by_index[4]["mapped"][0]["func"] == "extract"
+    assert "raw_data" in by_index[6]["reads"]
+    assert data["mermaid"].startswith("flowchart TD")
+    # every graph node names its cell, so a click can select it
+    assert {n["cell"] for n in data["nodes"].values()} >= {4, 6, 7}
+
+
+def test_hidden_state_is_a_diagnostic_on_the_right_cell_and_line(jp_serverapp, jp_fetch, jp_asyncio_loop, jp_root_dir):
+    (jp_root_dir / "hidden.ipynb").write_text(
+        make_notebook(
+            [
+                ("rows = [1, 2, 3]", ["extract"]),
+                ("x = 1\nrows.append(4)", []),
+                ("total = sum(rows)", ["transform"]),
+            ]
+        )
+    )
+    data = _get(jp_asyncio_loop, jp_fetch, "check", path="hidden.ipynb")
+    assert not data["ok"]
+    errors = [d for d in data["diagnostics"] if d["severity"] == "error"]
+    assert errors, data["diagnostics"]
+    first = errors[0]
+    assert "hidden state" in first["message"] and first["cell"] in (1, 2), first
+    assert first["text"].startswith("hidden.ipynb: cell "), first["text"]
+    assert "/" not in first["text"].split(":")[0]  # named as JupyterLab shows it, not an absolute path
+    assert data["mermaid"] == ""
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "says"),
+    [
+        ("", 400, "no notebook given"),
+        ("missing.ipynb", 404, "is not saved yet: save it (Ctrl+S)"),
+        ("notes.txt", 400, "is not a notebook"),
+        ("../outside.ipynb", 403, "outside the folder Jupyter serves"),
+    ],
+)
+def test_bad_paths_are_one_clear_message(jp_serverapp, jp_fetch, jp_asyncio_loop, path, status, says):
+    code, body = _error(jp_asyncio_loop, jp_fetch, "check", params={"path": path})
+    assert code == status
+    assert says in body["message"], body
+    assert set(body) == {"message"} and "Traceback" not in body["message"] and "\n" not in body["message"]
+
+
+def test_broken_notebook_file_is_a_diagnostic_not_a_traceback(jp_serverapp, jp_fetch, jp_asyncio_loop, jp_root_dir):
+    (jp_root_dir / "broken.ipynb").write_text("{not json")
+    data = _get(jp_asyncio_loop, jp_fetch, "check", path="broken.ipynb")
+    assert not data["ok"] and len(data["diagnostics"]) == 1
+    assert data["diagnostics"][0]["text"].startswith("broken.ipynb: error: "), data
+    code, body = _error(jp_asyncio_loop, jp_fetch, "deploy", method="POST", body="[1]")
+    assert (code, body) == (400, {"message": "the request body is not a JSON object"})
+    code, body = _error(jp_asyncio_loop, jp_fetch, "run", method="POST", body=json.dumps({"path": "broken.ipynb"}))
+    assert code == 400 and body["message"].startswith("fix this first (Check lists all): broken.ipynb: error:"), body
+
+
+def test_requests_need_the_token(jp_serverapp, jp_fetch, jp_asyncio_loop, jp_http_port, weather):
+    from tornado.httpclient import AsyncHTTPClient
+
+    url = f"http://localhost:{jp_http_port}/a%40b/etlnb/check?path={weather}"  # jp_base_url is /a@b/
+    with pytest.raises(HTTPClientError) as refused:
+        jp_asyncio_loop.run_until_complete(AsyncHTTPClient().fetch(url))
+    assert refused.value.code == 403
+
+
+def test_deploy_settings_are_prefilled_from_config(jp_serverapp, jp_fetch, jp_asyncio_loop, weather):
+    fields = _get(jp_asyncio_loop, jp_fetch, "deploy", "settings", path=weather)
+    assert fields["project"] == "weather" and fields["work_pool"] == "etlnb-local"
+    assert fields["work_pool_type"] == "process"
+    code, body = _error(
+        jp_asyncio_loop,
+        jp_fetch,
+        "deploy",
+        method="POST",
+        body=json.dumps({"path": weather, "work_pool": "etl", "schedule": "every day"}),
+    )
+    assert code == 400 and body["message"].startswith('deploy: schedule "every day" is neither a cron'), body
+
+
+@pytest.mark.integration
+def test_deploy_job_reports_each_step_and_the_deployment(
+    jp_serverapp, jp_fetch, jp_asyncio_loop, weather, prefect_server, monkeypatch
+):
+    monkeypatch.setenv("PREFECT_API_URL", prefect_server.api_url)
+    job = _post(jp_asyncio_loop, jp_fetch, "deploy", body={"path": weather, "work_pool_type": "process"})
+    assert [s["name"] for s in job["steps"]] == ["compile", "check", "upload", "register"]
+    deadline = time.monotonic() + 120
+    while job["status"] == "running":
+        assert time.monotonic() < deadline, job
+        jp_asyncio_loop.run_until_complete(__import__("asyncio").sleep(0.3))
+        job = _get(jp_asyncio_loop, jp_fetch, "jobs", job["id"])
+    assert job["status"] == "ok", job
+    assert [s["status"] for s in job["steps"]] == ["ok"] * 4
+    result = job["result"]
+    assert result["full_name"] == "weather/weather"
+    assert result["ui_url"].endswith(f"/deployments/deployment/{result['deployment_id']}")
+    assert result["workers"]["pool"] == "etlnb-local"
+
+
+def test_a_failed_job_is_one_line_and_marks_the_running_step_failed(tmp_path):
+    """A run's child process: Prefect's task lines move the steps; on failure the panel gets etlnb's line."""
+    import asyncio
+    import sys
+
+    from etlnb.labext.handlers import Job, _run_job
+
+    script = "\n".join(
+        [
+            "import sys",
+            "print(\"12:00:00.000 | INFO    | Task run 'extract_raw_data-0' - Finished in state Completed()\")",
+            "print(\"12:00:01.000 | INFO    | Task run 'transform_clean_data-1' - started\")",
+            "print('Traceback (most recent call last):')",
+            "print('x' * 100_000)",  # longer than asyncio's default line limit
+            "print('etlnb run: flow weather failed', file=sys.stderr)",
+            "sys.exit(1)",
+        ]
+    )
+    job = Job("j", "run-flow", dict.fromkeys(["extract_raw_data", "transform_clean_data", "load"], "pending"))
+    asyncio.run(_run_job(job, [sys.executable, "-c", script], tmp_path))
+    assert job.status == "failed"
+    assert job.message == "etlnb run: flow weather failed"
+    assert job.steps == {"extract_raw_data": "ok", "transform_clean_data": "failed", "load": "pending"}
