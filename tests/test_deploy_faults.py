@@ -108,10 +108,11 @@ def _notebook(folder: Path, name: str, factor: int) -> Path:
 
 
 def _live(api_url: str, name: str):
-    os.environ["PREFECT_API_URL"] = api_url
     from prefect import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with get_client(sync_client=True) as client:
+    # explicit settings: an earlier test in this process may have left Prefect's on another server
+    with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
         return client.read_deployment_by_name(name)
 
 

@@ -127,6 +127,7 @@ def test_panel_settings_are_kept_for_the_cli(weather, prefect_server, monkeypatc
     """Deployed from the panel with a schedule, name, tags and retries; `etlnb deploy` of the same
     notebook later registers the same deployment, and every artifact agrees with it."""
     from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from etlnb.cli import main as cli
     from etlnb.deploy_panel import DeployPanel
@@ -151,7 +152,7 @@ def test_panel_settings_are_kept_for_the_cli(weather, prefect_server, monkeypatc
     assert "settings kept in weather.ipynb" in panel.summary.value
 
     def live():
-        with get_client(sync_client=True) as client:
+        with temporary_settings({PREFECT_API_URL: prefect_server.api_url}), get_client(sync_client=True) as client:
             deployment = client.read_deployment_by_name("weather/kept")
         return deployment.version, [s.schedule.cron for s in deployment.schedules], sorted(deployment.tags)
 

@@ -68,12 +68,14 @@ def test_ordinary_code_is_not_flagged(tmp_path):
 
 
 EVIL = "'); import os; os.system('echo pwned') #\"\"\"\n\\x"
+# names and tags refuse control characters (a newline) and Prefect's banned ones; the rest is data
+EVIL_NAME = "'); import os; os.system('echo pwned') #\"\"\" \\x"
 
 
 def test_parameter_values_and_names_are_rendered_as_data(tmp_path):
     meta = {
         "kernelspec": {"name": "python3", "display_name": "P", "language": "python"},
-        "etlnb": {"deployment": EVIL, "tags": [EVIL]},
+        "etlnb": {"deployment": EVIL_NAME, "tags": [EVIL_NAME]},
     }
     nb = tmp_path / "proj" / "injectnb.ipynb"
     nb.parent.mkdir()
@@ -98,7 +100,7 @@ def test_parameter_values_and_names_are_rendered_as_data(tmp_path):
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "system"]
     assert calls == []
     document = yaml.safe_load(compiled.prefect_yaml)
-    assert document["deployments"][0]["name"] == EVIL and document["deployments"][0]["tags"] == [EVIL]
+    assert document["deployments"][0]["name"] == EVIL_NAME and document["deployments"][0]["tags"] == [EVIL_NAME]
 
 
 @pytest.mark.integration
