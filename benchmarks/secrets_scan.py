@@ -58,8 +58,9 @@ def etlnb_flags(sources: list[str], folder: Path) -> tuple[list[bool], str, int]
         [sys.executable, "-m", "etlnb", "check", "--strict", str(nb)], capture_output=True, text=True, cwd=folder
     )
     hit = {
-        int(m.group(1)) for m in re.finditer(r"cell (\d+) \(id=c\d+\): line \d+: error: this line looks", done.stderr)
+        int(m.group(1)) for m in re.finditer(r"cell \d+ \(id=c(\d+)\): line \d+: error: this line looks", done.stderr)
     }
+    # case i is the cell with id c{i+1} (c0 is the imports cell), whatever the displayed numbering
     return [i + 1 in hit for i in range(len(sources))], done.stdout + done.stderr, done.returncode
 
 

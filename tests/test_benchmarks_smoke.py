@@ -22,6 +22,7 @@ BENCH = REPO / "benchmarks"
         ("memory_peak.py", ["--rows", "20000"]),
         ("deploy_roundtrip.py", ["--runs", "1"]),
         ("witness_overhead.py", ["--runs", "1", "--rows", "20000", str(DEMOS[0])]),
+        ("yaml_import_cost.py", ["--runs", "1"]),
     ],
 )
 def test_benchmark_runs_and_prints_its_ratio_table(script, args):
