@@ -290,7 +290,7 @@ def test_hidden_state_is_marked_on_the_right_cell_and_the_check_list_selects_it(
     (lab.root / "weather" / "hidden.ipynb").write_text(json.dumps(source, indent=1))
     ui = open_notebook("weather/hidden.ipynb")
     marker = ui.cell(6).locator(".etlnb-marker")
-    sync_api.expect(marker).to_contain_text("line 18: hidden state: step reads `raw_data`, which cell 5 [untagged]")
+    sync_api.expect(marker).to_contain_text("line 18: hidden state: step reads `raw_data`, which cell 6 [untagged]")
     assert "etlnb-has-error" in ui.cell(6).get_attribute("class")
     assert ui.page.locator(".etlnb-marker").count() == 1  # on that cell only
     marker.scroll_into_view_if_needed()
@@ -302,8 +302,8 @@ def test_hidden_state_is_marked_on_the_right_cell_and_the_check_list_selects_it(
     panel.locator(".etlnb-check-button").click()
     item = panel.locator(".etlnb-diagnostic.etlnb-error")
     sync_api.expect(item).to_have_count(1)
-    sync_api.expect(item).to_contain_text("cell 6, line 18: hidden state")
-    sync_api.expect(item).to_contain_text("tag cell 5 as a step")
+    sync_api.expect(item).to_contain_text("cell 7, line 18: hidden state")
+    sync_api.expect(item).to_contain_text("tag cell 6 as a step")
     ui.cell(1).locator(".jp-InputPrompt").click()
     item.click()
     ui.page.wait_for_function(

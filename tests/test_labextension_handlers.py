@@ -5,6 +5,7 @@ message for bad requests (never a traceback), authentication required, deploy pr
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from pathlib import Path
@@ -33,19 +34,26 @@ def weather(jp_root_dir: Path) -> str:
     return "weather/weather.ipynb"
 
 
+def _run(loop, make):
+    # tornado's fetch makes its Future on the current loop at call time; an earlier test in this
+    # process (asyncio.run, Prefect) may have left the main thread without one
+    asyncio.set_event_loop(loop)
+    return loop.run_until_complete(make())
+
+
 def _get(loop, fetch, *parts, **params):
-    response = loop.run_until_complete(fetch("etlnb", *parts, params=params))
+    response = _run(loop, lambda: fetch("etlnb", *parts, params=params))
     return json.loads(response.body)
 
 
 def _post(loop, fetch, *parts, body):
-    response = loop.run_until_complete(fetch("etlnb", *parts, method="POST", body=json.dumps(body)))
+    response = _run(loop, lambda: fetch("etlnb", *parts, method="POST", body=json.dumps(body)))
     return json.loads(response.body)
 
 
 def _error(loop, fetch, *parts, method="GET", **kwargs) -> tuple[int, dict]:
     with pytest.raises(HTTPClientError) as raised:
-        loop.run_until_complete(fetch("etlnb", *parts, method=method, **kwargs))
+        _run(loop, lambda: fetch("etlnb", *parts, method=method, **kwargs))
     return raised.value.code, json.loads(raised.value.response.body)
 
 

@@ -405,26 +405,15 @@ def test_base_image_comes_from_env_then_context_then_the_cloud_kv_store(tmp_path
 
 
 def with_dask(monkeypatch, **values) -> None:
-    """Compile with task_runner = "dask" and the given dask_* settings."""
-    from dataclasses import dataclass, fields
+    """Compile with task_runner = "dask" and the given dask_* settings (etlnb.config's own fields)."""
+    from dataclasses import replace
 
     import etlnb.config
-    from etlnb.config import Settings
-
-    @dataclass(frozen=True)
-    class DaskSettings(Settings):
-        task_runner: str = "dask"
-        dask_address: str | None = None
-        dask_cluster_class: str | None = None
-        dask_cluster_kwargs: dict | None = None
-        dask_adapt_min: int | None = None
-        dask_adapt_max: int | None = None
 
     load = etlnb.config.load_settings
 
     def load_settings(notebook, metadata, flags=None):
-        base = load(notebook, metadata, flags)
-        return DaskSettings(**{f.name: getattr(base, f.name) for f in fields(Settings)}, **values)
+        return replace(load(notebook, metadata, flags), task_runner="dask", **values)
 
     monkeypatch.setattr(etlnb.config, "load_settings", load_settings)
 
@@ -467,7 +456,7 @@ def test_dask_executor_by_address_and_a_refused_global(tmp_path, monkeypatch):
     with pytest.raises(CompileError) as caught:
         compile_p1(notebook)
     first = caught.value.diagnostics[0].format().splitlines()[0]
-    assert "cell 2" in first and "module global `counter`" in first and "task_runner = dask" in first
+    assert "cell 3" in first and "module global `counter`" in first and "task_runner = dask" in first
 
 
 @pytest.mark.parametrize(

@@ -115,7 +115,7 @@ export class EtlnbPanel extends Widget {
     const list = el('ul', 'etlnb-diagnostics');
     for (const d of check.diagnostics) {
       const item = el('li', `etlnb-diagnostic etlnb-${d.severity}`);
-      const where = d.cell === null ? '' : `cell ${d.cell}${d.line ? `, line ${d.line}` : ''}: `;
+      const where = d.cell === null ? '' : `cell ${d.cell + 1}${d.line ? `, line ${d.line}` : ''}: `;
       item.appendChild(span('etlnb-where', where));
       item.appendChild(span('etlnb-message', d.message));
       if (d.hint) {

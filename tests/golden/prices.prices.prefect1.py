@@ -14,7 +14,7 @@ from prefect.storage import Local
 # isort: split
 
 
-# cell 1 [imports] id=e17eab3d, lines 1-5
+# cell 2 [imports] id=e17eab3d, lines 1-5
 import json
 import os
 import urllib.request
@@ -22,7 +22,7 @@ import urllib.request
 import pandas as pd
 
 
-# cell 4 [functions] id=a8b08bed, lines 1-12
+# cell 5 [functions] id=a8b08bed, lines 1-12
 def read_json(url):
     """JSON from an http(s) URL or a local file."""
     if url.startswith(("http://", "https://")):
@@ -50,7 +50,7 @@ def set_module_globals(target_currency):
 
 @task(checkpoint=False, log_stdout=True)
 def extract_prices(prices_url):
-    # cell 5 [extract] id=421317d7, lines 1-3
+    # cell 6 [extract] id=421317d7, lines 1-3
     prices = pd.read_csv(prices_url)
     # rows without a price are useless downstream
     prices = prices[prices["price"].notna()].reset_index(drop=True)
@@ -59,14 +59,14 @@ def extract_prices(prices_url):
 
 @task(checkpoint=False, log_stdout=True)
 def extract_rates(rates_url):
-    # cell 6 [extract] id=1812d4f7, line 1
+    # cell 7 [extract] id=1812d4f7, line 1
     rates = read_json(rates_url)["rates"]
     return rates
 
 
 @task(checkpoint=False, log_stdout=True)
 def transform_report(prices, rates):
-    # cell 8 [transform] id=d6a1f04e, lines 1-10
+    # cell 9 [transform] id=d6a1f04e, lines 1-10
     prices["price_converted"] = [
         convert(amount, currency, rates) for amount, currency in zip(prices["price"], prices["currency"], strict=True)
     ]
@@ -82,7 +82,7 @@ def transform_report(prices, rates):
 
 @task(checkpoint=False, log_stdout=True)
 def validate(report):
-    # cell 9 [validate] id=407fae1e, lines 1-3
+    # cell 10 [validate] id=407fae1e, lines 1-3
     assert len(report) > 0, "no categories left after cleaning"
     assert report["mean_price"].gt(0).all(), "a category has a non-positive mean price"
     assert report["currency"].eq(target_currency).all()
@@ -90,7 +90,7 @@ def validate(report):
 
 @task(checkpoint=False, log_stdout=True)
 def load(destination, report):
-    # cell 10 [load] id=3bee74fd, lines 1-5
+    # cell 11 [load] id=3bee74fd, lines 1-5
     if "://" not in destination:
         os.makedirs(destination, exist_ok=True)
     report.to_parquet(f"{destination}category_prices.parquet", index=False)

@@ -16,7 +16,7 @@ from prefect.storage import Local
 # isort: split
 
 
-# cell 1 [imports] id=e17eab3d, lines 1-5
+# cell 2 [imports] id=e17eab3d, lines 1-5
 import json
 import os
 import urllib.request
@@ -24,7 +24,7 @@ import urllib.request
 import pandas as pd
 
 
-# cell 4 [extract] id=ffc375c7, lines 1-10
+# cell 5 [extract] id=ffc375c7, lines 1-10
 def extract(source):
     """Fetch one city's hourly forecast (http(s) URL or local file)."""
     url = source["url"]
@@ -37,7 +37,7 @@ def extract(source):
     return {"city": source["city"], "payload": payload}
 
 
-# cell 6 [transform] id=250bed23, lines 1-15
+# cell 7 [transform] id=250bed23, lines 1-15
 def transform(raw):
     """Hourly readings -> one row per day; drops readings below min_valid_temp_c."""
     hourly = pd.DataFrame(raw["payload"]["hourly"])
@@ -66,18 +66,18 @@ def set_module_globals(min_valid_temp_c):
     globals().update(min_valid_temp_c=min_valid_temp_c)
 
 
-# cell 4 [extract] id=ffc375c7, line 13: raw_data = [extract(s) for s in sources]
+# cell 5 [extract] id=ffc375c7, line 13: raw_data = [extract(s) for s in sources]
 @task(max_retries=2, retry_delay=timedelta(seconds=10), checkpoint=False, log_stdout=True)
 def extract_raw_data(s):
     return extract(s)
 
 
-# cell 6 [transform] id=250bed23, line 18: mapped over raw_data
+# cell 7 [transform] id=250bed23, line 18: mapped over raw_data
 @task(checkpoint=False, log_stdout=True)
 def transform_clean_data(r, min_valid_temp_c):
     """`transform` on one item. The notebook values its helpers read as globals come in as
     arguments, with a copy of those helpers, so each run sees them in any process."""
-    # cell 6 [transform] id=250bed23, lines 1-15
+    # cell 7 [transform] id=250bed23, lines 1-15
     def transform(raw):
         """Hourly readings -> one row per day; drops readings below min_valid_temp_c."""
         hourly = pd.DataFrame(raw["payload"]["hourly"])
@@ -98,7 +98,7 @@ def transform_clean_data(r, min_valid_temp_c):
 
 @task(checkpoint=False, log_stdout=True)
 def load(destination, clean_data):
-    # cell 7 [load] id=e9904205, lines 1-6
+    # cell 8 [load] id=e9904205, lines 1-6
     # load: one CSV for all cities, sorted so reruns give the same file.
     if "://" not in destination:
         os.makedirs(destination, exist_ok=True)
