@@ -34,10 +34,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
     from etlnb.pipeline import compile_file, write
 
     status = 0
-    flags = {"target": args.target} if args.target else None
     for notebook in args.notebooks:
         try:
-            compiled = compile_file(notebook, args.output, {**_runner_flags(args), **(flags or {})}, strict=args.strict)
+            compiled = compile_file(notebook, args.output, _runner_flags(args), strict=args.strict)
         except CompileError as exc:
             _print_diagnostics(exc.diagnostics)
             status = 1
@@ -58,7 +57,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
 
 def _runner_flags(args: argparse.Namespace) -> dict:
-    return {"task_runner": getattr(args, "task_runner", None)}
+    return {"task_runner": getattr(args, "task_runner", None), "target": getattr(args, "target", None)}
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -322,6 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter (--flow)")
     p.add_argument("-o", "--output", type=Path, default=Path("build"))
     task_runner_option(p)
+    p.add_argument(
+        "--target", choices=TARGET_CHOICES, help="prefect3 (default) or prefect1 (flow.run() in .venv-prefect1)"
+    )
     p.set_defaults(func=cmd_run)
 
     def deploy_options(p: argparse.ArgumentParser) -> None:

@@ -39,11 +39,34 @@ def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
 def compile_to(notebook: Path, out_dir: Path, flags: dict[str, Any] | None = None):
     from etlnb.pipeline import compile_file, write
 
-    # local runs and parity run the Prefect 3 flow of the same graph, whatever `target` says
-    # (a --target prefect1 script runs with .venv-prefect1/bin/python)
-    compiled = compile_file(notebook, out_dir, {**(flags or {}), "target": "prefect3"})
+    compiled = compile_file(notebook, out_dir, flags)
     write(compiled)
     return compiled
+
+
+def is_prefect1(compiled) -> bool:
+    return getattr(compiled.settings, "target", "prefect3") == "prefect1"
+
+
+def prefect1_runner(compiled, notebook: Path) -> Path:
+    """The Prefect 1 venv's python for `flow.run()`; RunError when it is missing or the run
+    could not be compared (Dask)."""
+    from etlnb.emit.prefect1_deploy import VENV, prefect1_python
+    from etlnb.server import project_root
+
+    python = prefect1_python(project_root(notebook.resolve().parent))
+    if python is None or not python.exists():
+        raise RunError(
+            f"target = prefect1 runs the flow with Prefect 1, in its own venv: none found ({VENV} in the"
+            " project or etlnb's checkout, or $ETLNB_PREFECT1_PYTHON); create it with ./scripts/setup-prefect1"
+        )
+    if getattr(compiled.settings, "task_runner", "threads") == "dask":
+        raise RunError(
+            "local Prefect 1 runs with task_runner = dask are not supported: Prefect 1's DaskExecutor runs every"
+            " step in another process, where etlnb cannot read what it wrote; run with --task-runner threads"
+            " (the same tasks and code)"
+        )
+    return python
 
 
 def parse_params(pairs: list[str], sample: dict[str, Any], known: list[str]) -> dict[str, Any]:
@@ -80,14 +103,15 @@ def segments_manifest(graph) -> list[dict[str, Any]]:
 def run_compiled_flow(
     compiled,
     notebook: Path,
-    server: local_server.Server,
+    server: local_server.Server | None,
     params: dict[str, Any],
     capture: Path | None = None,
     echo: bool = True,
     cwd: Path | None = None,
 ) -> FlowRun:
     """Run the written script's flow in a child process against `server`, in the notebook's
-    folder (or `cwd`, a scratch copy of it)."""
+    folder (or `cwd`, a scratch copy of it). A Prefect 1 script runs `flow.run()` in the
+    Prefect 1 venv instead, with no server."""
     work = Path(tempfile.mkdtemp(prefix="etlnb-flow-"))
     manifest = {
         "script": str(compiled.path.resolve()),
@@ -100,9 +124,17 @@ def run_compiled_flow(
     }
     # a set parameter travels as a list, as Prefect sends it; the flow's `set[...]` type restores it
     (work / "manifest.json").write_text(json.dumps(manifest, default=_json_set))
-    env = dict(os.environ, PREFECT_API_URL=server.api_url, PYTHONUNBUFFERED="1")
+    if is_prefect1(compiled):
+        # flow.run() in the Prefect 1 venv: no server, and nothing of this venv on its path
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("PREFECT_")}
+        env["PYTHONUNBUFFERED"] = "1"
+        command = [str(prefect1_runner(compiled, notebook)), str(Path(__file__).with_name("flow_run1.py"))]
+    else:
+        assert server is not None
+        env = dict(os.environ, PREFECT_API_URL=server.api_url, PYTHONUNBUFFERED="1")
+        command = [sys.executable, "-m", "etlnb.flow_run"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "etlnb.flow_run", str(work / "manifest.json")],
+        [*command, str(work / "manifest.json")],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -176,10 +208,17 @@ def final_task_report(flow_run_id: str, api_url: str | None = None, wait: float 
             time.sleep(0.3)
 
 
-def format_flow_report(run: FlowRun, server: local_server.Server) -> str:
+def format_flow_report(run: FlowRun, server: local_server.Server | None) -> str:
     report = run.report
     if not report:
         return f"the flow process failed before the flow ran (exit {run.returncode})"
+    if report.get("prefect1") or server is None:
+        lines = [f"Prefect 1 flow.run(): {report['state']}"]
+        if report.get("tasks"):
+            width = max(len(t["task"]) for t in report["tasks"])
+            lines.append(f"  {'task'.ljust(width)}  state")
+            lines += [f"  {t['task'].ljust(width)}  {t['state']}" for t in report["tasks"]]
+        return "\n".join(lines)
     if any(t["state"] not in _FINAL for t in report.get("tasks", [])):
         try:
             report = dict(report, tasks=final_task_report(report["flow_run_id"], server.api_url))
@@ -263,7 +302,7 @@ def parity_ignore(notebook: Path) -> set[str]:
         return set()
 
 
-def run_parity(compiled, notebook: Path, server: local_server.Server, params: dict[str, Any], echo: bool):
+def run_parity(compiled, notebook: Path, server: local_server.Server | None, params: dict[str, Any], echo: bool):
     """Notebook and flow, each in its own scratch copy of the notebook's folder, then compared.
 
     Returns (ParityOutcome, the notebook run, the flow run or None)."""
@@ -318,6 +357,8 @@ def parity_check(notebook: Path, out_dir: Path, server: local_server.Server) -> 
         return ParityOutcome(False, format_diagnostics(exc.diagnostics))
     try:
         outcome, _, _ = run_parity(compiled, notebook, server, compiled.sample, echo=False)
+    except RunError as exc:
+        return ParityOutcome(False, f"{notebook}: {exc}")
     except Exception as exc:  # etlnb's own failure: say so, never blame a cell
         return ParityOutcome(False, f"{notebook}: etlnb internal error during parity: {type(exc).__name__}: {exc}")
     return outcome
@@ -354,7 +395,11 @@ def main(notebook: Path, out_dir: Path, mode: str, params: list[str], flags: dic
         try:
             known = [p.name for p in analysis.graph.params]
             values = parse_params(params, compiled.sample, known)
-            server = local_server.ensure()
+            if is_prefect1(compiled):
+                prefect1_runner(compiled, notebook)  # said before the notebook runs
+                server = None
+            else:
+                server = local_server.ensure()
         except (RunError, local_server.ServerError) as exc:
             print(f"etlnb run: {exc}", file=sys.stderr)
             return 1

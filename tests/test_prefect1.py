@@ -21,7 +21,7 @@ import pytest
 
 from etlnb.pipeline import compile_file, write
 
-from .conftest import DEMOS, PYTHON, REPO, copy_project
+from .conftest import DEMOS, PYTHON, REPO, copy_project, make_notebook
 from .test_deploy_s3 import AWS_DUMMY, BUCKET, aws_env, s3  # noqa: F401 - s3: the moto server fixture
 from .test_integration import read_outputs, run_notebook
 
@@ -438,8 +438,6 @@ def test_dask_executor_with_a_local_cluster_loads_what_the_notebook_loads(
 def test_dask_executor_by_address_and_a_refused_global(tmp_path, monkeypatch):
     from etlnb.diagnostics import CompileError
 
-    from .conftest import make_notebook
-
     with_dask(monkeypatch, dask_address="tcp://scheduler:8786")
     copy = copy_project(next(d for d in DEMOS if d.stem == "weather"), tmp_path / "weather")
     assert 'executor=DaskExecutor(address="tcp://scheduler:8786")' in compile_p1(copy).read_text()
@@ -507,10 +505,72 @@ def test_names_prefect1_reserves_for_task_arguments_still_work(tmp_path, p1_pyth
     assert (notebook.parent / "total.txt").read_text() == "17.5"  # (2.5 + 5.0 + 7.5) + 2.5, as in the notebook
 
 
-def test_local_runs_and_parity_use_the_prefect3_flow_whatever_the_target(tmp_path):
-    from etlnb.runner import compile_to
+ETLNB = str(Path(PYTHON).parent / "etlnb")
 
-    notebook = copy_project(next(d for d in DEMOS if d.stem == "prices"), tmp_path / "prices")
-    (notebook.parent / "etlnb.toml").write_text('target = "prefect1"\n')
-    compiled = compile_to(notebook, tmp_path / "build")
-    assert "@flow(" in compiled.script and "with Flow(" not in compiled.script
+
+def etlnb_run(notebook: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [ETLNB, "run", notebook.name, *args],
+        capture_output=True,
+        text=True,
+        cwd=notebook.parent,
+        env=env,
+        timeout=600,
+    )
+
+
+@pytest.mark.parametrize("notebook", DEMOS, ids=lambda p: p.stem)
+def test_parity_runs_the_prefect1_script_when_that_is_the_target(notebook, tmp_path, p1_python):
+    copy = copy_project(notebook, tmp_path / notebook.parent.name)
+    (copy.parent / "etlnb.toml").write_text('target = "prefect1"\n')
+    done = etlnb_run(copy, "--parity")
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "Prefect 1 flow.run(): Success" in done.stdout
+    assert f"{copy.name}: parity ok" in done.stdout
+    script = (copy.parent / "build").glob("*/*.py")
+    assert all("with Flow(" in s.read_text() for s in script)  # the script parity ran is the Prefect 1 one
+    assert not (copy.parent / "out").exists()  # both sides ran in scratch copies, not the project
+
+
+def test_prefect1_parity_fails_where_the_prefect1_flow_differs(tmp_path, p1_python):
+    """A step whose value depends on the Prefect that runs it: the notebook's kernel has Prefect 3,
+    the flow Prefect 1, so parity must name that step and cell."""
+    notebook = tmp_path / "versions" / "versions.ipynb"
+    notebook.parent.mkdir()
+    cells = [
+        ("import importlib.metadata", ["imports"]),
+        ("n = 2", ["parameters"]),
+        ('major = importlib.metadata.version("prefect").split(".")[0] * n', ["extract"]),
+        ("print(major)", ["load"]),
+    ]
+    notebook.write_text(make_notebook(cells))
+    done = etlnb_run(notebook, "--parity", "--target", "prefect1")
+    assert done.returncode == 1, done.stdout + done.stderr
+    first = next(ln for ln in done.stdout.splitlines() if "parity" in ln and "versions.ipynb" in ln)
+    assert "cell 3" in done.stdout and "major" in done.stdout, done.stdout
+    assert "parity ok" not in first
+
+
+def test_a_failing_prefect1_flow_names_the_notebook_cell(tmp_path, p1_python):
+    copy = copy_project(next(d for d in DEMOS if d.stem == "prices"), tmp_path / "prices")
+    done = etlnb_run(copy, "--flow", "--target", "prefect1", "--param", "target_currency=XXX")
+    assert done.returncode == 1
+    assert "Prefect 1 flow.run(): Failed" in done.stdout
+    assert "etlnb run: flow prices failed" in done.stderr
+    assert "the error was raised in prices.ipynb: cell 5" in done.stderr and "[functions] line 12" in done.stderr
+    assert "Traceback" not in done.stderr  # the task's traceback is the run's log (stdout), not etlnb's
+
+
+def test_prefect1_runs_say_what_is_missing_in_one_line(tmp_path):
+    copy = copy_project(next(d for d in DEMOS if d.stem == "prices"), tmp_path / "prices")
+    env = dict(os.environ, ETLNB_PREFECT1_PYTHON=str(tmp_path / "no-such-venv" / "bin" / "python"))
+    done = etlnb_run(copy, "--parity", "--target", "prefect1", env=env)
+    assert done.returncode == 1
+    first = done.stderr.strip().splitlines()[0]
+    assert first.startswith("etlnb run: target = prefect1 runs the flow with Prefect 1") and "setup-prefect1" in first
+    assert "Traceback" not in done.stderr
+    assert not (copy.parent / "build" / "prices.executed.ipynb").exists()  # said before the notebook ran
+    done = etlnb_run(copy, "--flow", "--target", "prefect1", "--task-runner", "dask")
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[0].startswith("etlnb run: local Prefect 1 runs with task_runner = dask")
