@@ -574,3 +574,25 @@ def test_prefect1_runs_say_what_is_missing_in_one_line(tmp_path):
     done = etlnb_run(copy, "--flow", "--target", "prefect1", "--task-runner", "dask")
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[0].startswith("etlnb run: local Prefect 1 runs with task_runner = dask")
+
+
+SQLITE_ACROSS_STEPS = [
+    ("import sqlite3", ["imports"]),
+    ("n = 6", ["parameters"]),
+    ('con = sqlite3.connect("db.sqlite")\ncon.execute("create table if not exists t (v int)")', ["extract"]),
+    ("vals = [i * i for i in range(n)]", ["transform"]),
+    ('con.executemany("insert into t values (?)", [(v,) for v in vals])\ncon.commit()', ["load"]),
+]
+
+
+def test_unmapped_prefect1_steps_share_the_flows_thread(tmp_path, p1_python):
+    """A sqlite3 connection made in one step and used in the next (it refuses other threads):
+    with nothing mapped every Prefect 1 task runs in the flow's thread, as the notebook's cells do."""
+    notebook = tmp_path / "sq" / "sq.ipynb"
+    notebook.parent.mkdir()
+    notebook.write_text(make_notebook(SQLITE_ACROSS_STEPS))
+    done = etlnb_run(notebook, "--parity", "--target", "prefect1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "executor=LocalExecutor()" in (notebook.parent / "build" / "sq" / "sq.py").read_text()
+    assert "sq.ipynb: parity ok" in done.stdout
+    assert "SQLite objects created in a thread" not in done.stdout

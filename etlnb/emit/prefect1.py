@@ -21,7 +21,7 @@ from etlnb.graph import FlowGraph, Segment
 # makes the script use `etlnb_<name>` instead.
 SCRIPT_NAMES = (
     "Flow", "Parameter", "task", "unmapped", "prefect", "timedelta", "S3", "Local", "KubernetesRun", "LocalRun",
-    "LocalDaskExecutor", "DaskExecutor", "Schedule", "CronClock", "IntervalClock", "SCRIPT_PATH", "base_image",
+    "LocalDaskExecutor", "LocalExecutor", "DaskExecutor", "Schedule", "CronClock", "IntervalClock", "SCRIPT_PATH", "base_image",
     "build_flow", "flow", "set_module_globals", "as_list",
 )  # fmt: skip
 
@@ -211,7 +211,12 @@ class _Emitter:
 
     @property
     def executor_class(self) -> str:
-        return "DaskExecutor" if self.dask else "LocalDaskExecutor"
+        if self.dask:
+            return "DaskExecutor"
+        # Nothing fans out: every step runs in the flow's own thread, as in the notebook, so a
+        # thread-bound value (a sqlite3 connection) one step makes works in the next. With
+        # mapped steps, Dask's thread pool runs all tasks (README "Prefect 1").
+        return "LocalDaskExecutor" if self.uses_unmapped else "LocalExecutor"
 
     @property
     def schedule_clock(self) -> str | None:
@@ -341,6 +346,8 @@ class _Emitter:
         return f"{self.n(self.run_config_class)}({', '.join(args)})"
 
     def executor(self) -> str:
+        if self.executor_class == "LocalExecutor":
+            return f"{self.n('LocalExecutor')}()"
         if not self.dask:
             return f'{self.n("LocalDaskExecutor")}(scheduler="threads")'
         address = self.setting("dask_address")

@@ -7,7 +7,7 @@ Register it with Prefect 1's CLI: `prefect register -p THIS_FILE --project PROJE
 """
 
 from prefect import Flow, Parameter, task
-from prefect.executors import LocalDaskExecutor
+from prefect.executors import LocalExecutor
 from prefect.run_configs import LocalRun
 from prefect.storage import Local
 
@@ -110,7 +110,7 @@ def build_flow() -> Flow:
         "prices",
         storage=Local(path=SCRIPT_PATH, stored_as_script=True),
         run_config=LocalRun(),
-        executor=LocalDaskExecutor(scheduler="threads"),
+        executor=LocalExecutor(),
     ) as flow:
         prices_url = Parameter("prices_url", default="https://data.example.com/prices/latest.csv")
         rates_url = Parameter("rates_url", default="https://data.example.com/fx/latest.json")
