@@ -69,6 +69,24 @@ def prefect1_runner(compiled, notebook: Path) -> Path:
     return python
 
 
+def venv_hint(compiled, notebook: Path, output: str) -> str:
+    """A module the notebook's kernel has but the Prefect 1 venv lacks: say where to install it."""
+    import re
+
+    missing = re.findall(r"ModuleNotFoundError: No module named '([\w.]+)'", output)
+    if not missing or not is_prefect1(compiled):
+        return ""
+    from etlnb.emit.prefect1_deploy import prefect1_python
+    from etlnb.server import project_root
+
+    python = prefect1_python(project_root(notebook.resolve().parent))
+    module = missing[-1].split(".")[0]
+    return (
+        f"the Prefect 1 venv has no module `{module}`: install the package that provides it there"
+        f" (`{python} -m pip install ...`)"
+    )
+
+
 def parse_params(pairs: list[str], sample: dict[str, Any], known: list[str]) -> dict[str, Any]:
     """`name=value` overrides; value is JSON when it parses, else a string."""
     params = dict(sample)
@@ -338,6 +356,8 @@ def run_parity(compiled, notebook: Path, server: local_server.Server | None, par
         where = f" ({run.origin})" if run.origin else ""
         tail = "\n".join("    " + ln for ln in run.output.strip().splitlines()[-15:])
         failure = f"{notebook}: the compiled flow failed{where} but the notebook ran\n{tail}"
+        if hint := venv_hint(compiled, notebook, run.output):
+            failure += f"\n  {hint}"
     ignore = parity_ignore(notebook) | set(getattr(compiled.settings, "parity_ignore", ()) or ())
     values = compare_runs(steps, capture_root / "notebook", capture_root / "flow", ignore)
     record = witness.record if witness is not None else {}
@@ -410,6 +430,8 @@ def main(notebook: Path, out_dir: Path, mode: str, params: list[str], flags: dic
             print(f"etlnb run: flow {analysis.flow_name} failed", file=sys.stderr)
             if run.origin:
                 print(f"  the error was raised in {notebook}: {run.origin}", file=sys.stderr)
+            if hint := venv_hint(compiled, notebook, run.output):
+                print(f"  {hint}", file=sys.stderr)
             return 1
     if mode == "parity":
         from etlnb.notebook_run import step_outputs

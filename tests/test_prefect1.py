@@ -596,3 +596,16 @@ def test_unmapped_prefect1_steps_share_the_flows_thread(tmp_path, p1_python):
     assert "executor=LocalExecutor()" in (notebook.parent / "build" / "sq" / "sq.py").read_text()
     assert "sq.ipynb: parity ok" in done.stdout
     assert "SQLite objects created in a thread" not in done.stdout
+
+
+def test_a_module_missing_from_the_prefect1_venv_is_named_with_where_to_install_it(tmp_path, p1_python):
+    notebook = tmp_path / "nbf" / "nbf.ipynb"
+    notebook.parent.mkdir()
+    cells = [("import nbformat", ["imports"]), ("n = 1", ["parameters"]), ("v = nbformat.__name__ * n", ["extract"])]
+    notebook.write_text(make_notebook(cells))
+    done = etlnb_run(notebook, "--flow", "--target", "prefect1")
+    assert done.returncode == 1
+    assert "the error was raised in nbf.ipynb: cell 1" in done.stderr
+    assert f"the Prefect 1 venv has no module `nbformat`: install the package that provides it there (`{p1_python}" in (
+        done.stderr
+    )
