@@ -70,7 +70,10 @@ def main(manifest_path: str) -> int:
     module = _load_module(Path(manifest["script"]))
     flow = _flow_object(module)
     recorder = _Recorder()
-    by_name = {t.name: t for t in flow.tasks}
+    from prefect import Parameter
+
+    # the step tasks by name (a Parameter may share a step's name; it is never a step)
+    by_name = {t.name: t for t in flow.tasks if not isinstance(t, Parameter)}
     capture_to = manifest.get("capture")
     for seg in manifest["segments"]:
         task = by_name.get(seg["key"])

@@ -195,3 +195,20 @@ def test_a_failed_job_is_one_line_and_marks_the_running_step_failed(tmp_path):
     assert job.status == "failed"
     assert job.message == "etlnb run: flow weather failed"
     assert job.steps == {"extract_raw_data": "ok", "transform_clean_data": "failed", "load": "pending"}
+
+
+def test_prefect1_task_lines_move_the_steps_too(tmp_path):
+    """target = prefect1: flow.run() logs Prefect 1's own task lines; mapped items are not steps."""
+    from etlnb.labext.handlers import Job, _line
+
+    job = Job("j", "run-flow", dict.fromkeys(["extract_raw_data", "transform_clean_data", "load"], "pending"))
+    head = "[2026-11-26 02:31:59+0000] INFO - prefect.TaskRunner | "
+    _line(job, head + "Task 'extract_raw_data': Starting task run...")
+    assert job.steps["extract_raw_data"] == "running"
+    _line(job, head + "Task 'extract_raw_data': Finished task run for task with final state: 'Mapped'")
+    _line(job, head + "Task 'transform_clean_data[1]': Starting task run...")
+    assert job.steps == {"extract_raw_data": "ok", "transform_clean_data": "pending", "load": "pending"}
+    _line(job, head + "Task 'transform_clean_data': Starting task run...")
+    _line(job, head + "Task 'transform_clean_data': Finished task run for task with final state: 'Failed'")
+    _line(job, head + "Task 'load': Finished task run for task with final state: 'TriggerFailed'")
+    assert job.steps == {"extract_raw_data": "ok", "transform_clean_data": "failed", "load": "failed"}

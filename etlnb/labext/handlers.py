@@ -199,6 +199,10 @@ MAX_JOBS, MAX_LINES = 50, 2000
 # Prefect's task-run log line: "Task run 'extract_raw_data-3f1' - Finished in state Completed()"
 TASK_DONE = re.compile(r"Task run '([A-Za-z_][A-Za-z0-9_]*)-[^']*' - Finished in state (\w+)")
 TASK_START = re.compile(r"Task run '([A-Za-z_][A-Za-z0-9_]*)-[^']*' - ")
+# Prefect 1's (target = prefect1): "Task 'load': Finished task run for task with final state: 'Success'"
+# (a mapped item is "Task 'extract_raw_data[2]': ...", not a step)
+TASK1_DONE = re.compile(r"Task '([A-Za-z_][A-Za-z0-9_]*)': Finished task run for task with final state: '(\w+)'")
+TASK1_START = re.compile(r"Task '([A-Za-z_][A-Za-z0-9_]*)': Starting task run")
 EVENT = "@@etlnb "  # lines of etlnb.labext.job meant for the panel
 
 
@@ -249,11 +253,11 @@ def _line(job: Job, line: str) -> None:
         return
     job.lines.append(line)
     del job.lines[:-MAX_LINES]
-    done = TASK_DONE.search(line)
+    done = TASK_DONE.search(line) or TASK1_DONE.search(line)
     if done and done.group(1) in job.steps:
-        job.steps[done.group(1)] = "ok" if done.group(2) == "Completed" else "failed"
+        job.steps[done.group(1)] = "ok" if done.group(2) in ("Completed", "Success", "Mapped") else "failed"
         return
-    started = TASK_START.search(line)
+    started = TASK_START.search(line) or TASK1_START.search(line)
     if started and job.steps.get(started.group(1)) == "pending":
         job.steps[started.group(1)] = "running"
 
