@@ -142,32 +142,12 @@ def cmd_run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        if args.param and (problem := _deployed_param_problem(args)) is not None:
-            print(f"etlnb run: {problem}; no run was created", file=sys.stderr)
-            return 1
-
         return run_deployed(args.notebook, args.param, args.output)
     mode = "parity" if args.parity else "sample" if args.sample else "flow"
     if args.task_runner and mode == "sample":
         print("etlnb run: --task-runner applies to --flow and --parity, not --sample", file=sys.stderr)
         return 2
     return run(args.notebook, args.output, mode, args.param, _runner_flags(args))
-
-
-def _deployed_param_problem(args: argparse.Namespace) -> str | None:
-    """A --param the deployment's parameter schema refuses, found before a run is created."""
-    from etlnb.deploy import parameter_problem
-    from etlnb.pipeline import compile_file
-    from etlnb.runner import RunError, parse_params
-
-    compiled = compile_file(args.notebook, args.output)
-    assert compiled.analysis.graph is not None
-    try:
-        values = parse_params(args.param, compiled.sample, [p.name for p in compiled.analysis.graph.params])
-    except RunError as exc:
-        return str(exc)
-    names = [pair.partition("=")[0] for pair in args.param]
-    return parameter_problem(compiled.script, compiled.entrypoint, values, names)
 
 
 def deploy_flags(args: argparse.Namespace) -> dict:

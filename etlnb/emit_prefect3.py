@@ -132,6 +132,24 @@ def marker(block: Block) -> str:
     return f"# cell {cell_number(rc.cell.index)} [{rc.role}]{ident}, {lines}"
 
 
+def sample_function(code: Any, sample: dict[str, Any]) -> str:
+    """`def sample_parameters()`, shared by both targets: the parameters cell's values, then the
+    sample cells' code (`code`, an etlnb.samples.SampleCode) with its comments, then the values
+    of the names in `sample`. Computed values are never written into a script: it runs this."""
+    body = [f"{INDENT}{n} = {render_literal(v, INDENT)}" for n, v in code.prelude.items()]
+    for comment, source in code.pieces:
+        if comment:
+            body.append(INDENT + comment)
+        body.append(indent_code(source))
+    names = ", ".join(f"{_flat(n)}: {n}" for n in sample)
+    body.append(f"{INDENT}return {{{names}}}")
+    return (
+        "def sample_parameters() -> dict:\n"
+        f'{INDENT}"""The notebook\'s sample parameters: its parameters and sample cells, run in order."""\n'
+        + "\n".join(body)
+    )
+
+
 def python_type(value: Any) -> str:
     """The exact type of a JSON-like literal, so Prefect's validation never changes the value
     (`[1, 0.5]` stays `[1, 0.5]`, `(640, 480)` stays a tuple of two ints)."""
@@ -422,20 +440,10 @@ class _Emitter:
     def _computed_samples(self) -> str:
         """Sample cells that compute their values run again here: their values (a path, a
         variable read from the environment) are never written into the script."""
-        code = self.o.sample_code
-        body = [f"{INDENT}{n} = {render_literal(v, INDENT)}" for n, v in code.prelude.items()]
-        for comment, source in code.pieces:
-            if comment:
-                body.append(INDENT + comment)
-            body.append(indent_code(source))
-        names = ", ".join(f"{_flat(n)}: {n}" for n in self.sample)
-        body.append(f"{INDENT}return {{{names}}}")
         return (
             "# Sample paths are relative to the notebook's folder, as in Jupyter.\n"
             f"NOTEBOOK_DIR = {_flat(self.o.notebook_dir)}\n\n\n"
-            "def sample_parameters() -> dict:\n"
-            f'{INDENT}"""The notebook\'s sample parameters: its parameters and sample cells, run in order."""\n'
-            + "\n".join(body)
+            + sample_function(self.o.sample_code, self.sample)
             + "\n\n\n"
             + self._absolute_paths()
             + "def run_sample() -> None:\n"

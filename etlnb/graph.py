@@ -130,6 +130,7 @@ class _Def:
     cell: RoleCell
     key: str = ""  # producing segment (its id while building)
     seg: Segment | None = None
+    in_place_line: int | None = None  # hidden: a sample cell changed this parameter in place, at this line
 
 
 def identifier(text: str) -> str:
@@ -274,7 +275,8 @@ class _Builder:
             for name in sorted(self._group(st.surely_mutates) - st.binds):
                 current = self.defs.get(name)
                 if current is not None and current.kind in ("step", "param"):
-                    self.defs[name] = _Def("hidden", rc)
+                    in_place = st.node.lineno if rc.role == "sample" and current.kind == "param" else None
+                    self.defs[name] = _Def("hidden", rc, in_place_line=in_place)
             for name, sources in st.alias_sources.items():
                 self._alias(name, sources)
 
@@ -733,6 +735,15 @@ class _Builder:
         """Names that may hold (part of) the same objects as `names`."""
         return closure(names, self.alias_edges)
 
+    def _rebind_example(self, name: str) -> str:
+        """How a sample cell gives parameter `name` a new value instead of changing it in place."""
+        value = next((p.value for p in self.params if p.name == name), None)
+        if isinstance(value, list):
+            return f"`{name} = {name} + [...]`"
+        if isinstance(value, dict):
+            return f"`{name} = {{**{name}, ...}}`"
+        return f"`{name} = ...`"
+
     def _unresolved(self, seg: Segment, name: str, func: str | None, d: _Def | None, line: int) -> None:
         rc = seg.cell
         via = f" (through function `{func}`)" if func else ""
@@ -745,14 +756,18 @@ class _Builder:
             )
         elif d is not None:
             hint = f"tag {d.cell.label.split(' [')[0]} as a step (extract/transform/load), or define `{name}` in a tagged cell"
-            if d.cell.role == "sample":
+            did = "defines or changes"
+            if d.in_place_line is not None:  # the name is a parameter already: adding it would not help
+                did = f"changes in place (at its line {d.in_place_line})"
+                hint = (
+                    f"`{name}` is a parameter: rebind it in the sample cell ({self._rebind_example(name)})"
+                    " instead of changing it in place"
+                )
+            elif d.cell.role == "sample":
                 hint = f"sample cells only override parameters: add `{name}` to the parameters cell"
             what = f"{func}() reads `{name}`" if func else f"step reads `{name}`"
             self.error(
-                rc,
-                line,
-                f"hidden state: {what}, which {d.cell.label} defines or changes; the flow would not have that",
-                hint,
+                rc, line, f"hidden state: {what}, which {d.cell.label} {did}; the flow would not have that", hint
             )
         elif name in IPYTHON_ONLY:
             self.error(

@@ -128,23 +128,16 @@ def _wait_for(run_id: Any, pool: str, timeout: float, started_worker: bool) -> A
 
 
 def run_deployed(notebook: Path, params: list[str], out_dir: Path, timeout: float = 600) -> int:
-    from etlnb.deploy import api_settings, api_target, prefect_client
+    from etlnb.deploy import api_settings, api_target, parameter_problem, prefect_client
     from etlnb.pipeline import compile_file
     from etlnb.runner import RunError, parse_params
 
-    compiled = compile_file(notebook, out_dir)
+    compiled = compile_file(notebook, out_dir)  # once: the --param check below reads this compile too
     settings = compiled.settings
     flow, deployment = compiled.analysis.flow_name, settings.deployment_name(compiled.analysis.project)
     # values sample cells compute (a variable read from the environment, say) stay on this
     # machine: the deployment's defaults apply to them unless given with --param
     literal = {n: v for n, v in compiled.sample.items() if n not in compiled.computed}
-    kept = sorted(n for n in compiled.computed if n in compiled.sample)
-    if kept:
-        print(
-            f"etlnb run: computed sample values are not sent to the deployment ({', '.join(kept)}); "
-            "its defaults apply: pass --param NAME=VALUE to set them",
-            file=sys.stderr,
-        )
     try:
         values = parse_params(
             params,
@@ -152,8 +145,21 @@ def run_deployed(notebook: Path, params: list[str], out_dir: Path, timeout: floa
             [p.name for p in compiled.analysis.graph.params],
         )
     except RunError as exc:
-        print(f"etlnb run: {exc}", file=sys.stderr)
+        print(f"etlnb run: {exc}; no run was created", file=sys.stderr)
         return 1
+    # the server refuses a value its parameter schema does not allow only after the run was
+    # asked for: checked here first, before any server is contacted
+    names = [pair.partition("=")[0] for pair in params]
+    if params and (problem := parameter_problem(compiled.script, compiled.entrypoint, values, names)) is not None:
+        print(f"etlnb run: {problem}; no run was created", file=sys.stderr)
+        return 1
+    kept = sorted(n for n in compiled.computed if n in compiled.sample)
+    if kept:
+        print(
+            f"etlnb run: computed sample values are not sent to the deployment ({', '.join(kept)}); "
+            "its defaults apply: pass --param NAME=VALUE to set them",
+            file=sys.stderr,
+        )
     api_url, ui_url = api_target()
     from prefect.deployments import run_deployment
     from prefect.exceptions import ObjectNotFound

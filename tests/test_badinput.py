@@ -319,6 +319,53 @@ def test_bad_invocation_is_one_clear_line(name: str, tmp_path: Path):
     assert not list(project.rglob("prefect.yaml")), "refused input must not write a deployment file"
 
 
+@pytest.mark.parametrize(
+    ("param", "text"),
+    [
+        ("count=abc", '--param count: "abc" is not a valid integer'),
+        ("counts=3", "--param counts: the flow has no such parameter (it has: count)"),
+        ("count", "--param expects name=value, got 'count'"),
+        ("count=3", None),  # fine: the run goes on to ask the server
+    ],
+)
+def test_deployed_run_param_check_uses_the_one_compile(param, text, tmp_path, monkeypatch, capsys):
+    """`run --deployed --param` checks the values against the flow it compiled for the run
+    (one compile, not one for the check and one for the run); a refused value is one line,
+    said before any server is asked."""
+    import etlnb.deploy
+    import etlnb.pipeline
+    from etlnb.cli import main
+
+    project = _cli_project(tmp_path, Case([], ""))
+    monkeypatch.chdir(project)
+    compiles = []
+    compile_file = etlnb.pipeline.compile_file
+
+    def counted(*args, **kwargs):
+        compiles.append(args[0])
+        return compile_file(*args, **kwargs)
+
+    asked = []
+
+    def server(*args, **kwargs):
+        asked.append(len(compiles))  # how many compiles happened before the server was asked
+        raise ConnectionRefusedError("no server in this test")
+
+    monkeypatch.setattr(etlnb.pipeline, "compile_file", counted)
+    monkeypatch.setattr(etlnb.deploy, "api_target", server)
+    monkeypatch.setattr(etlnb.deploy, "prefect_client", server)
+    code = main(["run", NB, "--deployed", "--param", param])
+    stderr = capsys.readouterr().err
+    assert code != 0 and "Traceback" not in stderr, stderr
+    if text is None:
+        assert asked == [1], (asked, stderr)
+    else:
+        assert asked == [], stderr
+        first = stderr.splitlines()[0]
+        assert first.startswith(f"etlnb run: {text}") and first.endswith("; no run was created"), stderr
+    assert len(compiles) == 1, compiles
+
+
 def test_names_follow_prefects_own_banned_characters():
     from prefect.types import BANNED_CHARACTERS
 

@@ -143,3 +143,39 @@ def test_render_literal_round_trips_tricky_values():
 def test_indent_code_leaves_multiline_strings_alone():
     code = 's = """\nkeep\n  this\n"""\nif s:\n    x = 1'
     assert indent_code(code) == '    s = """\nkeep\n  this\n"""\n    if s:\n        x = 1'
+
+
+COMPUTED = [
+    ("import os", ["imports"]),
+    ("names = ['a', 'b']\nopts = {'k': [1, 2]}", ["parameters"]),
+    ("# one more name, computed\nnames = names + [os.path.basename(os.getcwd())[:0] + 'c']", ["sample"]),
+    ("if names:\n    opts = {**opts, 'z': 1}", ["sample"]),
+    ("rows = [len(names), len(opts)]", ["extract"]),
+    ("print(rows)", ["load"]),
+]
+
+
+@pytest.mark.parametrize("task_runner", ["threads", "dask"])
+def test_both_targets_write_the_one_sample_parameters_function(tmp_path, task_runner):
+    """Computed samples: the Prefect 3 and Prefect 1 scripts carry the function sample_function
+    renders (one implementation), with the sample cells' code and comments."""
+    from etlnb.emit_prefect3 import sample_function
+    from etlnb.lint import findings
+    from etlnb.notebook import parse_notebook
+    from etlnb.pipeline import analyse
+    from etlnb.samples import sample_parameters
+
+    path = tmp_path / "proj" / "computednb.ipynb"
+    path.parent.mkdir()
+    path.write_text(make_notebook(COMPUTED))
+    analysis = analyse(parse_notebook(path.read_text(), str(path)))
+    sample, _, code = sample_parameters(str(path), analysis.parsed, analysis.graph.params, path.parent)
+    assert code is not None and code.computed == {"names", "opts"}
+    function = sample_function(code, sample)
+    assert function.startswith("def sample_parameters() -> dict:\n")
+    assert "    # one more name, computed\n" in function
+    assert function.endswith('\n    return {"names": names, "opts": opts}')
+    for target in ("prefect3", "prefect1"):
+        compiled = compile_file(path, tmp_path / "build", {"target": target, "task_runner": task_runner})
+        assert f"\n\n\n{function}\n\n\n" in compiled.script, target
+        assert findings(compiled.script) == [], target

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from etlnb.diagnostics import Diagnostic
 from etlnb.graph import FlowGraph, Segment
 from etlnb.notebook import parse_notebook
@@ -164,6 +166,53 @@ def test_step_reading_a_name_only_a_sample_cell_defines_is_an_error():
     assert "`out_dir`" in d.message
     assert "cell 2 [sample]" in d.message
     assert "parameters cell" in d.hint
+
+
+@pytest.mark.parametrize(
+    ("parameters", "sample", "name", "line", "example"),
+    [
+        ("files = ['a.csv']", "files.append('b.csv')", "files", 1, "`files = files + [...]`"),
+        ("files = ['a.csv']", "f = files\nf.append('b.csv')", "files", 2, "`files = files + [...]`"),
+        ("config = {'a': 1}", "config['k'] = 1", "config", 1, "`config = {**config, ...}`"),
+    ],
+    ids=["append", "through_an_alias", "dict_item"],
+)
+def test_sample_cell_changing_a_parameter_in_place_says_to_rebind_it(parameters, sample, name, line, example):
+    a = run(
+        (parameters, ["parameters"]),
+        (sample, ["sample"]),
+        (f"n = len({name})\nprint(n)", ["transform"]),
+    )
+    d = the_error(a)
+    first = d.format().splitlines()[0]
+    assert first.startswith(f"{NOTEBOOK}: cell 3 (id=c2): line 1: error: hidden state: step reads `{name}`"), first
+    assert f"cell 2 [sample] id=c1 changes in place (at its line {line})" in first, first
+    # `name` is in the parameters cell already: adding it there is no advice
+    assert "add" not in d.hint and "parameters cell" not in d.hint, d.hint
+    assert (
+        d.hint == f"`{name}` is a parameter: rebind it in the sample cell ({example}) instead of changing it in place"
+    )
+
+
+def test_sample_cell_rebinding_a_parameter_as_the_hint_says_is_fine():
+    graph_of(
+        ("files = ['a.csv']\nconfig = {'a': 1}", ["parameters"]),
+        ("files = files + ['b.csv']\nconfig = {**config, 'k': 1}", ["sample"]),
+        ("n = len(files) + len(config)\nprint(n)", ["transform"]),
+    )
+
+
+def test_sample_cell_changing_a_name_that_is_no_parameter_says_to_add_it():
+    a = run(
+        ("files = ['a.csv']", ["parameters"]),
+        ("other = [1]\nother.append(2)", ["sample"]),
+        ("n = len(other)\nprint(n)", ["transform"]),
+    )
+    d = the_error(a)
+    first = d.format().splitlines()[0]
+    assert first.startswith(f"{NOTEBOOK}: cell 3 (id=c2): line 1: error: hidden state: step reads `other`"), first
+    assert "cell 2 [sample] id=c1 defines or changes;" in first, first
+    assert d.hint == "sample cells only override parameters: add `other` to the parameters cell"
 
 
 def test_untagged_cell_redefining_a_step_output_hides_it():

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from etlnb.diagnostics import CompileError, Diagnostic
-from etlnb.emit_prefect3 import INDENT, EmitOptions, _flat, indent_code, marker, render_literal
+from etlnb.emit_prefect3 import INDENT, EmitOptions, _flat, indent_code, marker, render_literal, sample_function
 from etlnb.graph import FlowGraph, Segment
 
 # Names the script defines or imports at module level; a notebook name that is one of them
@@ -464,19 +464,10 @@ class _Emitter:
                 "# Sample paths are relative to the notebook's folder, as in Jupyter.\n"
                 f"NOTEBOOK_DIR = {_flat(self.o.notebook_dir)}\n\n\n" + run.replace("{params}", "SAMPLE_PARAMETERS")
             )
-        body = [f"{INDENT}{n} = {render_literal(v, INDENT)}" for n, v in code.prelude.items()]
-        for comment, source in code.pieces:
-            if comment:
-                body.append(INDENT + comment)
-            body.append(indent_code(source))
-        names = ", ".join(f"{_flat(n)}: {n}" for n in self.sample)
-        body.append(f"{INDENT}return {{{names}}}")
         return (
             "# Sample paths are relative to the notebook's folder, as in Jupyter.\n"
             f"NOTEBOOK_DIR = {_flat(self.o.notebook_dir)}\n\n\n"
-            "def sample_parameters() -> dict:\n"
-            f'{INDENT}"""The notebook\'s sample parameters: its parameters and sample cells, run in order."""\n'
-            + "\n".join(body)
+            + sample_function(code, self.sample)
             + "\n\n\n"
             + run.replace("{params}", "sample_parameters()")
         )
