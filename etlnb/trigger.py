@@ -166,6 +166,19 @@ def run_deployed(notebook: Path, params: list[str], out_dir: Path, timeout: floa
 
     try:
         with prefect_client() as client:
+            try:
+                client.api_healthcheck()
+                client.read_flows(limit=1)
+            except Exception as exc:  # as `etlnb deploy` says it: one line, nothing created
+                from etlnb.urls import redact
+
+                reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                print(
+                    f"etlnb run: Prefect API at {redact(api_url)} is not reachable: {reason}; no run was created"
+                    " (start the local one with `etlnb server start`, or fix PREFECT_API_URL)",
+                    file=sys.stderr,
+                )
+                return 1
             registered = client.read_deployment_by_name(f"{flow}/{deployment}")
             pool = client.read_work_pool(registered.work_pool_name) if registered.work_pool_name else None
     except ObjectNotFound:

@@ -259,6 +259,14 @@ CLI_CASES: dict[str, Case] = {
     "param_wrong_type": Case(
         ["run", NB, "--deployed", "--param", "count=abc"], '--param count: "abc" is not a valid integer'
     ),
+    "deployed_api_unreachable": Case(
+        ["run", NB, "--deployed", "--param", "count=3"], "Prefect API at http://127.0.0.1:9/api is not reachable"
+    ),
+    "prefect1_run_without_its_venv": Case(
+        ["run", NB, "--parity", "--target", "prefect1"],
+        "target = prefect1 runs the flow with Prefect 1, in its own venv: none found",
+        env={"ETLNB_PREFECT1_PYTHON": "/nonexistent/bin/python"},
+    ),
     # class 9: environment and files
     "server_port_text": Case(
         ["worker", "status"], 'ETLNB_SERVER_PORT="abc" is not a TCP port', env={"ETLNB_SERVER_PORT": "abc"}
