@@ -132,6 +132,27 @@ def marker(block: Block) -> str:
     return f"# cell {cell_number(rc.cell.index)} [{rc.role}]{ident}, {lines}"
 
 
+def local_modules_block(notebook_dir: str) -> str:
+    """Both targets: run from the notebook's folder, with it on sys.path, when run directly."""
+    return (
+        "# The notebook imports modules from its own folder: Jupyter runs it from there, with\n"
+        "# that folder on sys.path, and so does this script when run directly (local runs only:\n"
+        "# `etlnb deploy` refuses such imports, a deployed flow gets only this script).\n"
+        'if __name__ == "__main__":\n'
+        f"{INDENT}os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), {_flat(notebook_dir)}))\n"
+        f'{INDENT}sys.path.insert(0, "")'
+    )
+
+
+def module_globals_block(names: list[str]) -> str:
+    """Both targets: the notebook values helpers read as module globals, set by the flow."""
+    return (
+        "# Notebook values that helper functions read as module globals; the flow sets\n"
+        "# them from its parameters before the first step (steps run one at a time).\n"
+        + "\n".join(f"{n} = None" for n in names)
+    )
+
+
 def sample_function(code: Any, sample: dict[str, Any]) -> str:
     """`def sample_parameters()`, shared by both targets: the parameters cell's values, then the
     sample cells' code (`code`, an etlnb.samples.SampleCode) with its comments, then the values
@@ -217,22 +238,11 @@ class _Emitter:
     def render(self) -> str:
         parts = [self.header() + "\n\n" + self.imports(), self.pickle_by_value()]
         if self.o.local_modules:
-            parts.append(
-                "# The notebook imports modules from its own folder: Jupyter runs it from there, with\n"
-                "# that folder on sys.path, and so does this script when run directly (local runs only:\n"
-                "# `etlnb deploy` refuses such imports, a deployed flow gets only this script).\n"
-                'if __name__ == "__main__":\n'
-                f"{INDENT}os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), {_flat(self.o.notebook_dir)}))\n"
-                f'{INDENT}sys.path.insert(0, "")'
-            )
+            parts.append(local_modules_block(self.o.notebook_dir))
         # module code in notebook order: a `sys.path` change stays before the import that needs it
         parts += [f"{marker(b)}\n{b.text}" for b in self.g.module_blocks]
         if self.g.shared_params:
-            parts.append(
-                "# Notebook values that helper functions read as module globals; the flow sets\n"
-                "# them from its parameters before the first step (steps run one at a time).\n"
-                + "\n".join(f"{n} = None" for n in self.g.shared_params)
-            )
+            parts.append(module_globals_block(self.g.shared_params))
         parts += [self.task(seg) for seg in self.g.segments]
         parts += [self.flow(), self.sample_section()]
         return "\n\n\n".join(p for p in parts if p) + "\n"

@@ -14,7 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from etlnb.diagnostics import CompileError, Diagnostic
-from etlnb.emit_prefect3 import INDENT, EmitOptions, _flat, indent_code, marker, render_literal, sample_function
+from etlnb.emit_prefect3 import (
+    INDENT,
+    EmitOptions,
+    _flat,
+    indent_code,
+    local_modules_block,
+    marker,
+    module_globals_block,
+    render_literal,
+    sample_function,
+)
 from etlnb.graph import FlowGraph, Segment
 
 # Names the script defines or imports at module level; a notebook name that is one of them
@@ -118,20 +128,10 @@ class _Emitter:
         self._refuse_on_dask()
         parts = [self.header() + "\n\n" + self.imports()]
         if self.o.local_modules:
-            parts.append(
-                "# The notebook imports modules from its own folder: Jupyter runs it from there, with\n"
-                "# that folder on sys.path, and so does this script when run directly (local runs only).\n"
-                'if __name__ == "__main__":\n'
-                f"{INDENT}os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), {_flat(self.o.notebook_dir)}))\n"
-                f'{INDENT}sys.path.insert(0, "")'
-            )
+            parts.append(local_modules_block(self.o.notebook_dir))
         parts += [f"{marker(b)}\n{b.text}" for b in self.g.module_blocks]
         if self.g.shared_params:
-            parts.append(
-                "# Notebook values that helper functions read as module globals; the flow sets\n"
-                "# them from its parameters before the first step (steps run one at a time).\n"
-                + "\n".join(f"{n} = None" for n in self.g.shared_params)
-            )
+            parts.append(module_globals_block(self.g.shared_params))
             values = ", ".join(f"{n}={arg(n)}" for n in self.g.shared_params)
             parts.append(
                 f"@{self.n('task')}(checkpoint=False)\n"
