@@ -609,3 +609,57 @@ def test_a_module_missing_from_the_prefect1_venv_is_named_with_where_to_install_
     assert f"the Prefect 1 venv has no module `nbformat`: install the package that provides it there (`{p1_python}" in (
         done.stderr
     )
+
+
+# Corpus cases (tests/faithful, written to break the analysis) where Prefect 1 differs from Prefect 3:
+# every task runs on an executor thread, parameters travel as JSON, module globals, mapped steps,
+# names the script uses. Each must give parity (or, where the case allows it, a refusal) with
+# target = prefect1 too. Cases importing packages the Prefect 1 venv has not (sklearn) are left out.
+PREFECT1_CASES = [
+    "outside_sqlite_connection_across_steps",
+    "outside_sqlite_ddl_then_insert",
+    "outside_random_seed_then_draw",
+    "outside_iterator_two_steps",
+    "outside_chdir_in_step",
+    "outside_environ_set_then_read",
+    "outside_module_set",
+    "outside_csv_header_then_append",
+    "globals_mapped_reads_rebound",
+    "globals_method_reads_rebound",
+    "globals_counter_in_helper",
+    "globals_dict_of_functions",
+    "globals_helper_creates_global",
+    "inplace_alias_across_steps",
+    "inplace_step_mutates_parameter",
+    "inplace_mapped_mutates_item",
+    "inplace_rng_shuffle",
+    "roundtrip_tuple_parameter",
+    "roundtrip_nested_tuple_in_dict",
+    "roundtrip_set_parameter",
+    "roundtrip_dict_int_and_float",
+    "roundtrip_map_over_str",
+    "etlnb_helper_named_task",
+    "etlnb_map_item_named_like_global",
+    "etlnb_dunder_name_main",
+    "hoist_syspath_local_module",
+    "real_papermill_parameters",
+    "real_elyra_noaa_cleaning",
+]
+
+
+@pytest.mark.parametrize("case", PREFECT1_CASES)
+def test_corpus_parity_with_the_prefect1_target(case, tmp_path, p1_python):
+    import shutil
+
+    from etlnb.runner import parity_check
+
+    source = REPO / "tests" / "faithful" / case
+    expect = json.loads((source / f"{case}.ipynb").read_text())["metadata"]["etlnb_test"]
+    assert expect["expect"] == "parity"
+    folder = tmp_path / case
+    shutil.copytree(source, folder, ignore=shutil.ignore_patterns("build", ".etlnb", "*.executed.ipynb"))
+    (folder / "etlnb.toml").write_text('target = "prefect1"\n')
+    outcome = parity_check(folder / f"{case}.ipynb", tmp_path / "build", None)
+    assert "with Flow(" in next((tmp_path / "build").glob("*/*.py")).read_text()
+    allowed_refusal = expect.get("or") == "refuse" and ": error:" in outcome.text.splitlines()[0]
+    assert outcome.ok or allowed_refusal, outcome.text

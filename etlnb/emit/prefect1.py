@@ -32,7 +32,7 @@ from etlnb.graph import FlowGraph, Segment
 SCRIPT_NAMES = (
     "Flow", "Parameter", "task", "unmapped", "prefect", "timedelta", "S3", "Local", "KubernetesRun", "LocalRun",
     "LocalDaskExecutor", "LocalExecutor", "DaskExecutor", "Schedule", "CronClock", "IntervalClock", "SCRIPT_PATH", "base_image",
-    "build_flow", "flow", "set_module_globals", "as_list",
+    "build_flow", "flow", "set_module_globals", "as_list", "as_notebook_types", "restore_types",
 )  # fmt: skip
 
 
@@ -85,6 +85,7 @@ class _Emitter:
         while any(self.globals_arg in s.inputs for s in graph.segments):
             self.globals_arg += "_"
         self.needs_list = any(s.map is not None and not s.iterable_is_list for s in graph.segments)
+        self.typed = [p.name for p in graph.params if json_changes(p.value)]
         self.uses_unmapped = any(s.map is not None for s in graph.segments)
 
     def n(self, name: str) -> str:
@@ -140,6 +141,8 @@ class _Emitter:
                 f"{INDENT}globals().update({values})"
                 + (f"\n{INDENT}return dict({values})  # steps set them again where they run" if self.dask else "")
             )
+        if self.typed:
+            parts.append(self.restore_types())
         if self.needs_list:
             parts.append(
                 f"@{self.n('task')}(checkpoint=False)\n"
@@ -150,6 +153,24 @@ class _Emitter:
         parts += [self.task(seg) for seg in self.g.segments]
         parts += [self.deployment(), self.flow(), self.sample_section()]
         return "\n\n\n".join(p for p in parts if p) + "\n"
+
+    def restore_types(self) -> str:
+        fn = self.n("as_notebook_types")
+        return (
+            f"def {fn}(value, like):\n"
+            f'{INDENT}"""Prefect 1 passes parameters as JSON: tuples and sets arrive as lists, dict keys as\n'
+            f"{INDENT}strings. This gives `value` back the types of the notebook's value `like`, as Prefect 3's\n"
+            f'{INDENT}typed parameters do."""\n'
+            f"{INDENT}if isinstance(like, (tuple, list, set, frozenset)) and isinstance(value, list):\n"
+            f"{INDENT * 2}items = list(like) or [None]\n"
+            f"{INDENT * 2}restored = [{fn}(v, items[min(i, len(items) - 1)]) for i, v in enumerate(value)]\n"
+            f"{INDENT * 2}return restored if isinstance(like, list) else type(like)(restored)\n"
+            f"{INDENT}if isinstance(like, dict) and isinstance(value, dict):\n"
+            f"{INDENT * 2}keys = {{str(k): k for k in like}}\n"
+            f"{INDENT * 2}return {{keys.get(k, k): {fn}(v, like.get(keys.get(k, k))) for k, v in value.items()}}\n"
+            f"{INDENT}return value\n\n\n"
+            f'{self.n("restore_types")} = {self.n("task")}({fn}, checkpoint=False, name="restore_types")'
+        )
 
     def header(self) -> str:
         return (
@@ -397,6 +418,8 @@ class _Emitter:
         for p in self.g.params:
             default = f"default={render_literal(p.value, INDENT * 3)}"
             body.append(_assign(p.name, self.n("Parameter"), [_flat(p.name), default]))
+            if p.name in self.typed:
+                body.append(f"{INDENT * 2}{p.name} = {self.n('restore_types')}({p.name}, like={p.name}.default)")
         previous: str | None = None  # the step before: every step waits for it (notebook order)
         shared_values = ""
         if self.g.shared_params:
@@ -471,6 +494,17 @@ class _Emitter:
             + "\n\n\n"
             + run.replace("{params}", "sample_parameters()")
         )
+
+
+def json_changes(value: Any) -> bool:
+    """Whether JSON would change this value's types: a tuple or set, or a dict key that is no string."""
+    if isinstance(value, (tuple, set, frozenset)):
+        return True
+    if isinstance(value, list):
+        return any(json_changes(v) for v in value)
+    if isinstance(value, dict):
+        return any(not isinstance(k, str) or json_changes(v) for k, v in value.items())
+    return False
 
 
 def _assign(target: str | None, func: str, args: list[str]) -> str:
