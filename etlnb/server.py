@@ -128,7 +128,7 @@ def healthy(server: Server, timeout: float = 2.0) -> bool:
         return False
 
 
-def answering_home(server: Server, timeout: float = 2.0) -> Path | None:
+def answering_home(server: Server, timeout: float = 5.0) -> Path | None:
     """The PREFECT_HOME of the Prefect server answering on SERVER's port, as that server reports it
     (GET /api/admin/settings, field `home`); None when it does not say."""
     try:
