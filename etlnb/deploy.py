@@ -262,7 +262,10 @@ def deploy(
             raise DeployError(
                 "check", f"--version {version!r} is not a version: give one of the hashes `etlnb versions` lists"
             )
-        api_url, ui_url = api_target()
+        try:
+            api_url, ui_url = api_target()
+        except local_server.ServerError as exc:  # e.g. the port is held by another project's server
+            raise DeployError("check", str(exc)) from None
         with prefect_client() as client:
             try:
                 client.api_healthcheck()

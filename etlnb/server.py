@@ -24,6 +24,12 @@ lacks something etlnb relies on, so the lifecycle stays here:
   start; etlnb holds a flock while it checks health and then reuses or
   starts, so two commands at once end with one server.
 
+A port alone does not say whose server answers on it: a server is reused only when it is this
+project's, by its verified record here or, without one, by the PREFECT_HOME it reports
+(/api/admin/settings). Another project's server on the port (or any other Prefect server) is never
+reused: its runs and deployments would land in that project's database. `ensure` refuses it in one
+line naming whose it is, how to stop it and ETLNB_SERVER_PORT.
+
 What Prefect does provide is used as is: `prefect server start` itself
 (foreground, in its own session), PREFECT_HOME per project (.etlnb/prefect,
 which holds the SQLite database), and its /api/health endpoint.
@@ -34,6 +40,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -78,6 +85,11 @@ class Server:
     def log_file(self) -> Path:
         return self.home / "server.log"
 
+    @property
+    def prefect_home(self) -> Path:
+        """PREFECT_HOME of this project's server: it holds the SQLite database (prefect.db)."""
+        return self.home / "prefect"
+
 
 def free_port() -> int:
     """A port nothing listens on right now (for private servers in tests and benchmarks)."""
@@ -114,6 +126,56 @@ def healthy(server: Server, timeout: float = 2.0) -> bool:
             return response.status == 200
     except (urllib.error.URLError, OSError, ValueError):
         return False
+
+
+def answering_home(server: Server, timeout: float = 5.0) -> Path | None:
+    """The PREFECT_HOME of the Prefect server answering on SERVER's port, as that server reports it
+    (GET /api/admin/settings, field `home`); None when it does not say."""
+    try:
+        with urllib.request.urlopen(f"{server.api_url}/admin/settings", timeout=timeout) as response:
+            home = json.loads(response.read()).get("home")
+    except (urllib.error.URLError, OSError, ValueError, AttributeError):
+        return None
+    return Path(home) if isinstance(home, str) and home else None
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.expanduser().resolve() == b.expanduser().resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
+def foreign(server: Server) -> str | None:
+    """None when the Prefect server answering on SERVER's port is this project's (its PREFECT_HOME is
+    SERVER's); else one line saying whose server holds the port and what to do. A port alone does not
+    say whose server it is: reusing another project's would put runs and deployments in its database."""
+    home = answering_home(server)
+    if home is not None and _same_folder(home, server.prefect_home):
+        return None
+    other_port = "or set ETLNB_SERVER_PORT to a free port for this project"
+    if home is None:
+        return (
+            f"port {server.port} is held by a Prefect server that does not say its PREFECT_HOME, so it is not "
+            f"known to be this project's (home {server.home}): stop that server, {other_port}"
+        )
+    other = Server(home.parent, server.port)
+    if home.name == "prefect" and _running_pid(other) is not None:  # a server etlnb started, for another home
+        project = other.home.parent if other.home.name == ".etlnb" else None
+        settings = [] if project is not None else [f"ETLNB_HOME={shlex.quote(str(other.home))}"]
+        if server.port != DEFAULT_PORT:
+            settings.append(f"ETLNB_SERVER_PORT={server.port}")
+        stop = " ".join([*settings, "etlnb server stop"])
+        whose = f"project {project} (home {other.home})" if project is not None else f"home {other.home}"
+        where = f" in {project}" if project is not None else ""
+        return (
+            f"port {server.port} is held by the etlnb server of another {whose}, not this project's "
+            f"(home {server.home}): stop it with `{stop}`{where}, {other_port}"
+        )
+    return (
+        f"port {server.port} is held by a Prefect server with another PREFECT_HOME ({home}), not this "
+        f"project's (home {server.home}): stop that server, {other_port}"
+    )
 
 
 def _port_in_use(port: int) -> bool:
@@ -254,7 +316,10 @@ def status(server: Server) -> str:
     if pid is not None:
         return f"stopped (stale pid file for pid {pid} in {server.state_file})"
     if healthy(server):
-        return f"a server answers at {server.url} but was not started by etlnb here"
+        held = foreign(server)
+        if held is not None:
+            return f"not running here: {held}"
+        return f"running at {server.url} (home {server.home}; started without a record here, pid unknown)"
     return "stopped"
 
 
@@ -281,7 +346,10 @@ def _ensure_locked(server: Server, quiet: bool) -> Server:
         server.state_file.unlink(missing_ok=True)  # stale: not a live server of ours (nothing is signalled)
     if _port_in_use(server.port):
         if healthy(server):
-            return server  # a Prefect server of this project started elsewhere (e.g. another shell)
+            held = foreign(server)
+            if held is not None:
+                raise ServerError(held)  # another project's server: never reuse it
+            return server  # this project's server (its PREFECT_HOME), started without a record here
         raise ServerError(f"port {server.port} is in use by another program; set ETLNB_SERVER_PORT to a free port")
     return start(server, quiet=quiet)
 
@@ -325,10 +393,12 @@ class _Progress:
 
 def start(server: Server, quiet: bool = False) -> Server:
     server.home.mkdir(parents=True, exist_ok=True)
-    prefect_home = server.home / "prefect"
+    prefect_home = server.prefect_home
     env = dict(os.environ)
     env.update(
-        PREFECT_HOME=str(prefect_home),  # per project; holds the SQLite database (prefect.db)
+        # per project; holds the SQLite database (prefect.db). Absolute: `foreign` compares the home
+        # the server reports with a project's, whatever folder either command ran in
+        PREFECT_HOME=os.path.abspath(prefect_home),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         PREFECT_API_URL="",
         # the UI's pages call this API; without it they ask port 4200, not the port in use

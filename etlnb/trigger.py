@@ -160,7 +160,11 @@ def run_deployed(notebook: Path, params: list[str], out_dir: Path, timeout: floa
             "its defaults apply: pass --param NAME=VALUE to set them",
             file=sys.stderr,
         )
-    api_url, ui_url = api_target()
+    try:
+        api_url, ui_url = api_target()
+    except local_server.ServerError as exc:  # e.g. the port is held by another project's server
+        print(f"etlnb run: {exc}", file=sys.stderr)
+        return 1
     from prefect.deployments import run_deployment
     from prefect.exceptions import ObjectNotFound
 

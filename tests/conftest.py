@@ -1,4 +1,4 @@
-"""Shared fixtures: one real local Prefect server for the whole test session."""
+"""Shared fixtures: one real local Prefect server and one JupyterLab for the whole test session."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from etlnb.server import free_port  # noqa: F401 - tests import it from here
+
+from .jupyterlab_fixtures import browser, session_lab  # noqa: F401 - fixtures: one JupyterLab per session
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"

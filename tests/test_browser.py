@@ -15,15 +15,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
-import signal
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -32,138 +29,17 @@ import jupyterlab  # noqa: F401 - required: the lab under test
 import pytest
 from playwright import sync_api
 
-from .conftest import DEMOS, copy_project, free_port
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-LAB_START_TIMEOUT = 60.0
+from .jupyterlab_fixtures import Lab, close_folder, describe, kernel_processes
 
 pytestmark = [pytest.mark.integration]
 
 
-@pytest.fixture(autouse=True)
-def _chromium_is_installed():
-    assert CHROMIUM.exists(), (
-        f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium; ./scripts/test does as root)"
-    )
-
-
-@dataclass
-class Lab:
-    url: str
-    token: str
-    root: Path
-    process: subprocess.Popen
-    log: Path
-    marker: str  # JUPYTER_RUNTIME_DIR: every process the lab started has it in its environment
-
-    def api(self, path: str, method: str = "GET", timeout: float = 5.0):
-        request = urllib.request.Request(
-            f"{self.url}{path}", method=method, headers={"Authorization": f"token {self.token}"}
-        )
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            body = response.read()
-        return json.loads(body) if body else None
-
-
-def _our_processes(marker: str) -> list:
-    """Live processes started with JUPYTER_RUNTIME_DIR=marker: the server, its kernels and their children."""
-    import psutil
-
-    found = []
-    for proc in psutil.process_iter(["pid"]):
-        try:
-            if proc.environ().get("JUPYTER_RUNTIME_DIR") == marker and proc.status() != psutil.STATUS_ZOMBIE:
-                found.append(proc)
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            continue
-    return found
-
-
-def _describe(procs: list) -> str:
-    lines = []
-    for proc in procs:
-        try:
-            lines.append(f"{proc.pid}: {' '.join(proc.cmdline())}")
-        except Exception:
-            lines.append(str(proc.pid))
-    return "\n".join(lines)
-
-
 @pytest.fixture
-def jupyter_lab(tmp_path, prefect_server):
-    """`jupyter lab` on a free port, serving a copy of notebooks/weather; its kernels deploy to the session's
-    Prefect server. Config, data, runtime dirs and HOME are private; the venv's `python3` kernel is found
-    through sys.prefix/share/jupyter. Stopped (kernels included) at the end, and nothing may be left running."""
-    weather = next(p for p in DEMOS if p.stem == "weather")
-    root = tmp_path / "root"
-    root.mkdir()
-    copy_project(weather, root / "weather")
-    home, config, data, runtime = (tmp_path / name for name in ("home", "jupyter-config", "jupyter-data", "runtime"))
-    for folder in (home, config, data, runtime):
-        folder.mkdir()
-    # no "get official Jupyter news?" toast over the notebook, no requests to the internet
-    settings = config / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
-    )
-
-    env = dict(
-        os.environ,
-        HOME=str(home),
-        JUPYTER_CONFIG_DIR=str(config),
-        JUPYTER_DATA_DIR=str(data),
-        JUPYTER_RUNTIME_DIR=str(runtime),
-        ETLNB_HOME=str(prefect_server.home),
-        ETLNB_SERVER_PORT=str(prefect_server.port),
-        PYTHONUNBUFFERED="1",
-    )
-    for name in ("PREFECT_API_URL", "JUPYTER_PATH", "JUPYTER_CONFIG_PATH", "JUPYTER_PREFER_ENV_PATH"):
-        env.pop(name, None)
-    port, token = free_port(), secrets.token_hex(16)
-    log = tmp_path / "jupyter.log"
-    command = [
-        sys.executable,
-        "-m",
-        "jupyterlab",
-        "--no-browser",
-        "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
-        "--ServerApp.open_browser=False",
-        "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
-    if os.geteuid() == 0:  # containers and CI runners
-        command.append("--allow-root")
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            command, cwd=root, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    lab = Lab(f"http://127.0.0.1:{port}", token, root, process, log, str(runtime))
+def jupyter_lab(session_lab, request):
+    """The session's JupyterLab (tests/jupyterlab_fixtures.py), with a folder of this test's own holding a copy
+    of notebooks/weather; its kernels deploy to the session's Prefect server and are shut down at the end."""
+    lab = session_lab.folder(f"browser-{request.node.name}")
     try:
-        deadline = time.monotonic() + LAB_START_TIMEOUT
-        while True:
-            assert process.poll() is None, f"jupyter lab exited ({process.returncode}):\n{log.read_text()}"
-            try:
-                lab.api("/api/status", timeout=2)
-                break
-            except (urllib.error.URLError, OSError):
-                assert time.monotonic() < deadline, (
-                    f"jupyter lab did not answer in {LAB_START_TIMEOUT}s:\n{log.read_text()}"
-                )
-                time.sleep(0.3)
         # the token is required: without it the API refuses
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"{lab.url}/api/status", timeout=5)
@@ -172,45 +48,12 @@ def jupyter_lab(tmp_path, prefect_server):
         assert "python3" in specs["kernelspecs"], specs
         yield lab
     finally:
-        _stop(lab)
-
-
-def _stop(lab: Lab) -> None:
-    """Shut down kernels and server through the API, then the process group; nothing may remain."""
-    if lab.process.poll() is None:
-        try:
-            lab.api("/api/shutdown", method="POST", timeout=20)
-        except (urllib.error.URLError, OSError):
-            pass
-        try:
-            lab.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            pass
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        if lab.process.poll() is not None:
-            break
-        try:
-            os.killpg(lab.process.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            lab.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            continue
-    deadline = time.monotonic() + 10  # kernels exit shortly after their shutdown request
-    while (strays := _our_processes(lab.marker)) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    for proc in strays:  # clean up before failing, so no process outlives the test
-        try:
-            proc.kill()
-        except Exception:
-            pass
-    assert not strays, f"processes left running after jupyter lab stopped:\n{_describe(strays)}"
+        close_folder(lab)
 
 
 # -- the browser ---------------------------------------------------------------------------------------------------
 
-CELLS = ".jp-NotebookPanel .jp-Notebook .jp-Cell"
+CELLS = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell"
 
 
 class Shots:
@@ -288,180 +131,174 @@ def _save(page, notebook: Path, expect: str) -> None:
         time.sleep(0.2)
 
 
-def test_graph_and_deploy_in_jupyterlab(jupyter_lab, prefect_server, tmp_path):
+def test_graph_and_deploy_in_jupyterlab(jupyter_lab, browser, prefect_server, tmp_path):
     lab = jupyter_lab
     notebook = lab.root / "weather" / "weather.ipynb"
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(30_000)
-            shots = Shots(page, tmp_path)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.set_default_timeout(30_000)
+        shots = Shots(page, tmp_path)
 
-            with shots.step("open"):
-                page.goto(f"{lab.url}/lab/tree/weather/weather.ipynb?token={lab.token}")
-                page.locator(CELLS).nth(8).wait_for(timeout=60_000)
+        with shots.step("open"):
+            page.goto(lab.tree("weather/weather.ipynb"))
+            page.locator(CELLS).nth(8).wait_for(timeout=60_000)
 
-            with shots.step("run-all"):
-                # "Run All Cells" does nothing until the kernel is connected (slow on a loaded machine)
-                sync_api.expect(page.locator(".jp-StatusBar-Widget", has_text="Idle").first).to_be_visible(
-                    timeout=60_000
-                )
-                page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-                page.locator(".lm-Menu-item:visible", has_text="Run All Cells").first.click()
-                _wait_idle(page, timeout=60)
-                outputs = page.locator(CELLS).nth(7).locator(".jp-OutputArea-output")
-                assert "loaded 9 rows for 3 cities" in outputs.inner_text()
-                assert (
-                    page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
-                )
-                # the notebook's kernel is the venv's python3 kernel, started by this server
-                sessions = lab.api("/api/sessions")
-                assert [(s["path"], s["kernel"]["name"]) for s in sessions] == [("weather/weather.ipynb", "python3")]
-                kernels = [p for p in _our_processes(lab.marker) if "ipykernel_launcher" in p.cmdline()]
-                assert [k.cmdline()[0] for k in kernels] == [sys.executable], _describe(kernels)
+        with shots.step("run-all"):
+            # "Run All Cells" does nothing until the kernel is connected (slow on a loaded machine)
+            sync_api.expect(page.locator(".jp-StatusBar-Widget", has_text="Idle").first).to_be_visible(timeout=60_000)
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.locator(".lm-Menu-item:visible", has_text="Run All Cells").first.click()
+            _wait_idle(page, timeout=60)
+            outputs = page.locator(CELLS).nth(7).locator(".jp-OutputArea-output")
+            assert "loaded 9 rows for 3 cities" in outputs.inner_text()
+            assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+            # the notebook's kernel is the venv's python3 kernel, started by this server
+            sessions = lab.sessions()
+            assert [(s["path"], s["kernel"]["name"]) for s in sessions] == [
+                (lab.path("weather/weather.ipynb"), "python3")
+            ]
+            kernels = kernel_processes(lab)
+            assert [k.cmdline()[0] for k in kernels] == [sys.executable], describe(kernels)
 
-            with shots.step("graph"):
-                cell = _add_cell_and_run(page, "%load_ext etlnb\n%etl_graph")
-                mermaid = cell.locator(".jp-OutputArea .jp-RenderedMermaid")
-                image = mermaid.locator("figure img")
-                _shows(cell, image)
-                assert "jp-mod-warning" not in (mermaid.get_attribute("class") or ""), mermaid.inner_text()
-                src = image.get_attribute("src")
-                assert src.startswith("data:image/svg+xml,"), src[:80]
-                svg = unquote(src.partition(",")[2])
-                root_tag = re.search(r"<svg\b[^>]*>", svg)
-                assert root_tag and 'aria-roledescription="flowchart' in root_tag.group(), svg[:300]
-                assert svg.rstrip().endswith("</svg>")
-                for step in ("extract_raw_data", "transform_clean_data", "cell 8 [load]"):
-                    assert step in svg, f"{step} not in the rendered SVG"
-                # the browser decoded and laid out the SVG
-                assert image.evaluate("img => img.complete && img.naturalWidth > 0 && img.naturalHeight > 0")
-                assert image.bounding_box()["height"] > 100
-                image.scroll_into_view_if_needed()
-                shots.take("graph")
+        with shots.step("graph"):
+            cell = _add_cell_and_run(page, "%load_ext etlnb\n%etl_graph")
+            mermaid = cell.locator(".jp-OutputArea .jp-RenderedMermaid")
+            image = mermaid.locator("figure img")
+            _shows(cell, image)
+            assert "jp-mod-warning" not in (mermaid.get_attribute("class") or ""), mermaid.inner_text()
+            src = image.get_attribute("src")
+            assert src.startswith("data:image/svg+xml,"), src[:80]
+            svg = unquote(src.partition(",")[2])
+            root_tag = re.search(r"<svg\b[^>]*>", svg)
+            assert root_tag and 'aria-roledescription="flowchart' in root_tag.group(), svg[:300]
+            assert svg.rstrip().endswith("</svg>")
+            for step in ("extract_raw_data", "transform_clean_data", "cell 8 [load]"):
+                assert step in svg, f"{step} not in the rendered SVG"
+            # the browser decoded and laid out the SVG
+            assert image.evaluate("img => img.complete && img.naturalWidth > 0 && img.naturalHeight > 0")
+            assert image.bounding_box()["height"] > 100
+            image.scroll_into_view_if_needed()
+            shots.take("graph")
 
-            with shots.step("unsaved-edit"):
-                # edit the load cell and run it without saving: the magics refuse to compile a stale file
-                load = page.locator(CELLS).nth(7)
-                prompt = load.locator(".jp-InputPrompt")
-                before = prompt.inner_text()
-                load.locator(".cm-content").click()
-                page.keyboard.press("Control+End")
-                page.keyboard.press("Enter")
-                page.keyboard.type("# edited in the browser")
-                page.keyboard.press("Control+Enter")
-                sync_api.expect(prompt).not_to_have_text(before)
-                sync_api.expect(prompt).to_have_text(re.compile(r"\[\d+\]:"))
-                cell = _add_cell_and_run(page, "%etl_deploy --now")
-                error = cell.locator(".jp-OutputArea")
-                sync_api.expect(error).to_contain_text("was changed and run but not saved: save the notebook (Ctrl+S)")
-                shown = error.inner_text()
-                assert shown.count("was changed and run but not saved") == 1, (
-                    f"the error is shown more than once:\n{shown}"
-                )
-                assert cell.locator(".etlnb-deploy-summary").count() == 0
-                error.scroll_into_view_if_needed()
-                shots.take("unsaved-edit")
+        with shots.step("unsaved-edit"):
+            # edit the load cell and run it without saving: the magics refuse to compile a stale file
+            load = page.locator(CELLS).nth(7)
+            prompt = load.locator(".jp-InputPrompt")
+            before = prompt.inner_text()
+            load.locator(".cm-content").click()
+            page.keyboard.press("Control+End")
+            page.keyboard.press("Enter")
+            page.keyboard.type("# edited in the browser")
+            page.keyboard.press("Control+Enter")
+            sync_api.expect(prompt).not_to_have_text(before)
+            sync_api.expect(prompt).to_have_text(re.compile(r"\[\d+\]:"))
+            cell = _add_cell_and_run(page, "%etl_deploy --now")
+            error = cell.locator(".jp-OutputArea")
+            sync_api.expect(error).to_contain_text("was changed and run but not saved: save the notebook (Ctrl+S)")
+            shown = error.inner_text()
+            assert shown.count("was changed and run but not saved") == 1, f"the error is shown more than once:\n{shown}"
+            assert cell.locator(".etlnb-deploy-summary").count() == 0
+            error.scroll_into_view_if_needed()
+            shots.take("unsaved-edit")
 
-            with shots.step("deploy-now"):
-                _save(page, notebook, "# edited in the browser")  # %etl_deploy compiles what is on disk
-                cell = _add_cell_and_run(page, "%etl_deploy --now", timeout=90)
-                summary = cell.locator(".jp-OutputArea-output .etlnb-deploy-summary")
-                _shows(cell, summary)
-                _check_summary(summary, prefect_server, lab)
-                text = cell.locator(".jp-OutputArea").inner_text()
-                for step in ("compile: ok", "check: ok", "upload: ok", "register: ok"):
-                    assert step in text, text
-                summary.scroll_into_view_if_needed()
-                shots.take("deploy-now")
+        with shots.step("deploy-now"):
+            _save(page, notebook, "# edited in the browser")  # %etl_deploy compiles what is on disk
+            cell = _add_cell_and_run(page, "%etl_deploy --now", timeout=90)
+            summary = cell.locator(".jp-OutputArea-output .etlnb-deploy-summary")
+            _shows(cell, summary)
+            _check_summary(summary, prefect_server, lab)
+            text = cell.locator(".jp-OutputArea").inner_text()
+            for step in ("compile: ok", "check: ok", "upload: ok", "register: ok"):
+                assert step in text, text
+            summary.scroll_into_view_if_needed()
+            shots.take("deploy-now")
 
-            with shots.step("deploy-panel"):
-                # the local server's start takes a while on first use; the session's server is running,
-                # so make `ensure` say what the real one says and take a few seconds (then the real one)
-                _add_cell_and_run(
-                    page,
-                    "import os, sys, time, etlnb.server as s\n"
-                    "real = s.ensure\n"
-                    "say = lambda: print('starting the local Prefect server at ' + s.default_server().url, file=sys.stderr)\n"
-                    "s.ensure = lambda *a, **k: (say(), time.sleep(6), real(*a, **k))[-1]\n"
-                    "os.environ.pop('PREFECT_API_URL', None)",
-                )
-                cell = _add_cell_and_run(page, "%etl_deploy")
-                panel = cell.locator(".jp-OutputArea .jupyter-widgets.widget-vbox")
-                _shows(cell, panel)
-                panel = panel.first
-                button = panel.locator("button", has_text="Deploy")
-                assert panel.locator(".widget-text input").first.input_value() == "weather"
-                for label in ("name", "retries", "tags", "schedule"):
-                    assert panel.locator(".widget-label", has_text=label).first.is_visible(), label
-                assert not panel.locator(".widget-label", has_text="image").first.is_visible()  # process pool
-                panel.locator(".widget-text", has_text="schedule").locator("input").fill("0 6 * * *")
-                sync_api.expect(panel).to_contain_text("in UTC")
-                button.click()
-                status = panel.locator(".etlnb-deploy-status")
-                sync_api.expect(status).to_contain_text("starting the local Prefect server", timeout=5_000)
-                sync_api.expect(status).to_contain_text(re.compile(r"check.*\([1-9]\d*s\)"), timeout=5_000)
-                shots.take("deploy-panel-server-starting")
-                done = panel.locator(".etlnb-deploy-summary, .etlnb-deploy-error")
-                done.first.wait_for(timeout=90_000)
-                assert panel.locator(".etlnb-deploy-error").count() == 0, panel.inner_text()
-                summary = panel.locator(".etlnb-deploy-summary")
-                _check_summary(summary, prefect_server, lab)
-                assert "deployed" in panel.inner_text()
-                bar = panel.locator(".widget-hprogress .progress-bar")
-                assert bar.evaluate("b => b.style.width") == "100%"  # compile, check, upload, register
-                assert "progress-bar-success" in (bar.get_attribute("class") or "")
-                link = summary.locator("a")
-                colour = link.evaluate("a => getComputedStyle(a).color")
-                body = summary.evaluate("e => getComputedStyle(e.closest('.jp-OutputArea')).color")
-                assert colour != body and link.evaluate("a => getComputedStyle(a).textDecorationLine") == "underline"
-                worker = panel.locator(".etlnb-worker-status")
-                sync_api.expect(worker).to_contain_text(re.compile(r"served by|etlnb worker start --pool etlnb-local"))
-                sync_api.expect(panel.locator(".etlnb-settings-sync")).to_contain_text(
-                    "the open notebook has these settings too"
-                )
-                summary.scroll_into_view_if_needed()
-                shots.take("deploy-panel")
+        with shots.step("deploy-panel"):
+            # the local server's start takes a while on first use; the session's server is running,
+            # so make `ensure` say what the real one says and take a few seconds (then the real one)
+            _add_cell_and_run(
+                page,
+                "import os, sys, time, etlnb.server as s\n"
+                "real = s.ensure\n"
+                "say = lambda: print('starting the local Prefect server at ' + s.default_server().url, file=sys.stderr)\n"
+                "s.ensure = lambda *a, **k: (say(), time.sleep(6), real(*a, **k))[-1]\n"
+                "os.environ.pop('PREFECT_API_URL', None)",
+            )
+            cell = _add_cell_and_run(page, "%etl_deploy")
+            panel = cell.locator(".jp-OutputArea .jupyter-widgets.widget-vbox")
+            _shows(cell, panel)
+            panel = panel.first
+            button = panel.locator("button", has_text="Deploy")
+            assert panel.locator(".widget-text input").first.input_value() == "weather"
+            for label in ("name", "retries", "tags", "schedule"):
+                assert panel.locator(".widget-label", has_text=label).first.is_visible(), label
+            assert not panel.locator(".widget-label", has_text="image").first.is_visible()  # process pool
+            panel.locator(".widget-text", has_text="schedule").locator("input").fill("0 6 * * *")
+            sync_api.expect(panel).to_contain_text("in UTC")
+            button.click()
+            status = panel.locator(".etlnb-deploy-status")
+            sync_api.expect(status).to_contain_text("starting the local Prefect server", timeout=5_000)
+            sync_api.expect(status).to_contain_text(re.compile(r"check.*\([1-9]\d*s\)"), timeout=5_000)
+            shots.take("deploy-panel-server-starting")
+            done = panel.locator(".etlnb-deploy-summary, .etlnb-deploy-error")
+            done.first.wait_for(timeout=90_000)
+            assert panel.locator(".etlnb-deploy-error").count() == 0, panel.inner_text()
+            summary = panel.locator(".etlnb-deploy-summary")
+            _check_summary(summary, prefect_server, lab)
+            assert "deployed" in panel.inner_text()
+            bar = panel.locator(".widget-hprogress .progress-bar")
+            assert bar.evaluate("b => b.style.width") == "100%"  # compile, check, upload, register
+            assert "progress-bar-success" in (bar.get_attribute("class") or "")
+            link = summary.locator("a")
+            colour = link.evaluate("a => getComputedStyle(a).color")
+            body = summary.evaluate("e => getComputedStyle(e.closest('.jp-OutputArea')).color")
+            assert colour != body and link.evaluate("a => getComputedStyle(a).textDecorationLine") == "underline"
+            worker = panel.locator(".etlnb-worker-status")
+            sync_api.expect(worker).to_contain_text(re.compile(r"served by|etlnb worker start --pool etlnb-local"))
+            sync_api.expect(panel.locator(".etlnb-settings-sync")).to_contain_text(
+                "the open notebook has these settings too"
+            )
+            summary.scroll_into_view_if_needed()
+            shots.take("deploy-panel")
 
-            with shots.step("panel-settings-kept"):
-                assert json.loads(notebook.read_text())["metadata"]["etlnb"]["schedule"] == "0 6 * * *"
-                # JupyterLab's copy is saved over the file etlnb wrote: its "File Changed" question may come
-                page.keyboard.press("Escape")
-                page.keyboard.press("Control+s")
-                overwrite = page.locator(".jp-Dialog button", has_text="Overwrite")
-                try:
-                    overwrite.wait_for(timeout=5_000)
-                    overwrite.click()
-                except sync_api.Error:
-                    pass
-                deadline = time.monotonic() + 15
-                while "%etl_deploy --now" not in notebook.read_text():  # the lab's copy is on disk
-                    assert time.monotonic() < deadline, "the notebook was not saved"
-                    time.sleep(0.2)
-                saved = json.loads(notebook.read_text())
-                assert saved["metadata"]["etlnb"] == {"schedule": "0 6 * * *"}, saved["metadata"]
-                env = dict(os.environ, ETLNB_HOME=str(prefect_server.home), ETLNB_SERVER_PORT=str(prefect_server.port))
-                env.pop("PREFECT_API_URL", None)
-                done = subprocess.run(
-                    [sys.executable, "-m", "etlnb", "deploy", str(notebook)],
-                    cwd=lab.root,
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    timeout=180,
-                )
-                assert done.returncode == 0, done.stderr
-                with urllib.request.urlopen(
-                    f"{prefect_server.api_url}/deployments/name/weather/weather", timeout=10
-                ) as response:
-                    live = json.load(response)
-                assert [s["schedule"].get("cron") for s in live["schedules"]] == ["0 6 * * *"], live["schedules"]
-                built = (lab.root / "build" / "weather" / "prefect.yaml").read_text()
-                assert '- cron: "0 6 * * *"' in built, built
-            print("screenshots:", *shots.taken, sep="\n  ")
-        finally:
-            browser.close()
+        with shots.step("panel-settings-kept"):
+            assert json.loads(notebook.read_text())["metadata"]["etlnb"]["schedule"] == "0 6 * * *"
+            # JupyterLab's copy is saved over the file etlnb wrote: its "File Changed" question may come
+            page.keyboard.press("Escape")
+            page.keyboard.press("Control+s")
+            overwrite = page.locator(".jp-Dialog button", has_text="Overwrite")
+            try:
+                overwrite.wait_for(timeout=5_000)
+                overwrite.click()
+            except sync_api.Error:
+                pass
+            deadline = time.monotonic() + 15
+            while "%etl_deploy --now" not in notebook.read_text():  # the lab's copy is on disk
+                assert time.monotonic() < deadline, "the notebook was not saved"
+                time.sleep(0.2)
+            saved = json.loads(notebook.read_text())
+            assert saved["metadata"]["etlnb"] == {"schedule": "0 6 * * *"}, saved["metadata"]
+            env = dict(os.environ, ETLNB_HOME=str(prefect_server.home), ETLNB_SERVER_PORT=str(prefect_server.port))
+            env.pop("PREFECT_API_URL", None)
+            done = subprocess.run(
+                [sys.executable, "-m", "etlnb", "deploy", str(notebook)],
+                cwd=lab.root,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
+            assert done.returncode == 0, done.stderr
+            with urllib.request.urlopen(
+                f"{prefect_server.api_url}/deployments/name/weather/weather", timeout=10
+            ) as response:
+                live = json.load(response)
+            assert [s["schedule"].get("cron") for s in live["schedules"]] == ["0 6 * * *"], live["schedules"]
+            built = (lab.root / "build" / "weather" / "prefect.yaml").read_text()
+            assert '- cron: "0 6 * * *"' in built, built
+        print("screenshots:", *shots.taken, sep="\n  ")
+    finally:
+        page.close()
 
 
 def _check_summary(summary, prefect_server, lab: Lab) -> None:

@@ -3,144 +3,42 @@ tags, the role picker writes the saved tags, a hidden-state mistake is marked on
 the Graph's nodes select their cells, Run on samples shows each step, and Deploy from the side
 panel registers the deployment on the session's Prefect server and links to a working flow-run page.
 
-The extension is the one built from labextension/ (scripts/setup builds it into etlnb/labextension);
-the lab finds it, and the server extension's config, in private Jupyter dirs, as an installed
-wheel puts them in the environment's share/jupyter and etc/jupyter. Screenshots of each state go to
-build/test-artifacts/labextension/ (kept after the run: CI uploads them).
+The lab is the session's (tests/jupyterlab_fixtures.py): the extension is the one built from
+labextension/ (scripts/setup builds it into etlnb/labextension), found with the server extension's
+config in private Jupyter dirs, as an installed wheel puts them in the environment's share/jupyter and
+etc/jupyter. Screenshots of each state go to build/test-artifacts/labextension/ (kept after the run:
+CI uploads them).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
-import shutil
-import signal
-import subprocess
-import sys
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright import sync_api
 
-from .conftest import DEMOS, REPO, copy_project, free_port
+from .conftest import REPO
+from .jupyterlab_fixtures import close_folder
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"]
-BUILT = REPO / "etlnb" / "labextension"
 SHOTS = REPO / "build" / "test-artifacts" / "labextension"
 CELLS = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell"
-WEATHER = next(p for p in DEMOS if p.stem == "weather")
 
 pytestmark = [pytest.mark.integration]
 
 
-class Lab:
-    def __init__(self, url: str, token: str, root: Path, process: subprocess.Popen, log: Path):
-        self.url, self.token, self.root, self.process, self.log = url, token, root, process, log
-
-    def api(self, path: str, method: str = "GET", timeout: float = 5.0):
-        request = urllib.request.Request(
-            f"{self.url}{path}", method=method, headers={"Authorization": f"token {self.token}"}
-        )
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            body = response.read()
-        return json.loads(body) if body else None
-
-
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory, prefect_server):
-    """`jupyter lab` serving copies of notebooks/weather, with etlnb's labextension and server extension
-    installed in its private Jupyter dirs; stopped (process group) at the end."""
-    assert CHROMIUM.exists(), f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium)"
-    assert (BUILT / "package.json").exists() and list((BUILT / "static").glob("remoteEntry.*.js")), (
-        f"the JupyterLab extension is not built in {BUILT}: run ./scripts/setup (or ./scripts/labextension)"
-    )
-    base = tmp_path_factory.mktemp("lab")
-    root = base / "root"
-    root.mkdir()
-    copy_project(WEATHER, root / "weather")
-    home, config, data, runtime = (base / name for name in ("home", "config", "data", "runtime"))
-    for folder in (home, config, data, runtime):
-        folder.mkdir()
-    (data / "labextensions").mkdir()
-    (data / "labextensions" / "etlnb").symlink_to(BUILT, target_is_directory=True)
-    (config / "jupyter_server_config.d").mkdir()
-    shutil.copy(REPO / "labextension" / "jupyter-config" / "etlnb.json", config / "jupyter_server_config.d")
-    settings = config / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
-    )
-    env = dict(
-        os.environ,
-        HOME=str(home),
-        JUPYTER_CONFIG_DIR=str(config),
-        JUPYTER_DATA_DIR=str(data),
-        JUPYTER_RUNTIME_DIR=str(runtime),
-        ETLNB_HOME=str(prefect_server.home),
-        ETLNB_SERVER_PORT=str(prefect_server.port),
-        PYTHONUNBUFFERED="1",
-    )
-    for name in ("PREFECT_API_URL", "JUPYTER_PATH", "JUPYTER_CONFIG_PATH", "JUPYTER_PREFER_ENV_PATH"):
-        env.pop(name, None)
-    port, token = free_port(), secrets.token_hex(16)
-    log = base / "jupyter.log"
-    command = [
-        sys.executable,
-        "-m",
-        "jupyterlab",
-        "--no-browser",
-        "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
-        "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
-    if os.geteuid() == 0:
-        command.append("--allow-root")
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    lab = Lab(f"http://127.0.0.1:{port}", token, root, process, log)
+def lab(session_lab):
+    """The session's JupyterLab (tests/jupyterlab_fixtures.py), with a folder of this module's own holding a
+    copy of notebooks/weather; the tests here share it, in order. Its kernels are shut down at the end."""
+    lab = session_lab.folder("labextension")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, f"jupyter lab exited:\n{log.read_text()}"
-            try:
-                lab.api("/api/status", timeout=2)
-                break
-            except (urllib.error.URLError, OSError):
-                assert time.monotonic() < deadline, f"jupyter lab did not answer in 60s:\n{log.read_text()}"
-                time.sleep(0.3)
         yield lab
     finally:
-        if process.poll() is None:
-            try:
-                lab.api("/api/shutdown", method="POST", timeout=20)
-                process.wait(timeout=20)
-            except (urllib.error.URLError, OSError, subprocess.TimeoutExpired):
-                pass
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+        close_folder(lab)
 
 
 class Page:
@@ -181,7 +79,7 @@ def open_notebook(lab, browser, request):
         page = browser.new_page(viewport={"width": 1500, "height": 1000})
         page.set_default_timeout(30_000)
         pages.append(page)
-        page.goto(f"{lab.url}/lab/tree/{path}?reset&token={lab.token}")  # reset: no tabs of earlier tests
+        page.goto(lab.tree(path))  # a fresh workspace: no tabs of earlier tests
         page.locator(CELLS).nth(8).wait_for(timeout=60_000)
         return Page(page, SHOTS / request.node.name)
 

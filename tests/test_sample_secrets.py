@@ -13,6 +13,7 @@ import pytest
 from .conftest import PYTHON, make_notebook
 
 SECRET = "pg-Pa55word-7f3a9c"
+POOL = "etlnb-sample-secrets"  # a pool of its own; its worker is stopped when the test ends
 CELLS = [
     ("import json\nimport os", ["imports"]),
     ("db_url = 'sqlite:///local.db'\nlimit = 2", ["parameters"]),
@@ -71,33 +72,36 @@ def test_an_environment_sample_value_is_recomputed_not_written(tmp_path):
 @pytest.mark.integration
 def test_deploy_and_deployed_run_carry_no_computed_sample_value(tmp_path, prefect_server):
     from etlnb.deploy import prefect_client
+    from etlnb.worker import stop_worker
 
     notebook = _project(tmp_path)
     env = _env(ETLNB_HOME=str(prefect_server.home), ETLNB_SERVER_PORT=str(prefect_server.port))
     storage = tmp_path / "store"
-    common = ["--storage", str(storage), "--work-pool", "etlnb-sample-secrets", "-o", str(tmp_path / "build")]
-    deployed = subprocess.run(
-        [PYTHON, "-m", "etlnb", "deploy", str(notebook), *common],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=300,
-    )
-    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
-    _no_secret_under(tmp_path / "build", storage)
-    ran = subprocess.run(
-        [PYTHON, "-m", "etlnb", "run", str(notebook), "--deployed", "-o", str(tmp_path / "build")],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=400,
-    )
-    assert SECRET not in ran.stdout + ran.stderr
-    assert "computed sample values are not sent to the deployment (db_url)" in ran.stderr, ran.stderr
-    os.environ["PREFECT_API_URL"] = prefect_server.api_url
+    common = ["--storage", str(storage), "--work-pool", POOL, "-o", str(tmp_path / "build")]
     try:
+        deployed = subprocess.run(
+            [PYTHON, "-m", "etlnb", "deploy", str(notebook), *common],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=300,
+        )
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        _no_secret_under(tmp_path / "build", storage)
+        # `run --deployed` starts a local process worker for POOL (under the session server's
+        # home); it must not outlive this test
+        ran = subprocess.run(
+            [PYTHON, "-m", "etlnb", "run", str(notebook), "--deployed", "-o", str(tmp_path / "build")],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=400,
+        )
+        assert SECRET not in ran.stdout + ran.stderr
+        assert "computed sample values are not sent to the deployment (db_url)" in ran.stderr, ran.stderr
+        os.environ["PREFECT_API_URL"] = prefect_server.api_url
         with prefect_client() as client:
             deployment = client.read_deployment_by_name("envnb/envproj")
             runs = client.read_flow_runs()
@@ -109,3 +113,4 @@ def test_deploy_and_deployed_run_carry_no_computed_sample_value(tmp_path, prefec
             assert SECRET not in deployment.model_dump_json()
     finally:
         os.environ.pop("PREFECT_API_URL", None)
+        stop_worker(prefect_server, POOL)

@@ -3,7 +3,9 @@
 Every command runs `python -m etlnb server ...` in a subprocess with ETLNB_HOME set to a temporary
 folder and ETLNB_SERVER_PORT to a free port (never the default 4321, where a developer's server may
 run). Starting Prefect is slow, so one server is started for the whole module (the `server`
-fixture) and stopped by the last tests (`stopped` fixture), which pytest runs in file order.
+fixture, from project A's home project-a/.etlnb) and stopped by the last tests (`stopped` fixture),
+which pytest runs in file order. A second project folder (project B) on the same port must never
+reuse project A's server.
 """
 
 from __future__ import annotations
@@ -15,13 +17,19 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from etlnb import server as server_module
+
+from .conftest import make_notebook
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PORT = 4321
@@ -128,8 +136,8 @@ class Started:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """One real server for the module, started with `etlnb server start`."""
-    home = tmp_path_factory.mktemp("etlnb-home")
+    """One real server for the module, started with `etlnb server start` from project A's home."""
+    home = tmp_path_factory.mktemp("project-a") / ".etlnb"
     port = free_port()
     start = etlnb_server("start", home, port)
     pid = None
@@ -405,22 +413,177 @@ def test_status_while_running_names_url_and_pid(server):
     assert f"pid {server.pid}" in result.stdout
 
 
-def test_start_removes_a_stale_pid_file_and_reuses_the_healthy_server_on_its_port(server, tmp_path):
-    other_home = tmp_path / "other-home"
-    other_home.mkdir()
-    pid = dead_pid()
-    (other_home / "server.json").write_text(json.dumps({"pid": pid, "port": server.port}))
-    assert "stale" in etlnb_server("status", other_home, server.port).stdout
+def test_start_removes_a_stale_pid_file_and_reuses_this_projects_healthy_server_on_its_port(server):
+    """No valid record here (lost, or naming an exited process), yet this project's server answers on
+    the port: it reports this project's PREFECT_HOME, so it is reused, not started twice."""
+    record = server.home / "server.json"
+    kept = record.read_text()
+    try:
+        pid = dead_pid()
+        record.write_text(json.dumps({"pid": pid, "port": server.port}))
+        assert "stale" in etlnb_server("status", server.home, server.port).stdout
 
-    result = etlnb_server("start", other_home, server.port, timeout=60)
+        result = etlnb_server("start", server.home, server.port, timeout=60)
 
-    assert result.returncode == 0, result.stderr
-    assert result.seconds < 5
-    assert not (other_home / "server.json").exists()
-    assert server.url in result.stdout
-    assert prefect_processes(server.port) == [server.pid]  # no second server was started
-    assert "stale" not in etlnb_server("status", other_home, server.port).stdout
+        assert result.returncode == 0, result.stderr
+        assert result.seconds < 5
+        assert not record.exists()
+        assert f"running at {server.url}" in result.stdout
+        assert "starting" not in result.stderr
+        assert prefect_processes(server.port) == [server.pid]  # no second server was started
+    finally:
+        record.write_text(kept)
     assert state_pid(server.home) == server.pid
+
+
+# -- another project's server on the port: never reused -----------------------------------------
+
+
+def project_b(tmp_path: Path) -> Path:
+    """A second project folder (pyproject.toml marks its root), with a notebook in it."""
+    root = tmp_path / "project-b"
+    (root / "pipes").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "project-b"\n')
+    cells = [("total = sum([1, 2, 3])", ["transform"]), ("print(total)", ["load"])]
+    (root / "pipes" / "bflow.ipynb").write_text(make_notebook(cells))
+    return root
+
+
+def in_project(root: Path, port: int, *args: str, timeout: float = 180) -> Result:
+    """`etlnb ARGS` run in the project folder ROOT as a user would: its home is ROOT/.etlnb (no
+    ETLNB_HOME), and ETLNB_SERVER_PORT is PORT."""
+    env = dict(os.environ, ETLNB_SERVER_PORT=str(port))
+    for name in ("ETLNB_HOME", "PREFECT_API_URL"):
+        env.pop(name, None)
+    began = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "etlnb", *args], cwd=root, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - began)
+
+
+def held_by_project_a(result: Result, server: Started, b: Path) -> str:
+    """The one line that refuses project A's server, naming A, how to stop it and ETLNB_SERVER_PORT."""
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = nonempty_lines(result.stderr)
+    assert len(lines) == 1, result.stderr
+    line = lines[0]
+    a = server.home.parent
+    assert f"port {server.port} is held by the etlnb server of another project {a} (home {server.home})" in line
+    assert f"not this project's (home {b / '.etlnb'})" in line
+    assert f"stop it with `ETLNB_SERVER_PORT={server.port} etlnb server stop` in {a}" in line
+    assert "set ETLNB_SERVER_PORT to a free port for this project" in line
+    return line
+
+
+def test_start_from_another_project_on_the_same_port_refuses_its_server_in_one_line(server, tmp_path):
+    b = project_b(tmp_path)
+
+    result = in_project(b, server.port, "server", "start", timeout=60)
+
+    line = held_by_project_a(result, server, b)
+    assert line.startswith("etlnb server: ")
+    assert result.seconds < 10
+    assert result.stdout == ""
+    assert not (b / ".etlnb" / "server.json").exists()  # B records no server
+    assert not (b / ".etlnb" / "prefect").exists()  # and no database was made for B
+    assert prefect_processes(server.port) == [server.pid]  # A's server is untouched; none was started
+    assert state_pid(server.home) == server.pid
+
+    status = in_project(b, server.port, "server", "status", timeout=60)
+
+    assert status.returncode == 0, status.stderr
+    assert status.stdout.startswith(f"not running here: port {server.port} is held by the etlnb server of ")
+    assert str(server.home.parent) in status.stdout
+
+
+def test_deploy_from_another_project_on_the_same_port_lands_nothing_in_its_database(server, tmp_path):
+    b = project_b(tmp_path)
+
+    result = in_project(b, server.port, "deploy", str(b / "pipes" / "bflow.ipynb"))
+
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
+    assert f"port {server.port} is held by the etlnb server of another project {server.home.parent}" in result.stderr
+    with pytest.raises(urllib.error.HTTPError) as missing:  # project A's database has no flow of B's
+        urllib.request.urlopen(f"{server.url}/api/flows/name/bflow", timeout=10)
+    assert missing.value.code == 404
+    assert prefect_processes(server.port) == [server.pid]
+
+
+class _FakePrefect(BaseHTTPRequestHandler):
+    settings: dict | None = None  # what /api/admin/settings answers; None: 404
+
+    def do_GET(self):
+        if self.path == "/api/health":
+            body, code = b"true", 200
+        elif self.path == "/api/admin/settings" and self.settings is not None:
+            body, code = json.dumps(self.settings).encode(), 200
+        else:
+            body, code = b'{"detail": "Not Found"}', 404
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize(
+    "settings, says",
+    [
+        (
+            {"home": "/srv/someone/.prefect"},
+            "held by a Prefect server with another PREFECT_HOME (/srv/someone/.prefect)",
+        ),
+        (None, "held by a Prefect server that does not say its PREFECT_HOME"),
+    ],
+    ids=["other-prefect-home", "home-not-said"],
+)
+def test_start_refuses_a_prefect_server_that_is_not_this_projects(tmp_path, settings, says):
+    """A healthy Prefect API on the port that is not this project's (a plain `prefect server start`,
+    or one that does not say its home) is refused in one line, never reused."""
+    handler = type("Handler", (_FakePrefect,), {"settings": settings})
+    fake = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=fake.serve_forever, daemon=True)
+    thread.start()
+    try:
+        home = tmp_path / "home"
+        result = etlnb_server("start", home, fake.server_address[1], timeout=60)
+    finally:
+        fake.shutdown()
+        fake.server_close()
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = nonempty_lines(result.stderr)
+    assert len(lines) == 1, result.stderr
+    assert f"port {fake.server_address[1]} is {says}" in lines[0]
+    assert f"(home {home})" in lines[0]
+    assert "stop that server, or set ETLNB_SERVER_PORT to a free port for this project" in lines[0]
+    assert not (home / "server.json").exists()
+
+
+def test_the_refusal_names_another_etlnb_home_and_how_to_stop_it_there(tmp_path, monkeypatch):
+    """An etlnb server started with ETLNB_HOME elsewhere (not a project's .etlnb): the line says
+    how to stop it with that home and port."""
+    other = tmp_path / "shared home"
+    monkeypatch.setattr(server_module, "answering_home", lambda srv: other / "prefect")
+    monkeypatch.setattr(
+        server_module, "_running_pid", lambda srv: 4242 if srv == server_module.Server(other, 5555) else None
+    )
+
+    line = server_module.foreign(server_module.Server(tmp_path / "mine" / ".etlnb", 5555))
+
+    assert line == (
+        f"port 5555 is held by the etlnb server of another home {other}, not this project's "
+        f"(home {tmp_path / 'mine' / '.etlnb'}): stop it with `ETLNB_HOME='{other}' ETLNB_SERVER_PORT=5555 "
+        "etlnb server stop`, or set ETLNB_SERVER_PORT to a free port for this project"
+    )
+    monkeypatch.setattr(server_module, "answering_home", lambda srv: tmp_path / "mine" / ".etlnb" / "prefect")
+    assert server_module.foreign(server_module.Server(tmp_path / "mine" / ".etlnb", 5555)) is None
 
 
 # -- stopping -----------------------------------------------------------------------------------
