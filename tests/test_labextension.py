@@ -64,6 +64,8 @@ def lab(tmp_path_factory, prefect_server):
     root = base / "root"
     root.mkdir()
     copy_project(WEATHER, root / "weather")
+    copy_project(WEATHER, root / "weather1")  # target = "prefect1"
+    (root / "weather1" / "etlnb.toml").write_text('target = "prefect1"\n')
     home, config, data, runtime = (base / name for name in ("home", "config", "data", "runtime"))
     for folder in (home, config, data, runtime):
         folder.mkdir()
@@ -86,8 +88,11 @@ def lab(tmp_path_factory, prefect_server):
         ETLNB_SERVER_PORT=str(prefect_server.port),
         PYTHONUNBUFFERED="1",
     )
-    for name in ("PREFECT_API_URL", "JUPYTER_PATH", "JUPYTER_CONFIG_PATH", "JUPYTER_PREFER_ENV_PATH"):
+    for name in ("PREFECT_API_URL", "JUPYTER_PATH", "JUPYTER_CONFIG_PATH"):
         env.pop(name, None)
+    # the private dirs first: in a venv Jupyter looks in the venv's share/jupyter first, where
+    # scripts/labextension links the checkout's own build (another worktree's, maybe), not BUILT
+    env["JUPYTER_PREFER_ENV_PATH"] = "0"
     port, token = free_port(), secrets.token_hex(16)
     log = base / "jupyter.log"
     command = [
@@ -417,3 +422,36 @@ def test_deploy_from_the_panel_registers_and_links_to_a_flow_run(lab, open_noteb
     finally:  # no worker runs it here; a worker another test starts must not pick it up later
         request = urllib.request.Request(f"{prefect_server.api_url}/flow_runs/{run_id}", method="DELETE")
         urllib.request.urlopen(request, timeout=10).close()
+
+
+def test_deploy_from_the_panel_with_target_prefect1_shows_the_commands(lab, open_notebook):
+    """No Prefect 1 backend in the lab's environment: the summary gives the two commands; no work
+    pool field, no worker status, no "Run deployment now" (that is a Prefect 3 deployment's)."""
+    ui = open_notebook("weather1/weather.ipynb")
+    deploy = ui.panel().locator(".etlnb-section-deploy")
+    sync_api.expect(deploy.locator("input[name='project']")).to_have_value("weather1")
+    assert deploy.locator("input[name='work_pool']").count() == 0
+    options = deploy.locator("select[name='work_pool_type'] option").evaluate_all("o => o.map(x => x.textContent)")
+    assert options == ["LocalRun", "KubernetesRun"]
+    image = deploy.locator("input[name='image']")
+    sync_api.expect(image).to_be_hidden()  # LocalRun runs in the agent's environment
+    deploy.locator("select[name='work_pool_type']").select_option("kubernetes")
+    sync_api.expect(image).to_be_visible()
+    assert image.get_attribute("placeholder") == "$WEATHER1_BASE_IMAGE, else KV key weather1_base_image"
+    deploy.locator("select[name='work_pool_type']").select_option("process")
+    ui.shot("deploy-form-prefect1")
+    deploy.locator(".etlnb-deploy-button").click()
+    sync_api.expect(deploy.locator(".etlnb-job-status")).to_have_text(
+        re.compile(r"deploy: (ok|failed)"), timeout=120_000
+    )
+    summary = deploy.locator(".etlnb-deploy-summary.etlnb-prefect1")
+    sync_api.expect(summary.or_(deploy.locator(".etlnb-error-message"))).to_be_visible()
+    assert summary.count() == 1, deploy.inner_text()
+    sync_api.expect(summary.locator(".etlnb-not-registered")).to_contain_text("no Prefect 1 backend is configured")
+    commands = summary.locator("pre.etlnb-prefect1-commands").inner_text().splitlines()
+    script = lab.root / "weather1" / "build" / "weather1" / "weather.py"  # project weather1: its folder
+    assert [c.split()[1:3] for c in commands] == [["build", "-p"], ["register", "--json"]], commands
+    assert f" {script.resolve()} " in commands[0] and commands[1].endswith("--project weather1"), commands
+    sync_api.expect(summary.locator(".etlnb-agent")).to_contain_text("runs will need a Prefect 1 local agent")
+    assert summary.locator(".etlnb-flow-run-button").count() == 0 and summary.locator(".etlnb-workers").count() == 0
+    ui.shot("deploy-prefect1-commands")
