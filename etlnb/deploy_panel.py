@@ -128,6 +128,20 @@ _SYNC_JS = """
 """
 
 
+PREFECT3_STEPS = {
+    "compile": "compiling the notebook",
+    "check": "checking the storage and the Prefect API (the local server starts if needed)",
+    "upload": "uploading the code",
+    "register": "registering the deployment",
+}
+PREFECT1_STEPS = {
+    "compile": "compiling the notebook (a Prefect 1 script)",
+    "check": "looking for .venv-prefect1 and a Prefect 1 backend",
+    "upload": "prefect build (uploads the script to the flow's storage)",
+    "register": "prefect register (the flow in its Prefect 1 project)",
+}
+
+
 class _StatusStream(io.TextIOBase):
     """stderr while deploying: each line shows in the panel's status line (e.g. the local
     server's start-up messages, which would otherwise go to JupyterLab's log console)."""
@@ -162,18 +176,27 @@ class DeployPanel:
         settings = load_settings(notebook, nb.etlnb_metadata)
         project, flow = names_for(nb)
         self.flow = flow
+        # target = "prefect1" (config or metadata.etlnb): a Prefect 1 flow registered in a project; no
+        # deployment name or work pool there, the pool type picks the run config (LocalRun / KubernetesRun)
+        self.prefect1 = settings.target == "prefect1"
         project = settings.project or project
         self.project = w.Text(value=project, description="project", disabled=True)
         self.name = w.Text(value=settings.deployment_name(project), description="name")
         self.work_pool = w.Text(value=settings.work_pool, description="work pool")
         self.pool_type = w.Dropdown(
-            options=["process", "kubernetes"], value=settings.work_pool_type, description="pool type"
+            options=[("LocalRun", "process"), ("KubernetesRun", "kubernetes")]
+            if self.prefect1
+            else ["process", "kubernetes"],
+            value=settings.work_pool_type,
+            description="run config" if self.prefect1 else "pool type",
         )
-        self.image = w.Text(
-            value=settings.image or "",
-            placeholder=f"Prefect Variable {settings.image_variable_name(project)}",
-            description="image",
-        )
+        if self.prefect1:
+            from etlnb.emit.prefect1 import image_env_var
+
+            image_default = f"${image_env_var(project)}, else KV key {settings.image_variable_name(project)}"
+        else:
+            image_default = f"Prefect Variable {settings.image_variable_name(project)}"
+        self.image = w.Text(value=settings.image or "", placeholder=image_default, description="image")
         self.schedule = w.Text(
             value="" if settings.schedule is None else str(settings.schedule),
             placeholder="cron or seconds",
@@ -181,11 +204,18 @@ class DeployPanel:
         )
         self.timezone = w.HTML(value=describe_schedule(settings.schedule))
         self.retries = w.BoundedIntText(value=settings.retries, min=0, max=100, description="retries")
-        self.tags = w.Text(value=", ".join(settings.tags), placeholder="etl, daily", description="tags")
-        self.storage = w.Text(value=settings.storage or "", placeholder=".etlnb/storage", description="storage")
+        self.tags = w.Text(
+            value=", ".join(settings.tags), placeholder="etl, daily", description="labels" if self.prefect1 else "tags"
+        )
+        self.storage = w.Text(
+            value=settings.storage or "",
+            placeholder="s3://bucket/prefix, else Local" if self.prefect1 else ".etlnb/storage",
+            description="storage",
+        )
         self.button = w.Button(description="Deploy", button_style="primary", icon="rocket")
         self.progress = w.IntProgress(value=0, min=0, max=len(STEPS), description="", bar_style="info")
-        self.status = w.HTML(value=f"ready to deploy <code>{html.escape(flow)}</code>")
+        target = " to Prefect 1" if self.prefect1 else ""
+        self.status = w.HTML(value=f"ready to deploy <code>{html.escape(flow)}</code>{target}")
         self.status.add_class("etlnb-deploy-status")
         self.summary = w.HTML()
         self.sync = w.Output()
@@ -194,6 +224,8 @@ class DeployPanel:
         self.schedule.observe(lambda _change: self._schedule_changed(), names="value")
         self._pool_type_changed()
         self._step, self._step_started, self._said = "", 0.0, ""
+        if self.prefect1:  # Prefect 1 has neither deployments nor work pools: the flow is registered in a project
+            self.name.layout.display = self.work_pool.layout.display = "none"
         fields = [
             self.project,
             self.name,
@@ -207,7 +239,7 @@ class DeployPanel:
         ]
         self.widget = w.VBox(
             [
-                w.HTML("<b>etlnb deploy</b>"),
+                w.HTML("<b>etlnb deploy</b>" + (" (Prefect 1: target = prefect1)" if self.prefect1 else "")),
                 *fields,
                 w.HBox([self.button, self.progress, self.status]),
                 self.summary,
@@ -257,14 +289,7 @@ class DeployPanel:
         index = STEPS.index(step)
         if status == "running":
             self._step, self._step_started = step, time.monotonic()
-            self.say(
-                {
-                    "compile": "compiling the notebook",
-                    "check": "checking the storage and the Prefect API (the local server starts if needed)",
-                    "upload": "uploading the code",
-                    "register": "registering the deployment",
-                }[step]
-            )
+            self.say((PREFECT1_STEPS if self.prefect1 else PREFECT3_STEPS)[step])
         elif status == "ok":
             self.progress.value = index + 1
         else:
@@ -275,7 +300,7 @@ class DeployPanel:
 
     # -- deploy ---------------------------------------------------------------------------------
     def _clicked(self, _button=None) -> None:
-        from etlnb.magics import _deploy_now, _summary_bundle
+        from etlnb.magics import _deploy_now, is_prefect1
 
         self.button.disabled = True
         self.progress.value, self.progress.bar_style, self.summary.value = 0, "info", ""
@@ -293,23 +318,16 @@ class DeployPanel:
             changed = save_settings(self.notebook, chosen_meta)
             with redirect_stderr(relay):
                 result = _deploy_now(self.notebook, flags, None, listener=self._listener)
-                served, workers = worker_line(result.work_pool)
+                # Prefect 1 runs on agents, not on a work pool's workers
+                served, workers = (None, "") if is_prefect1(result) else worker_line(result.work_pool)
         except Exception as exc:
             if changed and original is not None:  # nothing deployed: the notebook as it was, byte for byte
                 self.notebook.write_bytes(original[0])
                 os.utime(self.notebook, ns=(original[1], original[1]))
             self._failed(exc)
         else:
-            self.progress.bar_style = "success"
             self._step = ""
-            self.say("deployed")
-            colour = "#1a7f37" if served else "#8a6d00"
-            self.summary.value = _summary_bundle(result)["text/html"] + (
-                f"<div class='etlnb-worker-status' style='color:{colour}'>{_code(workers)}</div>"
-                f"<div class='etlnb-settings-saved'>settings kept in {html.escape(self.notebook.name)}"
-                f" (metadata.etlnb): <code>etlnb deploy {html.escape(self.notebook.name)}</code> registers the same"
-                " deployment</div>"
-            )
+            self.summary.value = self._summary(result, served, workers)
             if changed:
                 from IPython.display import Javascript, display
 
@@ -319,6 +337,32 @@ class DeployPanel:
             stop.set()
             self._step = ""
             self.button.disabled = False
+
+    def _summary(self, result: Any, served: bool | None, workers: str) -> str:
+        from etlnb.magics import _prefect1_bundle, _summary_bundle, is_prefect1
+
+        name = html.escape(self.notebook.name)
+        if not is_prefect1(result):
+            self.progress.bar_style = "success"
+            self.say("deployed")
+            colour = "#1a7f37" if served else "#8a6d00"
+            return _summary_bundle(result)["text/html"] + (
+                f"<div class='etlnb-worker-status' style='color:{colour}'>{_code(workers)}</div>"
+                f"<div class='etlnb-settings-saved'>settings kept in {name}"
+                f" (metadata.etlnb): <code>etlnb deploy {name}</code> registers the same"
+                " deployment</div>"
+            )
+        if result.registered:
+            self.progress.bar_style = "success"
+            self.say("registered with Prefect 1")
+        else:  # compile and check done; upload and register are the commands shown
+            self.progress.bar_style = "warning"
+            self.say("not registered: no Prefect 1 backend is configured")
+        return _prefect1_bundle(result)["text/html"] + (
+            f"<div class='etlnb-agent-status'>{_code(result.agent_line())}</div>"
+            f"<div class='etlnb-settings-saved'>settings kept in {name}"
+            f" (metadata.etlnb): <code>etlnb deploy {name}</code> uses the same settings</div>"
+        )
 
     def _failed(self, exc: Exception) -> None:
         from etlnb.magics import MagicError

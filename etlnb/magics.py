@@ -252,6 +252,11 @@ class EtlMagics(Magics):
     @argument("--tag", action="append", help="deployment tag (repeatable)")
     @argument("--name", help="deployment name (default: the project)")
     @argument("--version", help="register an earlier uploaded version again (rollback)")
+    @argument(
+        "--target",
+        choices=["prefect3", "prefect1"],
+        help="prefect3 (default) or prefect1 (prefect build + register, or the commands to run)",
+    )
     def etl_deploy(self, line: str = ""):
         """A deploy panel; with options on the line, deploy at once (scripted use)."""
         args = _parse(EtlMagics.etl_deploy, line)
@@ -263,6 +268,10 @@ class EtlMagics(Magics):
         scripted = args.now or args.version or any(v not in (None, []) for v in flags.values())
         if scripted:
             result = _deploy_now(path, flags, args.version, listener=_print_step)
+            if is_prefect1(result):  # registered, or the commands to do it; Prefect 1 runs need an agent
+                display(_prefect1_bundle(result), raw=True)
+                print(result.agent_line())
+                return
             display(_summary_bundle(result), raw=True)
             from etlnb.trigger import worker_line
 
@@ -291,10 +300,10 @@ def _deploy_now(path: Path, flags: dict[str, Any], version: str | None, listener
     try:
         return deploy(path, flags, build_dir(path), version=version, echo=False, listener=listener)
     except DeployError as exc:
-        raise MagicError(f"deploy: {exc.step} failed: {exc} ({_unchanged(path, flags)})") from None
+        raise MagicError(f"deploy: {exc.step} failed: {exc} ({_unchanged(path, flags, exc.step)})") from None
 
 
-def _unchanged(path: Path, flags: dict[str, Any]) -> str:
+def _unchanged(path: Path, flags: dict[str, Any], step: str = "") -> str:
     """What a failed deploy left: the live deployment as it was, or (first deploy) nothing."""
     try:
         from etlnb.config import load_settings
@@ -305,6 +314,10 @@ def _unchanged(path: Path, flags: dict[str, Any]) -> str:
         nb = read_notebook(path)
         project, flow = names_for(nb)
         settings = load_settings(path, nb.etlnb_metadata, flags)
+        if settings.target == "prefect1":  # `prefect register` failed or never ran: no new flow version
+            from etlnb.emit.prefect1_deploy import nothing_registered
+
+            return nothing_registered(step)
         live = (
             live_version(flow, settings.deployment_name(settings.project or project))
             if os.environ.get("PREFECT_API_URL")
@@ -342,6 +355,48 @@ def _summary_bundle(result: Any) -> dict[str, str]:
     return {
         "text/html": f'<div class="etlnb-deploy-summary"><b>Deployed</b><table>{rows}</table></div>',
         "text/plain": text,
+    }
+
+
+def is_prefect1(result: Any) -> bool:
+    """A Prefect1Result (`target = "prefect1"`), not a Prefect 3 DeployResult."""
+    return getattr(result, "target", "prefect3") == "prefect1"
+
+
+def _prefect1_bundle(result: Any) -> dict[str, str]:
+    """A Prefect 1 deploy: the registered flow, or (no Prefect 1 backend) the commands that register it."""
+    if not result.registered:
+        commands = html.escape("\n".join(result.command_lines()))
+        notes = "".join(f"<div>{html.escape(n.strip())}</div>" for n in result.notes)
+        page = (
+            '<div class="etlnb-deploy-summary etlnb-prefect1"><b>Not registered</b>: no Prefect 1 backend is'
+            f" configured, so nothing was registered. <code>{html.escape(str(result.script))}</code> (Prefect 1) is"
+            " written; build it (uploads the script to the flow's storage) and register it with Prefect 1's CLI:"
+            f'<pre class="etlnb-prefect1-commands" style="{LEFT};white-space:pre-wrap">{commands}</pre>{notes}</div>'
+        )
+        return {"text/html": page, "text/plain": result.summary()}
+    if result.skipped:
+        head = "<b>Already registered</b> with this exact metadata (prefect register skipped it)"
+        facts: list[tuple[str, str]] = []
+    else:
+        head = "<b>Registered with Prefect 1</b>"
+        facts = [("flow id", result.flow_id), ("version", result.version)]
+    rows = "".join(
+        f"<tr><th style='text-align:left'>{k}</th><td style='text-align:left'>{html.escape(v)}</td></tr>"
+        for k, v in (
+            ("flow", result.flow),
+            ("project", result.project),
+            *facts,
+            ("script", str(result.script)),
+            ("code", result.storage),
+            ("run config", result.run_config),
+            *([("image", result.image_text())] if result.image_text() else []),
+            ("labels", ", ".join(result.labels) or "none"),
+        )
+    )
+    return {
+        "text/html": f'<div class="etlnb-deploy-summary etlnb-prefect1">{head}<table>{rows}</table></div>',
+        "text/plain": result.summary(),
     }
 
 

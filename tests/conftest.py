@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -64,3 +67,80 @@ def make_notebook(cells: list[tuple[str, list[str]]], metadata: dict | None = No
 
 
 PYTHON = sys.executable
+
+
+# -- Prefect 1 (--target prefect1): its venv and a GraphQL stub to register against ------------------
+
+
+@pytest.fixture(scope="session")
+def p1_python() -> Path:
+    """The Prefect 1.4.1 venv's python (created once, ~1 minute; a no-op when up to date)."""
+    done = subprocess.run([str(REPO / "scripts" / "setup-prefect1")], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    return REPO / ".venv-prefect1" / "bin" / "python"
+
+
+class GraphQLStub:
+    """Answers what Prefect 1's registration and KV store ask (hand-written: a Prefect 1 server
+    needs Hasura, Postgres and Apollo); records every request."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.key_values: dict[str, str] = {}
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                stub.requests.append(body)
+                out = json.dumps({"data": stub.answer(body["query"], json.loads(body.get("variables") or "null"))})
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out.encode())
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def answer(self, query: str, variables) -> dict:
+        if "create_flow_from_compressed_string" in query:
+            return {"create_flow_from_compressed_string": {"id": "flow-1"}}
+        if "key_value" in query:
+            key = query.split('_eq: "')[1].split('"')[0]
+            return {"key_value": [{"value": self.key_values[key]}] if key in self.key_values else []}
+        first = query.removeprefix("query {").lstrip()
+        if first.startswith("project"):
+            return {"project": [{"id": "project-1"}] if '"weather"' in query else []}
+        if first.startswith("flow"):
+            return {"flow": []}
+        return {}
+
+    def queries(self, word: str) -> list[dict]:
+        return [r for r in self.requests if word in r["query"]]
+
+
+@pytest.fixture
+def prefect1_graphql():
+    """A minimal Prefect 1 GraphQL API (GraphQLStub): set PREFECT__BACKEND=server and
+    PREFECT__SERVER__ENDPOINT to its url; `prefect register` registers flow-1 in project "weather"."""
+    server = GraphQLStub()
+    yield server
+    server.server.shutdown()
+
+
+@pytest.fixture
+def prefect1_home(monkeypatch, tmp_path) -> Path:
+    """This process (and its children) without a Prefect 1 backend or user config: a test that wants
+    one sets PREFECT__BACKEND=server and PREFECT__SERVER__ENDPOINT (prefect1_graphql's url)."""
+    for key in [k for k in os.environ if k.startswith("PREFECT__") or k == "ETLNB_PREFECT1_PYTHON"]:
+        monkeypatch.delenv(key)
+    home = tmp_path / "prefect1-home"
+    home.mkdir(exist_ok=True)
+    monkeypatch.setenv("PREFECT__HOME_DIR", str(home))
+    monkeypatch.setenv("PREFECT__USER_CONFIG_PATH", str(home / "config.toml"))
+    return home

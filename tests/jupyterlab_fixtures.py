@@ -177,8 +177,11 @@ def _start(base: Path, prefect_server) -> Lab:
         ETLNB_SERVER_PORT=str(prefect_server.port),
         PYTHONUNBUFFERED="1",
     )
-    for name in ("PREFECT_API_URL", "JUPYTER_PATH", "JUPYTER_CONFIG_PATH", "JUPYTER_PREFER_ENV_PATH"):
+    for name in ("PREFECT_API_URL", "JUPYTER_PATH", "JUPYTER_CONFIG_PATH"):
         env.pop(name, None)
+    # the private dirs first: in a venv Jupyter looks in the venv's share/jupyter first, where
+    # scripts/labextension links the checkout's own build (another worktree's, maybe), not BUILT
+    env["JUPYTER_PREFER_ENV_PATH"] = "0"
     port, token = free_port(), secrets.token_hex(16)
     log = base / "jupyter.log"
     command = [

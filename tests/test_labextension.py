@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from playwright import sync_api
 
-from .conftest import REPO
-from .jupyterlab_fixtures import close_folder
+from .conftest import REPO, copy_project
+from .jupyterlab_fixtures import WEATHER, close_folder
 
 SHOTS = REPO / "build" / "test-artifacts" / "labextension"
 CELLS = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell"
@@ -35,6 +35,8 @@ def lab(session_lab):
     """The session's JupyterLab (tests/jupyterlab_fixtures.py), with a folder of this module's own holding a
     copy of notebooks/weather; the tests here share it, in order. Its kernels are shut down at the end."""
     lab = session_lab.folder("labextension")
+    copy_project(WEATHER, lab.root / "weather1")  # target = "prefect1"
+    (lab.root / "weather1" / "etlnb.toml").write_text('target = "prefect1"\n')
     try:
         yield lab
     finally:
@@ -315,3 +317,36 @@ def test_deploy_from_the_panel_registers_and_links_to_a_flow_run(lab, open_noteb
     finally:  # no worker runs it here; a worker another test starts must not pick it up later
         request = urllib.request.Request(f"{prefect_server.api_url}/flow_runs/{run_id}", method="DELETE")
         urllib.request.urlopen(request, timeout=10).close()
+
+
+def test_deploy_from_the_panel_with_target_prefect1_shows_the_commands(lab, open_notebook):
+    """No Prefect 1 backend in the lab's environment: the summary gives the two commands; no work
+    pool field, no worker status, no "Run deployment now" (that is a Prefect 3 deployment's)."""
+    ui = open_notebook("weather1/weather.ipynb")
+    deploy = ui.panel().locator(".etlnb-section-deploy")
+    sync_api.expect(deploy.locator("input[name='project']")).to_have_value("weather1")
+    assert deploy.locator("input[name='work_pool']").count() == 0
+    options = deploy.locator("select[name='work_pool_type'] option").evaluate_all("o => o.map(x => x.textContent)")
+    assert options == ["LocalRun", "KubernetesRun"]
+    image = deploy.locator("input[name='image']")
+    sync_api.expect(image).to_be_hidden()  # LocalRun runs in the agent's environment
+    deploy.locator("select[name='work_pool_type']").select_option("kubernetes")
+    sync_api.expect(image).to_be_visible()
+    assert image.get_attribute("placeholder") == "$WEATHER1_BASE_IMAGE, else KV key weather1_base_image"
+    deploy.locator("select[name='work_pool_type']").select_option("process")
+    ui.shot("deploy-form-prefect1")
+    deploy.locator(".etlnb-deploy-button").click()
+    sync_api.expect(deploy.locator(".etlnb-job-status")).to_have_text(
+        re.compile(r"deploy: (ok|failed)"), timeout=120_000
+    )
+    summary = deploy.locator(".etlnb-deploy-summary.etlnb-prefect1")
+    sync_api.expect(summary.or_(deploy.locator(".etlnb-error-message"))).to_be_visible()
+    assert summary.count() == 1, deploy.inner_text()
+    sync_api.expect(summary.locator(".etlnb-not-registered")).to_contain_text("no Prefect 1 backend is configured")
+    commands = summary.locator("pre.etlnb-prefect1-commands").inner_text().splitlines()
+    script = lab.root / "weather1" / "build" / "weather1" / "weather.py"  # project weather1: its folder
+    assert [c.split()[1:3] for c in commands] == [["build", "-p"], ["register", "--json"]], commands
+    assert f" {script.resolve()} " in commands[0] and commands[1].endswith("--project weather1"), commands
+    sync_api.expect(summary.locator(".etlnb-agent")).to_contain_text("runs will need a Prefect 1 local agent")
+    assert summary.locator(".etlnb-flow-run-button").count() == 0 and summary.locator(".etlnb-workers").count() == 0
+    ui.shot("deploy-prefect1-commands")

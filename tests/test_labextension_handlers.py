@@ -172,6 +172,84 @@ def test_deploy_job_reports_each_step_and_the_deployment(
     assert result["workers"]["pool"] == "etlnb-local"
 
 
+def _finished(loop, fetch, job: dict, seconds: float = 120) -> dict:
+    deadline = time.monotonic() + seconds
+    while job["status"] == "running":
+        assert time.monotonic() < deadline, job
+        loop.run_until_complete(asyncio.sleep(0.3))
+        job = _get(loop, fetch, "jobs", job["id"])
+    return job
+
+
+def test_deploy_job_for_prefect1_without_a_backend_gives_the_commands(
+    jp_serverapp, jp_fetch, jp_asyncio_loop, jp_root_dir, weather, p1_python, prefect1_home
+):
+    (jp_root_dir / "weather" / "etlnb.toml").write_text('target = "prefect1"\n')
+    fields = _get(jp_asyncio_loop, jp_fetch, "deploy", "settings", path=weather)
+    assert fields["target"] == "prefect1" and fields["work_pool_type"] == "process"
+    assert fields["image_placeholder"] == "$WEATHER_BASE_IMAGE, else KV key weather_base_image"
+    assert fields["storage_placeholder"] == "s3://bucket/prefix, else Local"
+    job = _post(jp_asyncio_loop, jp_fetch, "deploy", body={"path": weather, "work_pool_type": "process"})
+    job = _finished(jp_asyncio_loop, jp_fetch, job)
+    assert job["status"] == "ok", job
+    steps = {s["name"]: s["status"] for s in job["steps"]}
+    assert steps == {"compile": "ok", "check": "ok", "upload": "pending", "register": "pending"}
+    result = job["result"]
+    assert result["target"] == "prefect1" and not result["registered"]
+    script = (jp_root_dir / "weather" / "build" / "weather" / "weather.py").resolve()
+    prefect = p1_python.parent / "prefect"
+    flows_json = script.with_name("weather.flows.json")
+    assert result["commands"] == [
+        f"{prefect} build -p {script} -o {flows_json}",
+        f"{prefect} register --json {flows_json} --project weather",
+    ]
+    assert result["agent"].startswith("runs will need a Prefect 1 local agent")
+    assert "workers" not in result and "ui_url" not in result and "deployment_id" not in result
+
+
+def test_deploy_job_for_prefect1_registers_and_reports_the_flow(
+    jp_serverapp,
+    jp_fetch,
+    jp_asyncio_loop,
+    jp_root_dir,
+    weather,
+    p1_python,
+    prefect1_home,
+    prefect1_graphql,
+    monkeypatch,
+):
+    import socket
+
+    monkeypatch.setenv("PREFECT__BACKEND", "server")
+    monkeypatch.setenv("PREFECT__SERVER__ENDPOINT", prefect1_graphql.url)
+    (jp_root_dir / "weather" / "etlnb.toml").write_text('target = "prefect1"\n')
+    job = _post(
+        jp_asyncio_loop, jp_fetch, "deploy", body={"path": weather, "work_pool_type": "kubernetes", "image": "reg/w:7"}
+    )
+    job = _finished(jp_asyncio_loop, jp_fetch, job)
+    assert job["status"] == "ok", job
+    assert [s["status"] for s in job["steps"]] == ["ok"] * 4
+    result = job["result"]
+    assert (result["registered"], result["flow_id"], result["version"]) == (True, "flow-1", "1")
+    assert (result["flow"], result["project"], result["run_config"], result["image"]) == (
+        "weather",
+        "weather",
+        "KubernetesRun",
+        "reg/w:7",
+    )
+    assert result["labels"] == [socket.gethostname()]  # Local storage's label, as `prefect build` wrote it
+    assert result["agent"].startswith("runs need a Prefect 1 Kubernetes agent with the flow's labels [")
+    # a failed registration is one line that says what it left
+    (jp_root_dir / "weather" / "etlnb.toml").write_text('target = "prefect1"\nproject = "elsewhere"\n')
+    job = _finished(jp_asyncio_loop, jp_fetch, _post(jp_asyncio_loop, jp_fetch, "deploy", body={"path": weather}))
+    assert job["status"] == "failed" and "\n" not in job["message"], job
+    assert job["message"].startswith("deploy: register failed: prefect register failed:"), job["message"]
+    assert job["message"].endswith(
+        "(nothing was registered (prefect build had uploaded the script to the flow's storage))"
+    )
+    assert [s["status"] for s in job["steps"]] == ["ok", "ok", "ok", "failed"]
+
+
 def test_a_failed_job_is_one_line_and_marks_the_running_step_failed(tmp_path):
     """A run's child process: Prefect's task lines move the steps; on failure the panel gets etlnb's line."""
     import asyncio

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import socket
 from types import SimpleNamespace
 
 import pytest
@@ -25,6 +27,10 @@ def weather(tmp_path, ip, monkeypatch):
     path = copy_project(next(p for p in DEMOS if p.stem == "weather"), tmp_path / "weather")
     monkeypatch.chdir(path.parent)
     ip.user_ns["__session__"] = str(path)
+    # a fresh notebook: what the shell "ran" for an earlier test's copy (same cell ids) is not this one's
+    tracker = ip.magics_manager.registry["EtlMagics"].tracker
+    tracker.latest.clear()
+    tracker.ran_at.clear()
     yield path
     ip.user_ns.pop("__session__", None)
 
@@ -199,7 +205,7 @@ def test_etl_run_streams_the_flow_run_and_parity(ip, weather, prefect_server, mo
 def test_magics_have_help(ip):
     cap = run(ip, "etl_deploy --help")
     assert cap.stdout.startswith("usage: %etl_deploy"), cap.stdout + cap.stderr
-    for option in ("--schedule", "--work-pool", "--name", "--tag", "--retries", "--now"):
+    for option in ("--schedule", "--work-pool", "--name", "--tag", "--retries", "--now", "--target"):
         assert option in cap.stdout
     assert "UTC" in cap.stdout and not cap.stderr
     assert run(ip, "etl_check -h").stdout.startswith("usage: %etl_check")
@@ -244,3 +250,110 @@ def test_panel_settings_differ_from_the_config_file_only_where_chosen(weather):
     assert metadata_update(weather, chosen, "weather") == {}  # all as the file says: nothing to keep
     cleared = metadata_update(weather, {**chosen, "schedule": None, "tags": []}, "weather")
     assert cleared == {"schedule": "", "tags": []}  # cleared in the panel: none, though the file has some
+
+
+# -- target = "prefect1": registered with Prefect 1's CLI, or the commands that do it; no Prefect 3 worker line --
+
+
+def test_etl_deploy_target_prefect1_without_a_backend_shows_the_commands(ip, weather, p1_python, prefect1_home):
+    cap = run(ip, "etl_deploy --now --target prefect1")
+    assert not cap.stderr, cap.stderr
+    assert "compile: ok" in cap.stdout and "check: ok" in cap.stdout and "register" not in cap.stdout
+    out = cap.outputs[-1].data
+    script = (weather.parent.parent / "build" / "weather" / "weather.py").resolve()
+    flows_json = script.with_name("weather.flows.json")
+    prefect = p1_python.parent / "prefect"
+    commands = [
+        f"{prefect} build -p {script} -o {flows_json}",
+        f"{prefect} register --json {flows_json} --project weather",
+    ]
+    assert "no Prefect 1 backend is configured, so nothing was registered" in out["text/plain"]
+    assert all(f"  {c}" in out["text/plain"] for c in commands), out["text/plain"]
+    page = out["text/html"]
+    assert "Not registered" in page and html.escape("\n".join(commands)) in page and "etlnb-prefect1-commands" in page
+    # Prefect 1 runs on agents: no work pool, no Prefect 3 worker status
+    assert (
+        "runs will need a Prefect 1 local agent with the flow's labels: none configured plus this machine's hostname"
+        in cap.stdout
+    )
+    assert "worker" not in cap.stdout + page and "work pool" not in page
+    assert "with Flow(" in script.read_text()
+
+
+def test_etl_deploy_target_prefect1_registers_and_shows_the_flow_id_and_version(
+    ip, weather, p1_python, prefect1_home, prefect1_graphql, monkeypatch
+):
+    monkeypatch.setenv("PREFECT__BACKEND", "server")
+    monkeypatch.setenv("PREFECT__SERVER__ENDPOINT", prefect1_graphql.url)
+    cap = run(ip, "etl_deploy --target prefect1 --tag etl")  # options alone deploy at once
+    assert "register: ok" in cap.stdout and "Traceback" not in cap.stderr, cap.stdout + cap.stderr
+    out = cap.outputs[-1].data
+    assert "registered Prefect 1 flow weather in project weather (id flow-1, version 1)" in out["text/plain"]
+    page = out["text/html"]
+    assert "Registered with Prefect 1" in page
+    for key, value in (("flow id", "flow-1"), ("version", "1"), ("project", "weather"), ("run config", "LocalRun")):
+        assert f"<th style='text-align:left'>{key}</th><td style='text-align:left'>{value}</td>" in page, page
+    labels = sorted(["etl", socket.gethostname()])  # the configured tag, and Local storage's hostname label
+    assert f"runs need a Prefect 1 local agent with the flow's labels [{', '.join(labels)}]" in cap.stdout
+    assert "worker" not in cap.stdout + page
+    assert len(prefect1_graphql.queries("create_flow_from_compressed_string")) == 1
+
+
+def test_etl_deploy_target_prefect1_failure_is_one_line(
+    ip, weather, p1_python, prefect1_home, prefect1_graphql, monkeypatch
+):
+    monkeypatch.setenv("PREFECT__BACKEND", "server")
+    monkeypatch.setenv("PREFECT__SERVER__ENDPOINT", prefect1_graphql.url)
+    (weather.parent / "etlnb.toml").write_text(
+        'target = "prefect1"\nproject = "elsewhere"\n'
+    )  # no such Prefect 1 project
+    cap = run(ip, "etl_deploy --now")
+    (line,) = cap.stderr.strip().splitlines()
+    assert line.startswith("deploy: register failed: prefect register failed:"), line
+    assert "Project 'elsewhere' does not exist" in line and "create project elsewhere" in line
+    assert line.endswith("(nothing was registered (prefect build had uploaded the script to the flow's storage))")
+    assert not cap.outputs and not prefect1_graphql.queries("create_flow_from_compressed_string")
+
+
+def test_deploy_panel_for_prefect1_without_a_backend_shows_the_commands(weather, p1_python, prefect1_home):
+    from etlnb.deploy_panel import DeployPanel
+
+    (weather.parent / "etlnb.toml").write_text('target = "prefect1"\n')
+    panel = DeployPanel(weather)
+    # no deployment name or work pool in Prefect 1; the pool type picks the run config
+    assert panel.name.layout.display == "none" and panel.work_pool.layout.display == "none"
+    assert (panel.pool_type.description, panel.pool_type.label) == ("run config", "LocalRun")
+    assert panel.tags.description == "labels" and "Prefect 1" in panel.status.value
+    assert panel.image.layout.display == "none"
+    panel.pool_type.value = "kubernetes"  # KubernetesRun(image=base_image()): the image means something
+    assert panel.pool_type.label == "KubernetesRun" and panel.image.layout.display == ""
+    assert panel.image.placeholder == "$WEATHER_BASE_IMAGE, else KV key weather_base_image"
+    panel.pool_type.value = "process"
+    saved = weather.read_bytes()
+    panel.deploy()
+    assert panel.progress.bar_style == "warning" and panel.progress.value == 2, panel.summary.value
+    assert "not registered: no Prefect 1 backend" in panel.status.value
+    page = panel.summary.value
+    assert "Not registered" in page and "etlnb-prefect1-commands" in page and " register --json " in page
+    assert "etlnb-agent-status" in page and "runs will need a Prefect 1 local agent" in page
+    assert "worker" not in page and "work pool" not in page and "Traceback" not in page
+    assert weather.read_bytes() == saved  # the panel's choices are the config's: nothing to keep
+
+
+def test_deploy_panel_for_prefect1_registers(weather, p1_python, prefect1_home, prefect1_graphql, monkeypatch):
+    from etlnb.deploy_panel import DeployPanel
+
+    monkeypatch.setenv("PREFECT__BACKEND", "server")
+    monkeypatch.setenv("PREFECT__SERVER__ENDPOINT", prefect1_graphql.url)
+    nb = json.loads(weather.read_text())
+    nb["metadata"]["etlnb"] = {"target": "prefect1"}  # the target from the notebook's metadata
+    weather.write_text(json.dumps(nb))
+    panel = DeployPanel(weather)
+    panel.deploy()
+    assert panel.progress.bar_style == "success" and panel.progress.value == 4, panel.summary.value
+    assert "registered with Prefect 1" in panel.status.value
+    page = panel.summary.value
+    assert "Registered with Prefect 1" in page and ">flow-1<" in page
+    assert f"with the flow&#x27;s labels [{socket.gethostname()}]" in page
+    assert "<code>prefect agent local start --label " in page
+    assert "worker" not in page and "Traceback" not in page

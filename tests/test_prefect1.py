@@ -13,8 +13,6 @@ import hashlib
 import json
 import os
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -27,14 +25,6 @@ from .test_integration import read_outputs, run_notebook
 
 GOLDEN = REPO / "tests" / "golden"
 IMAGE = "registry.example.com/etlnb-weather:7"
-
-
-@pytest.fixture(scope="session")
-def p1_python() -> Path:
-    """The Prefect 1.4.1 venv's python (created once, ~1 minute; a no-op when up to date)."""
-    done = subprocess.run([str(REPO / "scripts" / "setup-prefect1")], capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stderr
-    return REPO / ".venv-prefect1" / "bin" / "python"
 
 
 def p1_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -253,55 +243,10 @@ def test_kubernetes_job_spec_runs_the_flow_from_the_project_image(built, p1_pyth
 # -- registration and the KV store, against a minimal GraphQL stub ------------------------
 
 
-class GraphQLStub:
-    """Answers what Prefect 1's registration and KV store ask (hand-written: a Prefect 1 server
-    needs Hasura, Postgres and Apollo); records every request."""
-
-    def __init__(self):
-        self.requests: list[dict] = []
-        self.key_values: dict[str, str] = {}
-        stub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                stub.requests.append(body)
-                out = json.dumps({"data": stub.answer(body["query"], json.loads(body.get("variables") or "null"))})
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out.encode())
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def answer(self, query: str, variables) -> dict:
-        if "create_flow_from_compressed_string" in query:
-            return {"create_flow_from_compressed_string": {"id": "flow-1"}}
-        if "key_value" in query:
-            key = query.split('_eq: "')[1].split('"')[0]
-            return {"key_value": [{"value": self.key_values[key]}] if key in self.key_values else []}
-        first = query.removeprefix("query {").lstrip()
-        if first.startswith("project"):
-            return {"project": [{"id": "project-1"}] if '"weather"' in query else []}
-        if first.startswith("flow"):
-            return {"flow": []}
-        return {}
-
-    def queries(self, word: str) -> list[dict]:
-        return [r for r in self.requests if word in r["query"]]
-
-
 @pytest.fixture
-def stub():
-    server = GraphQLStub()
-    yield server
-    server.server.shutdown()
+def stub(prefect1_graphql):
+    """The minimal Prefect 1 GraphQL stub (conftest's prefect1_graphql)."""
+    return prefect1_graphql
 
 
 def etlnb_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:

@@ -9,6 +9,7 @@ backend configured, it prints exactly these commands instead.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -33,17 +34,91 @@ class Prefect1Result:
     flow_id: str = ""
     version: str = ""
     notes: list[str] = field(default_factory=list)
+    run_config: str = "LocalRun"  # KubernetesRun for work_pool_type = "kubernetes"
+    storage: str = ""  # where flow runs load the script from: s3://bucket/key, or Local: the script
+    labels: list[str] = field(default_factory=list)  # the run config's labels (as built, once registered)
+    labels_built: bool = False  # labels read from `prefect build`'s flows.json (storage labels included)
+    skipped: bool = False  # `prefect register` skipped it: that exact flow is registered already
+    image: str = ""  # KubernetesRun's image as `prefect build` resolved it (base_image())
+
+    target = "prefect1"
 
     def report(self) -> str:
+        """What `etlnb deploy` prints: the summary, then which agent runs the flow."""
+        return f"{self.summary()}\n{self.agent_line()}"
+
+    def summary(self) -> str:
         if not self.registered:
             lines = [
                 f"wrote {self.script} (Prefect 1); no Prefect 1 backend is configured, so nothing was registered.",
                 "Build (uploads the script to the flow's storage) and register it with Prefect 1's CLI:",
             ]
-            lines += ["  " + shlex.join(c) for c in self.commands]
+            lines += ["  " + c for c in self.command_lines()]
             return "\n".join(lines + self.notes)
-        head = f"registered Prefect 1 flow {self.flow} in project {self.project} (id {self.flow_id}, version {self.version})"
-        return "\n".join([head, f"  script    {self.script}", *self.notes])
+        if self.skipped:
+            head = (
+                f"Prefect 1 flow {self.flow} in project {self.project} is registered already with this exact"
+                " metadata (prefect register skipped it)"
+            )
+        else:
+            head = f"registered Prefect 1 flow {self.flow} in project {self.project} (id {self.flow_id}, version {self.version})"
+        return "\n".join([head, f"  script    {self.script}", f"  code      {self.storage}", *self.notes])
+
+    def image_text(self) -> str:
+        """KubernetesRun's image, as registered ("" for LocalRun: the agent's own environment)."""
+        if self.run_config != "KubernetesRun":
+            return ""
+        return self.image or "none: the agent's job template image, else prefecthq/prefect"
+
+    def command_lines(self) -> list[str]:
+        return [shlex.join(c) for c in self.commands]
+
+    def agent_line(self) -> str:
+        """Which Prefect 1 agent runs this flow: one of the run config's kind (a LocalAgent runs
+        LocalRun, a KubernetesAgent KubernetesRun) whose labels include all of the flow's labels."""
+        kind, start = (
+            ("Kubernetes", "prefect agent kubernetes start")
+            if self.run_config == "KubernetesRun"
+            else ("local", "prefect agent local start")
+        )
+        command = shlex.join([*start.split(), *[a for label in self.labels for a in ("--label", label)]])
+        if self.labels_built:
+            has = f"with the flow's labels [{', '.join(self.labels)}]" if self.labels else "(the flow has no labels)"
+            return f"runs need a Prefect 1 {kind} agent {has}: `{command}`"
+        configured = f"[{', '.join(self.labels)}]" if self.labels else "none configured"
+        local = (
+            " plus this machine's hostname (Local storage adds it by default)"
+            if self.storage.startswith("Local")
+            else ""
+        )
+        return f"runs will need a Prefect 1 {kind} agent with the flow's labels: {configured}{local}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The result as JSON data (the JupyterLab panel's)."""
+        return {
+            "target": self.target,
+            "flow": self.flow,
+            "project": self.project,
+            "script": str(self.script),
+            "registered": self.registered,
+            "skipped": self.skipped,
+            "flow_id": self.flow_id,
+            "version": self.version,
+            "commands": self.command_lines(),
+            "notes": [n.strip() for n in self.notes],
+            "run_config": self.run_config,
+            "storage": self.storage,
+            "labels": list(self.labels),
+            "image": self.image_text(),
+            "agent": self.agent_line(),
+        }
+
+
+def nothing_registered(step: str) -> str:
+    """What a failed Prefect 1 deploy left: `prefect register` failed or never ran, so no new flow
+    version; the script is in the flow's storage already once `prefect build` has run."""
+    built = " (prefect build had uploaded the script to the flow's storage)" if step == "register" else ""
+    return f"nothing was registered{built}"
 
 
 def prefect1_python(root: Path) -> Path | None:
@@ -75,6 +150,35 @@ def _last_lines(text: str, count: int = 3) -> str:
     return " / ".join(lines[-count:]) or "no output"
 
 
+def _settings(compiled: Any, result: Prefect1Result) -> None:
+    """Run config, storage and labels as the script sets them (from the same settings)."""
+    from etlnb.emit.prefect1 import s3_location
+
+    settings = compiled.settings
+    result.run_config = "KubernetesRun" if settings.work_pool_type == "kubernetes" else "LocalRun"
+    result.labels = list(settings.tags or ())
+    result.image = settings.image or ""
+    s3 = s3_location(settings.storage)
+    if s3 is not None:
+        bucket, prefix = s3
+        result.storage = "s3://" + "/".join(p for p in (bucket, prefix, result.project, f"{result.flow}.py") if p)
+    else:
+        result.storage = f"Local: {result.script}"
+
+
+def _built(flows_json: Path, result: Prefect1Result) -> None:
+    """What `prefect build` wrote: the run config's labels (storage labels included) and type."""
+    try:
+        (flow,) = json.loads(flows_json.read_text(encoding="utf-8"))["flows"]
+        run_config = flow["run_config"]
+        result.labels = sorted(str(label) for label in run_config.get("labels") or [])
+        result.run_config = str(run_config.get("type") or result.run_config)
+        result.image = str(run_config.get("image") or "")
+        result.labels_built = True
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass  # the labels configured stay: said as "will need"
+
+
 def deploy(compiled: Any, root: Path, progress: Any, error: type[Exception]) -> Prefect1Result:
     """Build and register a compiled Prefect 1 script (compile has run and written it)."""
     project, flow = compiled.analysis.project, compiled.analysis.flow_name
@@ -83,6 +187,7 @@ def deploy(compiled: Any, root: Path, progress: Any, error: type[Exception]) -> 
         python = prefect1_python(root)
         prefect = str(python.parent / "prefect") if python is not None else f"{VENV}/bin/prefect"
         result = Prefect1Result(flow, project, compiled.path, commands(prefect, script, project))
+        _settings(compiled, result)
         if python is None:
             result.notes.append(f"  (create {VENV} first: ./scripts/setup-prefect1 in etlnb's checkout)")
         if python is None or not backend_configured():
@@ -94,6 +199,7 @@ def deploy(compiled: Any, root: Path, progress: Any, error: type[Exception]) -> 
         done = subprocess.run(build, capture_output=True, text=True, env=env, cwd=script.parent, timeout=600)
         if done.returncode != 0:
             raise error("upload", f"prefect build failed: {_last_lines(done.stdout + done.stderr)}")
+    _built(Path(build[-1]), result)
     with progress.step("register", f"{flow} in Prefect 1 project {project}"):
         done = subprocess.run(register, capture_output=True, text=True, env=env, cwd=script.parent, timeout=300)
         output = done.stdout + done.stderr
@@ -103,6 +209,7 @@ def deploy(compiled: Any, root: Path, progress: Any, error: type[Exception]) -> 
     found_id = re.search(r"ID: (\S+)", output)
     found_version = re.search(r"Version: (\S+)", output)
     result.registered = True
+    result.skipped = found_id is None and "Skipped (metadata unchanged)" in output
     result.flow_id = found_id[1] if found_id else "?"
     result.version = found_version[1] if found_version else "?"
     return result

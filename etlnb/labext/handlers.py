@@ -315,7 +315,8 @@ class JobHandler(EtlnbHandler):
 
 
 def deploy_fields(path: Path) -> dict[str, Any]:
-    """Today's %etl_deploy panel fields, prefilled from config and notebook metadata."""
+    """Today's %etl_deploy panel fields, prefilled from config and notebook metadata (and the target:
+    a Prefect 1 flow has no work pool; the panel shows its run config instead)."""
     from etlnb.config import load_settings
     from etlnb.notebook import read_notebook
     from etlnb.pipeline import names_for
@@ -323,15 +324,28 @@ def deploy_fields(path: Path) -> dict[str, Any]:
     nb = read_notebook(path)
     settings = load_settings(path, nb.etlnb_metadata)
     project, flow = names_for(nb)
+    project = settings.project or project
+    variable = settings.image_variable_name(project)
+    if settings.target == "prefect1":  # no work pool: the pool type picks LocalRun or KubernetesRun
+        from etlnb.emit.prefect1 import image_env_var
+
+        image_placeholder, storage_placeholder = (
+            f"${image_env_var(project)}, else KV key {variable}",
+            "s3://bucket/prefix, else Local",
+        )
+    else:
+        image_placeholder, storage_placeholder = f"Prefect Variable {variable}", ".etlnb/storage"
     return {
-        "project": settings.project or project,
+        "project": project,
         "flow": flow,
+        "target": settings.target,
         "work_pool": settings.work_pool,
         "work_pool_type": settings.work_pool_type,
         "image": settings.image or "",
-        "image_placeholder": f"Prefect Variable {settings.image_variable_name(project)}",
+        "image_placeholder": image_placeholder,
         "schedule": "" if settings.schedule is None else str(settings.schedule),
         "storage": settings.storage or "",
+        "storage_placeholder": storage_placeholder,
     }
 
 

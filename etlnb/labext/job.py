@@ -56,8 +56,11 @@ def deploy(spec: dict[str, Any]) -> None:
             listener=lambda step, status: emit(step=step, status=status),
         )
     except DeployError as exc:
-        emit(error=f"deploy: {exc.step} failed: {exc} (the previous deployment is unchanged)")
+        emit(error=f"deploy: {exc.step} failed: {exc} ({_left_as_it_was(spec, exc.step)})")
         sys.exit(1)
+    if getattr(result, "target", "prefect3") == "prefect1":  # registered, or the commands; no Prefect 3 API
+        emit(result=result.as_dict())
+        return
     _, ui = api_target()
     try:
         status = workers(result.work_pool)
@@ -77,6 +80,23 @@ def deploy(spec: dict[str, Any]) -> None:
             "workers": status,
         }
     )
+
+
+def _left_as_it_was(spec: dict[str, Any], step: str) -> str:
+    """What a failed deploy left, for the notebook's target."""
+    try:
+        from etlnb.config import load_settings
+        from etlnb.notebook import read_notebook
+
+        notebook = Path(spec["notebook"])
+        target = load_settings(notebook, read_notebook(notebook).etlnb_metadata, spec["flags"]).target
+    except Exception:  # the config may be what failed
+        target = "prefect3"
+    if target == "prefect1":  # `prefect register` failed or never ran: no new flow version
+        from etlnb.emit.prefect1_deploy import nothing_registered
+
+        return nothing_registered(step)
+    return "the previous deployment is unchanged"
 
 
 def flow_run(deployment_id: str) -> None:

@@ -247,7 +247,13 @@ export class EtlnbPanel extends Widget {
     if (this.state !== state) {
       return;
     }
+    // target = "prefect1": a Prefect 1 flow registered in a project; no work pool, the pool type picks
+    // the run config (LocalRun or KubernetesRun)
+    const prefect1 = fields.target === 'prefect1';
     const form = el('div', 'etlnb-deploy-form');
+    if (prefect1) {
+      form.appendChild(el('div', 'etlnb-muted etlnb-target', 'target prefect1: prefect build + prefect register'));
+    }
     const inputs: { [name: string]: HTMLInputElement | HTMLSelectElement } = {};
     const field = (name: string, label: string, value: string, placeholder = '', disabled = false) => {
       const row = el('label', 'etlnb-field');
@@ -260,15 +266,19 @@ export class EtlnbPanel extends Widget {
       row.appendChild(input);
       inputs[name] = input;
       form.appendChild(row);
+      return row;
     };
     field('project', 'project', fields.project, '', true);
-    field('work_pool', 'work pool', fields.work_pool);
+    if (!prefect1) {
+      field('work_pool', 'work pool', fields.work_pool);
+    }
     const typeRow = el('label', 'etlnb-field');
-    typeRow.appendChild(span('etlnb-field-label', 'pool type'));
+    typeRow.appendChild(span('etlnb-field-label', prefect1 ? 'run config' : 'pool type'));
     const select = el('select', 'jp-mod-styled');
     select.name = 'work_pool_type';
     for (const option of ['process', 'kubernetes']) {
-      const o = el('option', '', option);
+      const label = prefect1 ? { process: 'LocalRun', kubernetes: 'KubernetesRun' }[option]! : option;
+      const o = el('option', '', label);
       o.value = option;
       select.appendChild(o);
     }
@@ -276,15 +286,23 @@ export class EtlnbPanel extends Widget {
     typeRow.appendChild(select);
     inputs.work_pool_type = select;
     form.appendChild(typeRow);
-    field('image', 'image', fields.image, fields.image_placeholder);
+    // a process pool (Prefect 1: LocalRun) runs the flow in the worker's or agent's own Python: no image
+    const imageRow = field('image', 'image', fields.image, fields.image_placeholder);
+    const showImage = () => {
+      imageRow.style.display = select.value === 'kubernetes' ? '' : 'none';
+    };
+    select.onchange = showImage;
+    showImage();
     field('schedule', 'schedule', fields.schedule, 'cron or seconds');
-    field('storage', 'storage', fields.storage, '.etlnb/storage');
+    field('storage', 'storage', fields.storage, fields.storage_placeholder ?? '.etlnb/storage');
     const progress = el('div', 'etlnb-deploy-progress');
     const deploy = button('Deploy', 'etlnb-deploy-button jp-mod-accept', async () => {
       deploy.disabled = true;
       const body: { [name: string]: string } = { path: state.path };
       for (const [name, input] of Object.entries(inputs)) {
-        body[name] = input.value;
+        if (name !== 'image' || select.value === 'kubernetes') {
+          body[name] = input.value;
+        }
       }
       try {
         await state.saveAndCheck();
@@ -303,7 +321,59 @@ export class EtlnbPanel extends Widget {
     body.replaceChildren(form, progress);
   }
 
+  /** A Prefect 1 deploy: the registered flow, or (no Prefect 1 backend) the commands that register it. */
+  private prefect1Summary(result: any): HTMLElement {
+    const summary = el('div', 'etlnb-deploy-summary etlnb-prefect1');
+    if (!result.registered) {
+      summary.appendChild(
+        el('div', 'etlnb-not-registered', 'not registered: no Prefect 1 backend is configured, so nothing was registered')
+      );
+      summary.appendChild(
+        el(
+          'div',
+          'etlnb-muted etlnb-prefect1-written',
+          `${result.script} (Prefect 1) is written; build it (uploads the script to the flow's storage) ` +
+            "and register it with Prefect 1's CLI:"
+        )
+      );
+      summary.appendChild(el('pre', 'etlnb-prefect1-commands', (result.commands ?? []).join('\n')));
+      for (const note of result.notes ?? []) {
+        summary.appendChild(el('div', 'etlnb-muted', note));
+      }
+    } else {
+      const head = result.skipped
+        ? `✔ Prefect 1 flow ${result.flow} is registered already with this exact metadata (prefect register skipped it)`
+        : `✔ registered Prefect 1 flow ${result.flow} in project ${result.project}`;
+      summary.appendChild(el('div', 'etlnb-ok', head));
+      const table = el('table');
+      const rows: [string, string][] = [['flow', result.flow], ['project', result.project]];
+      if (!result.skipped) {
+        rows.push(['flow id', result.flow_id], ['version', result.version]);
+      }
+      rows.push(
+        ['script', result.script],
+        ['code', result.storage],
+        ['run config', result.run_config]
+      );
+      if (result.image) {
+        rows.push(['image', result.image]);
+      }
+      rows.push(['labels', (result.labels ?? []).join(', ') || 'none']);
+      for (const [key, value] of rows) {
+        const tr = el('tr');
+        tr.append(el('th', '', key), el('td', '', String(value ?? '')));
+        table.appendChild(tr);
+      }
+      summary.appendChild(table);
+    }
+    summary.appendChild(el('div', 'etlnb-agent', result.agent));
+    return summary;
+  }
+
   private deploySummary(result: any): HTMLElement {
+    if (result.target === 'prefect1') {
+      return this.prefect1Summary(result);
+    }
     const summary = el('div', 'etlnb-deploy-summary');
     summary.appendChild(el('div', 'etlnb-ok', `✔ deployed ${result.full_name}`));
     const table = el('table');
