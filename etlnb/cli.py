@@ -163,7 +163,7 @@ def deploy_flags(args: argparse.Namespace) -> dict:
         "tags": args.tag or None,
         "deployment": args.name,
         "task_runner": getattr(args, "task_runner", None),  # %etl_deploy has no such flag
-        "target": getattr(args, "target", None),  # deploy only (%etl_deploy and versions have no --target)
+        "target": getattr(args, "target", None),  # deploy and versions (%etl_deploy has no --target)
     }
 
 
@@ -335,6 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("versions", help="list the uploaded versions of a notebook's flow and which one is live")
     p.add_argument("notebook", type=Path)
+    p.add_argument(
+        "--target", choices=TARGET_CHOICES, help='prefect3 (default) or prefect1 (with storage_key = "versioned")'
+    )
     deploy_options(p)
     p.set_defaults(func=cmd_versions)
 

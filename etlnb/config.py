@@ -30,6 +30,7 @@ _REFUSED_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
 MAX_INTERVAL = 366 * 24 * 3600  # seconds: a yearly interval is the longest one Prefect can mean usefully
 MAX_RETRIES = 100
 STORAGE_SCHEMES = ("", "file", "s3")
+STORAGE_KEYS = ("fixed", "versioned")  # a Prefect 1 script's S3 key (etlnb.emit.prefect1.versioned_key)
 TASK_RUNNERS = ("threads", "dask")
 # Dask's own address forms (distributed.comm): tcp://, tls://, ws://, wss://, ucx://, inproc://, or host:port
 _DASK_ADDRESS = re.compile(r"((tcp|tls|ws|wss|ucx|inproc)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?/?")
@@ -127,6 +128,8 @@ def _setting_problem(key: str, value: Any) -> str | None:
         if isinstance(value, str) and value and not (value.startswith("@") or 5 <= len(value.split()) <= 6):
             # the full check is Prefect's (at deploy); this one needs no server and no import
             return f"schedule {shown(value)} is neither a cron expression like '0 6 * * *' nor an interval in seconds"
+    if key == "storage_key" and value not in STORAGE_KEYS:
+        return f"storage_key must be one of {', '.join(STORAGE_KEYS)}, not {shown(value)}"
     if key == "task_runner" and value not in TASK_RUNNERS:
         return f"task_runner must be one of {', '.join(TASK_RUNNERS)}, not {shown(value)}"
     if key == "dask_address" and ("@" in value or not _DASK_ADDRESS.fullmatch(value)):
@@ -204,6 +207,10 @@ class Settings:
     dask_adapt_min: int | None = None  # adaptive scaling of a per-run cluster: cluster.adapt(minimum=, maximum=)
     dask_adapt_max: int | None = None
     target: str = "prefect3"  # what `etlnb compile` writes: a Prefect 3 flow, or a Prefect 1 `with Flow(...)` script
+    # Prefect 1 with S3 storage: "fixed" keeps the script at {prefix}/{project}/{flow}.py, which every
+    # registration overwrites under runs of older flow versions; "versioned" at {prefix}/{project}/{flow}/
+    # {version}/{flow}.py, one immutable script per registered version (and rollback). Prefect 3 always versions.
+    storage_key: str = "fixed"
     source: str = ""  # where the settings came from, for messages
 
     def with_overrides(self, values: dict[str, Any], source: str) -> Settings:

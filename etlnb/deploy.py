@@ -242,14 +242,13 @@ def deploy(
         local = [d for d in compiled.diagnostics if LOCAL_MODULE in d.message]
         if local:  # nothing half-deployed: the worker would fail on the import
             raise DeployError("compile", local[0].format().splitlines()[0].replace("warning:", "error:"))
-        if compiled.settings.target == "prefect1" and version is not None:
-            raise DeployError("compile", "--version (rollback) is for Prefect 3 deployments, not --target prefect1")
         if version is None:  # a rollback writes build/ only once it is live
             write(compiled)
     if compiled.settings.target == "prefect1":  # Prefect 1's own CLI, in its own venv (a Prefect1Result)
         from etlnb.emit.prefect1_deploy import deploy as deploy_prefect1
 
-        return deploy_prefect1(compiled, local_server.project_root(notebook.parent), progress, DeployError)
+        root = local_server.project_root(notebook.parent)
+        return deploy_prefect1(compiled, root, progress, DeployError, version=version)
     settings = compiled.settings
     project, flow = compiled.analysis.project, compiled.analysis.flow_name
     root = local_server.project_root(notebook.parent)

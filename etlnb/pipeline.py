@@ -208,14 +208,39 @@ def compile_file(
 
     # the front half above is the same for every target; only the emitter differs
     emit = TARGETS[settings.target]
-    script = silence_analyst_findings(emit(analysis.graph, sample, options_for(settings.target, options, settings)))
+    emit_options = options_for(settings.target, options, settings)
+    script = silence_analyst_findings(emit(analysis.graph, sample, emit_options))
     _check_script(script, str(path), analysis)
     computed = sample_code.computed if sample_code else frozenset()
     compiled = Compiled(analysis, script, sample, script_path, settings, computed=computed)
     if settings.target != "prefect3":  # prefect.yaml is Prefect 3's; a Prefect 1 script carries its deployment
-        from etlnb.storage import version_sha
+        from etlnb.emit.prefect1 import versioned_key
+        from etlnb.storage import VERSION_PLACEHOLDER, seal, verify
 
-        compiled.sha = version_sha({script_path.name: script.encode()})
+        versioned = versioned_key(settings)
+
+        def render(version: str) -> dict[str, bytes]:
+            # the script above was emitted with the placeholder; a versioned S3 key names the version
+            if version == VERSION_PLACEHOLDER or not versioned:
+                return {script_path.name: script.encode()}
+            text = silence_analyst_findings(emit(analysis.graph, sample, replace(emit_options, version=version)))
+            return {script_path.name: text.encode()}
+
+        compiled.sha, files = seal(render)
+        compiled.script = files[script_path.name].decode()
+        if versioned:
+            _check_script(compiled.script, str(path), analysis)
+            if not verify(compiled.sha, files, "prefect1"):
+                analysis.diagnostics.append(
+                    Diagnostic(
+                        "error",
+                        "internal error: the Prefect 1 script does not hash to the version in its S3 key;"
+                        " nothing was written",
+                        str(path),
+                        hint="this is a bug in etlnb: please report it with the notebook",
+                    )
+                )
+                raise CompileError(analysis.diagnostics)
         return compiled
     from etlnb.storage import StorageError
 
@@ -253,7 +278,7 @@ def _prefect_yaml(compiled: Compiled, notebook_dir: Path) -> tuple[str, str]:
     so the stored files, build/ and the live deployment can only agree."""
     from etlnb import prefect_yaml
     from etlnb.paths import project_root
-    from etlnb.storage import VERSION_PLACEHOLDER, open_storage, version_sha
+    from etlnb.storage import open_storage, seal
 
     settings = compiled.settings
     analysis = compiled.analysis
@@ -272,9 +297,8 @@ def _prefect_yaml(compiled: Compiled, notebook_dir: Path) -> tuple[str, str]:
             version=version,
         )
 
-    files = {compiled.path.name: compiled.script.encode(), "prefect.yaml": render(VERSION_PLACEHOLDER).encode()}
-    sha = version_sha(files)
-    return sha, render(sha)
+    sha, files = seal(lambda v: {compiled.path.name: compiled.script.encode(), "prefect.yaml": render(v).encode()})
+    return sha, files["prefect.yaml"].decode()
 
 
 def job_variables(settings: Any, project: str, image: str | None, version: str) -> dict[str, Any]:

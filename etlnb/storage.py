@@ -1,14 +1,16 @@
 """Flow code storage: content-addressed versions in a local folder or S3.
 
-Layout: {prefix}/{project}/{flow}/{sha}/{flow}.py + prefect.yaml. A version
-is written once and never changed, so a running flow never sees its code
-change and any earlier version can be registered again (rollback).
+Layout: {prefix}/{project}/{flow}/{sha}/{flow}.py + prefect.yaml (Prefect 3), or
+{flow}.py alone (Prefect 1 with storage_key = "versioned": the script names its own
+S3 key). A version is written once and never changed, so a running flow never sees
+its code change and any earlier version can be registered again (rollback).
 
 What a version is, decided here only: the 16-hex-digit content hash of its
-files (the script and its prefect.yaml, where the version's own name is
-written as VERSION_PLACEHOLDER when hashing). A folder counts as a stored
-version only when its files hash to its name: an empty, partial or edited
-folder is not deployable.
+files (Prefect 3: the script and its prefect.yaml; Prefect 1: the script), where
+the version's own name is written as VERSION_PLACEHOLDER when hashing (`seal`).
+A folder counts as a stored version only when it holds exactly the files of its
+target and they hash to its name: an empty, partial or edited folder is not
+deployable.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import os
 import re
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,13 +59,27 @@ def version_sha(files: dict[str, bytes]) -> str:
     return digest.hexdigest()[:16]
 
 
-def verify(sha: str, files: dict[str, bytes]) -> bool:
-    """True when `files` are exactly version `sha` (its name stands for the placeholder when hashing)."""
-    if not is_version(sha) or "prefect.yaml" not in files or not any(n.endswith(".py") for n in files):
+def seal(render: Callable[[str], dict[str, bytes]]) -> tuple[str, dict[str, bytes]]:
+    """(version, files) of the files `render(version)` gives: hashed as rendered with
+    VERSION_PLACEHOLDER, then rendered again with their own version written in."""
+    sha = version_sha(render(VERSION_PLACEHOLDER))
+    return sha, render(sha)
+
+
+def _complete(files: dict[str, bytes], target: str) -> bool:
+    """The files a version of `target` holds: Prefect 3's script and prefect.yaml, or
+    Prefect 1's script alone (a Prefect 3 version is never taken for a Prefect 1 one)."""
+    scripts = [n for n in files if n.endswith(".py")]
+    if target == "prefect1":
+        return len(files) == 1 and len(scripts) == 1
+    return "prefect.yaml" in files and bool(scripts)
+
+
+def verify(sha: str, files: dict[str, bytes], target: str = "prefect3") -> bool:
+    """True when `files` are exactly version `sha` of `target` (its name stands for the placeholder when hashing)."""
+    if not is_version(sha) or not _complete(files, target):
         return False
-    unsealed = {
-        n: d.replace(sha.encode(), VERSION_PLACEHOLDER.encode()) if n == "prefect.yaml" else d for n, d in files.items()
-    }
+    unsealed = {n: d.replace(sha.encode(), VERSION_PLACEHOLDER.encode()) for n, d in files.items()}
     return version_sha(unsealed) == sha
 
 
@@ -110,21 +127,21 @@ class LocalStorage:
             raise StorageError(f"cannot write {target}: {exc.strerror or exc}") from None
         return str(target)
 
-    def verified(self, project: str, flow: str, sha: str) -> dict[str, bytes]:
+    def verified(self, project: str, flow: str, sha: str, target: str = "prefect3") -> dict[str, bytes]:
         """The files of stored version `sha`; StorageError unless they are complete and hash to it."""
         folder = self.root / project / flow / sha
         files = self._files(folder) if is_version(sha) else {}
-        if not verify(sha, files):
+        if not verify(sha, files, target):
             raise StorageError(_not_stored(sha, project, flow, self.url, bool(files)))
         return files
 
-    def versions(self, project: str, flow: str) -> list[Version]:
+    def versions(self, project: str, flow: str, target: str = "prefect3") -> list[Version]:
         folder = self.root / project / flow
         if not folder.is_dir():
             return []
         out = []
         for child in folder.iterdir():
-            if child.is_dir() and verify(child.name, self._files(child)):
+            if child.is_dir() and verify(child.name, self._files(child), target):
                 created = datetime.fromtimestamp(child.stat().st_mtime, UTC)
                 out.append(Version(child.name, created, str(child)))
         return sorted(out, key=lambda v: (v.created, v.sha))
@@ -187,7 +204,7 @@ class S3Storage:
             self._call(f"upload {key}", self.client.put_object, Bucket=self.bucket, Key=key, Body=files[name])
         return self.folder(project, flow, sha)
 
-    def verified(self, project: str, flow: str, sha: str) -> dict[str, bytes]:
+    def verified(self, project: str, flow: str, sha: str, target: str = "prefect3") -> dict[str, bytes]:
         """The files of stored version `sha`; StorageError unless they are complete and hash to it."""
         if not is_version(sha):
             raise StorageError(_not_stored(sha, project, flow, self.url, False))
@@ -202,11 +219,11 @@ class S3Storage:
                         files[name] = self.client.get_object(Bucket=self.bucket, Key=obj["Key"])["Body"].read()
 
         self._call(f"read {prefix}", fetch)
-        if not verify(sha, files):
+        if not verify(sha, files, target):
             raise StorageError(_not_stored(sha, project, flow, self.url, bool(files)))
         return files
 
-    def versions(self, project: str, flow: str) -> list[Version]:
+    def versions(self, project: str, flow: str, target: str = "prefect3") -> list[Version]:
         prefix = self.key(project, flow, "") + "/"
         paginator = self.client.get_paginator("list_objects_v2")
         found: dict[str, datetime] = {}
@@ -223,7 +240,7 @@ class S3Storage:
         complete = []
         for sha, created in found.items():
             try:
-                self.verified(project, flow, sha)
+                self.verified(project, flow, sha, target)
             except StorageError:
                 continue  # incomplete or altered: not deployable, not listed
             complete.append(Version(sha, created, self.folder(project, flow, sha)))

@@ -26,16 +26,24 @@ def main(notebook: Path, flags: dict[str, Any]) -> int:
         return 1
     project, flow = analysis.project, analysis.flow_name
     root = local_server.project_root(notebook.parent)
+    prefect1 = settings.target == "prefect1"
+    if prefect1:  # Prefect 1 keeps versions only with versioned S3 keys: {prefix}/{project}/{flow}/{version}/{flow}.py
+        from etlnb.emit.prefect1_deploy import versions_problem
+
+        if (problem := versions_problem(settings, "listing Prefect 1 versions")) is not None:
+            print(f"etlnb versions: {problem}", file=sys.stderr)
+            return 1
     try:
         storage = open_storage(settings.storage_url(root), settings.s3_endpoint_url)
-        versions = storage.versions(project, flow)
+        versions = storage.versions(project, flow, settings.target)
     except StorageError as exc:
         print(f"etlnb versions: {exc}", file=sys.stderr)
         return 1
     live = None
     try:
-        api_target()
-        live = live_version(flow, settings.deployment_name(project))
+        if not prefect1:  # the live Prefect 1 flow version is in its own backend, not read here
+            api_target()
+            live = live_version(flow, settings.deployment_name(project))
     except Exception as exc:  # the listing is still useful without the API
         print(f"etlnb versions: cannot read the live deployment ({type(exc).__name__}: {exc})", file=sys.stderr)
     if not versions:

@@ -55,6 +55,8 @@ def test_etlnb_toml_is_found_and_env_gives_the_endpoint(tmp_path, monkeypatch):
         ('[tool.etlnb]\naws_secret_access_key = "x"\n', "looks like a credential"),
         ('[tool.etlnb]\nretries = "three"\n', "setting `retries`"),
         ('[tool.etlnb]\nwork_pool_type = "docker"\n', "work_pool_type must be one of process, kubernetes"),
+        ('[tool.etlnb]\nstorage_key = "latest"\n', 'storage_key must be one of fixed, versioned, not "latest"'),
+        ("[tool.etlnb]\nstorage_key = true\n", "setting `storage_key`"),
     ],
 )
 def test_bad_settings_are_one_line_errors_naming_the_file(tmp_path, toml, message):
@@ -222,3 +224,28 @@ def test_reading_the_parameter_schema_leaves_no_temporary_folder(tmp_path, monke
     schema = _parameter_schema(compiled.script, compiled.entrypoint)
     assert "n" in schema["properties"]
     assert list(tmp_path.glob("etlnb-schema-*")) == []
+
+
+def test_a_prefect1_version_is_its_script_alone_and_names_itself(tmp_path):
+    """One definition of a version for both targets; a version of one target is never one of the other."""
+    from etlnb.storage import seal
+
+    def render(version: str) -> dict[str, bytes]:
+        return {"f.py": f'S3(key="p/f/{version}/f.py")\nliteral = "{VERSION_PLACEHOLDER}"\n'.encode()}
+
+    sha, files = seal(render)
+    assert sha == version_sha(render(VERSION_PLACEHOLDER)) and f"p/f/{sha}/f.py".encode() in files["f.py"]
+    assert b'literal = "0000000000000000"' in files["f.py"]  # only the rendered version changes
+    assert verify(sha, files, "prefect1") and not verify(sha, files)  # Prefect 3 needs its prefect.yaml
+    assert not verify(sha, {**files, "x.txt": b""}, "prefect1")  # exactly the script
+    assert not verify(sha, {"f.py": files["f.py"].replace(b"literal", b"changed")}, "prefect1")
+    p3_sha, p3_files = _version(b"print(1)\n")
+    assert verify(p3_sha, p3_files) and not verify(p3_sha, p3_files, "prefect1")
+    storage = open_storage(str(tmp_path / "store"))
+    storage.upload("p", "f", p3_sha, p3_files)
+    storage.upload("p", "f", sha, files)
+    assert [v.sha for v in storage.versions("p", "f", "prefect1")] == [sha]
+    assert [v.sha for v in storage.versions("p", "f")] == [p3_sha]
+    assert storage.verified("p", "f", sha, "prefect1") == files
+    with pytest.raises(StorageError, match="incomplete or altered"):
+        storage.verified("p", "f", p3_sha, "prefect1")

@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pytest
 
 from etlnb.pipeline import compile_file, write
 
-from .conftest import DEMOS, PYTHON, REPO, copy_project, make_notebook
+from .conftest import DEMOS, PYTHON, REPO, GraphQLStub, copy_project, make_notebook
 from .test_deploy_s3 import AWS_DUMMY, BUCKET, aws_env, s3  # noqa: F401 - s3: the moto server fixture
 from .test_integration import read_outputs, run_notebook
 
@@ -608,3 +609,143 @@ def test_corpus_parity_with_the_prefect1_target(case, tmp_path, p1_python):
     assert "with Flow(" in next((tmp_path / "build").glob("*/*.py")).read_text()
     allowed_refusal = expect.get("or") == "refuse" and ": error:" in outcome.text.splitlines()[0]
     assert outcome.ok or allowed_refusal, outcome.text
+
+
+# -- versioned storage keys and rollback (storage_key = "versioned") ----------------------------
+
+V_PREFIX = "versioned"
+
+
+def word_notebook(folder: Path, word: str, storage_key: str = "versioned", endpoint: str = "") -> Path:
+    """Project `weather` (the stub knows it): a flow whose code differs by `word`, target prefect1 on S3."""
+    notebook = folder / "weather" / "weather.ipynb"
+    notebook.parent.mkdir(parents=True, exist_ok=True)
+    cells = [
+        ("import json", ["imports"]),
+        ("destination = 'out.json'", ["parameters"]),
+        (f"word = {word!r}", ["transform"]),
+        ("with open(destination, 'w') as f:\n    json.dump({'word': word}, f)", ["load"]),
+    ]
+    notebook.write_text(make_notebook(cells))
+    (notebook.parent / "etlnb.toml").write_text(
+        f'target = "prefect1"\nstorage = "s3://{BUCKET}/{V_PREFIX}"\ns3_endpoint_url = "{endpoint}"\n'
+        f'storage_key = "{storage_key}"\n'
+    )
+    return notebook
+
+
+def v_key(version: str) -> str:
+    return f"{V_PREFIX}/weather/weather/{version}/weather.py"
+
+
+def test_versioned_key_names_the_scripts_own_hash_and_prefect_build_uploads_there(tmp_path, p1_python, s3):  # noqa: F811
+    from etlnb.storage import VERSION_PLACEHOLDER, is_version, verify, version_sha
+
+    notebook = word_notebook(tmp_path, "one", endpoint=s3.endpoint)
+    compiled = compile_file(notebook, tmp_path / "build")
+    version = compiled.sha
+    assert is_version(version) and f'key="{v_key(version)}"' in compiled.script
+    # the version is the hash of the script with the version itself written as the placeholder
+    unsealed = compiled.script.replace(version, VERSION_PLACEHOLDER).encode()
+    assert version_sha({"weather.py": unsealed}) == version
+    script = write(compiled)
+    flows_json = script.with_name("flows.json")
+    done = run_p1(
+        p1_python, ["-m", "prefect", "build", "-p", str(script), "-o", str(flows_json)], p1_env(tmp_path), tmp_path
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    (flow,) = json.loads(flows_json.read_text())["flows"]
+    assert flow["storage"]["key"] == v_key(version)
+    stored = s3.read(v_key(version))
+    assert stored == script.read_bytes() and verify(version, {"weather.py": stored}, "prefect1")
+    # the default stays the issue's literal key (the golden files pin it byte for byte)
+    (notebook.parent / "etlnb.toml").write_text(f'target = "prefect1"\nstorage = "s3://{BUCKET}/{V_PREFIX}"\n')
+    fixed = compile_file(notebook, tmp_path / "build")
+    assert f'key="{V_PREFIX}/weather/weather.py"' in fixed.script and version not in fixed.script
+
+
+def registered_keys(stub: GraphQLStub) -> list[str]:
+    """The storage key of every flow the stub was asked to register, in order."""
+    keys = []
+    for create in stub.queries("create_flow_from_compressed_string"):
+        sent = json.loads(create["variables"])["input"]
+        keys.append(json.loads(gzip.decompress(base64.b64decode(sent["serialized_flow"])))["storage"]["key"])
+    return keys
+
+
+def test_versions_are_kept_listed_and_rolled_back(tmp_path, p1_python, s3, stub):  # noqa: F811
+    env = p1_env(tmp_path, PREFECT__BACKEND="server", PREFECT__SERVER__ENDPOINT=stub.url)
+    notebook = word_notebook(tmp_path, "one", endpoint=s3.endpoint)
+
+    def deploy(*more: str, env: dict[str, str] = env) -> subprocess.CompletedProcess:
+        return etlnb_cli("deploy", str(notebook), *more, env=env, cwd=tmp_path)
+
+    done = deploy()
+    assert done.returncode == 0, done.stdout + done.stderr
+    v1 = re.search(r"code\s+([0-9a-f]{16})\s+s3://", done.stdout)[1]
+    build = tmp_path / "build" / "weather" / "weather.py"
+    first_script = build.read_bytes()
+    assert s3.read(v_key(v1)) == first_script
+
+    word_notebook(tmp_path, "two", endpoint=s3.endpoint)  # the analyst changes the code
+    done = deploy()
+    assert done.returncode == 0, done.stdout + done.stderr
+    v2 = re.search(r"code\s+([0-9a-f]{16})\s+s3://", done.stdout)[1]
+    assert v2 != v1 and b"'two'" in build.read_bytes()
+    assert s3.read(v_key(v1)) == first_script  # the older version's script is still there, unchanged
+    assert {v_key(v1), v_key(v2)} <= s3.keys()
+    assert registered_keys(stub) == [v_key(v1), v_key(v2)]
+
+    listing = etlnb_cli("versions", str(notebook), env=env, cwd=tmp_path)
+    assert listing.returncode == 0, listing.stderr
+    assert listing.stdout.index(v1) < listing.stdout.index(v2)  # oldest first
+    assert f"s3://{BUCKET}/{V_PREFIX}/weather/weather/{v1}/" in listing.stdout
+
+    # rollback: the stored script of v1 is built and registered again, then build/ holds it
+    done = deploy("--version", v1)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"code      {v1} (rollback)" in done.stdout
+    assert registered_keys(stub) == [v_key(v1), v_key(v2), v_key(v1)]
+    (create,) = stub.queries("create_flow_from_compressed_string")[-1:]
+    sent = json.loads(gzip.decompress(base64.b64decode(json.loads(create["variables"])["input"]["serialized_flow"])))
+    assert sent["name"] == "weather" and sent["storage"]["bucket"] == BUCKET
+    assert build.read_bytes() == first_script and b"'one'" in first_script
+    (flows,) = json.loads(build.with_name("weather.flows.json").read_text())["flows"]
+    assert flows["storage"]["key"] == v_key(v1)
+    assert s3.read(v_key(v1)) == first_script
+    assert sorted(p.name for p in build.parent.glob("weather*")) == ["weather.flows.json", "weather.py"]
+
+    # refusals: one clear line, nothing registered, build/ untouched
+    def refused(*more: str, match: str, env: dict[str, str] = env) -> None:
+        before, live = len(registered_keys(stub)), build.read_bytes()
+        done = deploy(*more, env=env)
+        assert done.returncode == 1, done.stdout + done.stderr
+        first = done.stderr.strip().splitlines()[-2]
+        assert first.startswith("etlnb deploy: check failed: ") and match in first, done.stderr
+        assert "Traceback" not in done.stderr
+        assert len(registered_keys(stub)) == before and build.read_bytes() == live
+        assert sorted(p.name for p in build.parent.glob("weather*")) == ["weather.flows.json", "weather.py"]
+
+    refused("--version", "f" * 16, match="is not stored")
+    refused("--version", "../../x", match="is not a version")
+    refused("--version", v2.upper(), match="is not a version")
+    s3.client.put_object(Bucket=BUCKET, Key=v_key(v2), Body=s3.read(v_key(v2)).replace(b"'two'", b"'evil'"))
+    refused("--version", v2, match="incomplete or altered")
+    listing = etlnb_cli("versions", str(notebook), env=env, cwd=tmp_path)
+    assert v1 in listing.stdout and v2 not in listing.stdout  # an altered version is not listed
+
+    # no backend: the stored script is downloaded and the commands printed; build/ stays as it is
+    done = deploy("--version", v1, env=p1_env(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    download = build.with_name(f"weather.{v1}.py")
+    assert f"downloaded stored version {v1} to {download}" in done.stdout
+    assert f"prefect build -p {download} -o " in done.stdout
+    assert download.read_bytes() == first_script and len(registered_keys(stub)) == 3
+    assert build.read_bytes() == first_script
+    download.unlink()
+
+    # the fixed key keeps no versions: rollback and the listing say what to set
+    word_notebook(tmp_path, "one", storage_key="fixed", endpoint=s3.endpoint)
+    refused("--version", v1, match='needs storage_key = "versioned"')
+    listing = etlnb_cli("versions", str(notebook), env=env, cwd=tmp_path)
+    assert listing.returncode == 1 and 'needs storage_key = "versioned"' in listing.stderr.splitlines()[0]

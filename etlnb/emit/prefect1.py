@@ -26,6 +26,7 @@ from etlnb.emit_prefect3 import (
     sample_function,
 )
 from etlnb.graph import FlowGraph, Segment
+from etlnb.storage import VERSION_PLACEHOLDER, S3Storage
 
 # Names the script defines or imports at module level; a notebook name that is one of them
 # makes the script use `etlnb_<name>` instead.
@@ -53,6 +54,9 @@ def rebind(names: list[str], indent: str = INDENT) -> list[str]:
 @dataclass(frozen=True)
 class Prefect1Options(EmitOptions):
     settings: Any = None  # etlnb.config.Settings: storage, image, pool type, executor, schedule
+    # the script's own version, written into a versioned S3 key (etlnb.storage.seal: the
+    # script is hashed with the placeholder, then emitted again with its version)
+    version: str = VERSION_PLACEHOLDER
 
 
 def emit(graph: FlowGraph, sample: dict[str, Any], options: EmitOptions) -> str:
@@ -65,6 +69,26 @@ def s3_location(storage: str | None) -> tuple[str, str] | None:
         return None
     bucket, _, prefix = storage[len("s3://") :].partition("/")
     return bucket, prefix.strip("/")
+
+
+def versioned_key(settings: Any) -> bool:
+    """Whether the script's S3 key names its version: {prefix}/{project}/{flow}/{version}/{flow}.py.
+
+    With the fixed key {prefix}/{project}/{flow}.py, every `prefect build` overwrites the one
+    object that runs of *all* registered flow versions load, so a run of an older version (a
+    scheduled run, a retry, a rollback) executes the newest code. A versioned key gives each
+    registered flow version its own immutable script (and makes rollback possible)."""
+    return getattr(settings, "storage_key", "fixed") == "versioned" and s3_location(settings.storage) is not None
+
+
+def s3_key(settings: Any, project: str, flow: str, version: str) -> str:
+    """The S3 key of a Prefect 1 script: fixed, or under its version (etlnb.storage's layout)."""
+    location = s3_location(settings.storage)
+    assert location is not None
+    bucket, prefix = location
+    if versioned_key(settings):
+        return S3Storage(bucket, prefix, None).key(project, flow, version, f"{flow}.py")
+    return "/".join(p for p in (prefix, project, f"{flow}.py") if p)
 
 
 def image_env_var(project: str) -> str:
@@ -313,6 +337,11 @@ class _Emitter:
             "# again from storage without one (and needs no local path then).",
             f'{self.n("SCRIPT_PATH")} = globals().get("__file__")',
         ]
+        if self.s is not None and versioned_key(self.s):
+            lines[2:2] = [
+                "# Its S3 key names this script's version (its content hash): each registered flow",
+                "# version loads its own script, never one a later registration wrote.",
+            ]
         if not self.kubernetes:  # LocalRun: the agent's own environment, no image
             return "\n".join(lines)
         configured = self.setting("image")
@@ -349,8 +378,8 @@ class _Emitter:
 
     def storage(self) -> str:
         if self.s3:
-            bucket, prefix = self.s3
-            key = "/".join(p for p in (prefix, self.o.project, f"{self.g.flow_name}.py") if p)
+            bucket, _ = self.s3
+            key = s3_key(self.s, self.o.project, self.g.flow_name, getattr(self.o, "version", VERSION_PLACEHOLDER))
             args = [f"bucket={_flat(bucket)}", f"key={_flat(key)}", "stored_as_script=True"]
             args.append(f"local_script_path={self.n('SCRIPT_PATH')}")
             endpoint = self.setting("s3_endpoint_url")

@@ -5,6 +5,10 @@ uploads the script to the flow's storage and writes flows.json) and then `prefec
 --json` (one GraphQL call per flow) as subprocesses of `.venv-prefect1`. Upload first,
 register second, as for Prefect 3: a failed build registers nothing. With no Prefect 1
 backend configured, it prints exactly these commands instead.
+
+With storage_key = "versioned" the script's S3 key names its version (etlnb.storage's
+definition), so every registered flow version keeps its own script; `--version V` (rollback)
+downloads stored version V, checks it hashes to V, and builds and registers that script.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from etlnb.emit.prefect1 import s3_key, s3_location, versioned_key
 
 # Prefect 1 reads its backend from these (or from ~/.prefect/backend.toml, `prefect backend ...`);
 # only their presence is checked, never their values
@@ -32,7 +38,10 @@ class Prefect1Result:
     commands: list[list[str]]
     registered: bool = False
     flow_id: str = ""
-    version: str = ""
+    version: str = ""  # Prefect 1's own flow version number
+    code: str = ""  # where runs load the script: s3://bucket/key
+    code_version: str = ""  # the content version a versioned key names ("" with the fixed key)
+    rollback: bool = False  # a stored version registered again (--version)
     notes: list[str] = field(default_factory=list)
     run_config: str = "LocalRun"  # KubernetesRun for work_pool_type = "kubernetes"
     storage: str = ""  # where flow runs load the script from: s3://bucket/key, or Local: the script
@@ -49,11 +58,14 @@ class Prefect1Result:
 
     def summary(self) -> str:
         if not self.registered:
+            wrote = f"downloaded stored version {self.code_version} to" if self.rollback else "wrote"
             lines = [
-                f"wrote {self.script} (Prefect 1); no Prefect 1 backend is configured, so nothing was registered.",
+                f"{wrote} {self.script} (Prefect 1); no Prefect 1 backend is configured, so nothing was registered.",
                 "Build (uploads the script to the flow's storage) and register it with Prefect 1's CLI:",
             ]
             lines += ["  " + c for c in self.command_lines()]
+            if self.code_version:
+                lines.append(f"  (code version {self.code_version}: prefect build uploads it to {self.code})")
             return "\n".join(lines + self.notes)
         if self.skipped:
             head = (
@@ -62,7 +74,12 @@ class Prefect1Result:
             )
         else:
             head = f"registered Prefect 1 flow {self.flow} in project {self.project} (id {self.flow_id}, version {self.version})"
-        return "\n".join([head, f"  script    {self.script}", f"  code      {self.storage}", *self.notes])
+        lines = [head, f"  script    {self.script}"]
+        if self.code_version:
+            lines.append(f"  code      {self.code_version}{' (rollback)' if self.rollback else ''}  {self.code}")
+        else:
+            lines.append(f"  code      {self.storage}")
+        return "\n".join(lines + self.notes)
 
     def image_text(self) -> str:
         """KubernetesRun's image, as registered ("" for LocalRun: the agent's own environment)."""
@@ -104,6 +121,8 @@ class Prefect1Result:
             "skipped": self.skipped,
             "flow_id": self.flow_id,
             "version": self.version,
+            "code_version": self.code_version,
+            "rollback": self.rollback,
             "commands": self.command_lines(),
             "notes": [n.strip() for n in self.notes],
             "run_config": self.run_config,
@@ -152,18 +171,12 @@ def _last_lines(text: str, count: int = 3) -> str:
 
 def _settings(compiled: Any, result: Prefect1Result) -> None:
     """Run config, storage and labels as the script sets them (from the same settings)."""
-    from etlnb.emit.prefect1 import s3_location
-
     settings = compiled.settings
     result.run_config = "KubernetesRun" if settings.work_pool_type == "kubernetes" else "LocalRun"
     result.labels = list(settings.tags or ())
     result.image = settings.image or ""
-    s3 = s3_location(settings.storage)
-    if s3 is not None:
-        bucket, prefix = s3
-        result.storage = "s3://" + "/".join(p for p in (bucket, prefix, result.project, f"{result.flow}.py") if p)
-    else:
-        result.storage = f"Local: {result.script}"
+    # where runs load the script: its S3 key (with its version, for versioned keys), or Local's path
+    result.storage = result.code or f"Local: {result.script}"
 
 
 def _built(flows_json: Path, result: Prefect1Result) -> None:
@@ -179,19 +192,99 @@ def _built(flows_json: Path, result: Prefect1Result) -> None:
         pass  # the labels configured stay: said as "will need"
 
 
-def deploy(compiled: Any, root: Path, progress: Any, error: type[Exception]) -> Prefect1Result:
-    """Build and register a compiled Prefect 1 script (compile has run and written it)."""
+def versions_problem(settings: Any, what: str = "--version (rollback) with target = prefect1") -> str | None:
+    """Why this Prefect 1 flow's storage keeps no versions (for `what`); None when it does."""
+    if s3_location(settings.storage) is None:
+        return (
+            f'{what} needs S3 storage (storage = "s3://bucket/prefix") and'
+            ' storage_key = "versioned": Prefect 1\'s Local storage runs build/<project>/<flow>.py and keeps no versions'
+        )
+    if not versioned_key(settings):
+        return (
+            f'{what} needs storage_key = "versioned" in [tool.etlnb]: with the fixed key'
+            " every registration overwrites the one stored script, so no earlier version is kept"
+        )
+    return None
+
+
+def _download(compiled: Any, root: Path, version: str, error: type[Exception]) -> Path:
+    """Stored version `version`, verified, written beside the current script (never over it)."""
+    from etlnb.emit_prefect3 import _flat
+    from etlnb.storage import StorageError, is_version, open_storage
+
+    settings = compiled.settings
     project, flow = compiled.analysis.project, compiled.analysis.flow_name
-    script = compiled.path.resolve()
+    if (problem := versions_problem(settings)) is not None:
+        raise error("check", problem)
+    if not is_version(version):
+        raise error("check", f"--version {version!r} is not a version: give one of the hashes `etlnb versions` lists")
+    try:
+        storage = open_storage(settings.storage_url(root), settings.s3_endpoint_url)
+        (data,) = storage.verified(project, flow, version, "prefect1").values()
+    except StorageError as exc:
+        raise error("check", str(exc)) from None
+    bucket, _ = s3_location(settings.storage) or ("", "")
+    where = f"bucket={_flat(bucket)}, key={_flat(s3_key(settings, project, flow, version))}, "
+    if where.encode() not in data:  # a version copied from elsewhere would build to another place
+        raise error("check", f"stored version {version} of {project}/{flow} names another S3 location than {where}")
+    path = compiled.path.resolve().with_name(f"{flow}.{version}.py")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staged = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        staged.write_bytes(data)
+        staged.replace(path)
+    finally:
+        staged.unlink(missing_ok=True)
+    return path
+
+
+def deploy(
+    compiled: Any, root: Path, progress: Any, error: type[Exception], version: str | None = None
+) -> Prefect1Result:
+    """Build and register a compiled Prefect 1 script (compile has run and written it), or with
+    `version` (rollback) stored version `version`, leaving build/ as it is until that registered."""
+    project, flow = compiled.analysis.project, compiled.analysis.flow_name
+    settings = compiled.settings
+    versioned = versioned_key(settings)
     with progress.step("check"):
+        script = compiled.path.resolve() if version is None else _download(compiled, root, version, error)
         python = prefect1_python(root)
         prefect = str(python.parent / "prefect") if python is not None else f"{VENV}/bin/prefect"
-        result = Prefect1Result(flow, project, compiled.path, commands(prefect, script, project))
+        shown = compiled.path if version is None else script
+        result = Prefect1Result(flow, project, shown, commands(prefect, script, project))
+        result.rollback = version is not None
+        result.code_version = (version or compiled.sha) if versioned else ""
+        if (location := s3_location(settings.storage)) is not None:
+            result.code = f"s3://{location[0]}/{s3_key(settings, project, flow, version or compiled.sha)}"
         _settings(compiled, result)
+        if version is not None:
+            result.notes.append(f"  ({compiled.path} is unchanged until this version is registered)")
         if python is None:
             result.notes.append(f"  (create {VENV} first: ./scripts/setup-prefect1 in etlnb's checkout)")
         if python is None or not backend_configured():
             return result
+    flows_json = Path(result.commands[0][-1])
+    try:
+        _build_and_register(result, script, settings, progress, error)
+    except BaseException:
+        if version is not None:  # nothing half-deployed: build/ keeps the current script
+            script.unlink(missing_ok=True)
+            flows_json.unlink(missing_ok=True)
+        raise
+    if version is not None:  # build/ mirrors what was registered last
+        current = compiled.path.resolve()
+        os.replace(script, current)
+        os.replace(flows_json, current.with_name(f"{current.stem}.flows.json"))
+        result.script = compiled.path
+        result.notes.clear()
+    return result
+
+
+def _build_and_register(
+    result: Prefect1Result, script: Path, settings: Any, progress: Any, error: type[Exception]
+) -> None:
+    project, flow = result.project, result.flow
+    prefect = result.commands[0][0]
     build, register = result.commands
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)  # the Prefect 3 venv's paths must not leak into Prefect 1's
@@ -199,6 +292,14 @@ def deploy(compiled: Any, root: Path, progress: Any, error: type[Exception]) -> 
         done = subprocess.run(build, capture_output=True, text=True, env=env, cwd=script.parent, timeout=600)
         if done.returncode != 0:
             raise error("upload", f"prefect build failed: {_last_lines(done.stdout + done.stderr)}")
+        if result.code_version:  # read back: register only what is really stored under its version
+            from etlnb.storage import StorageError, open_storage
+
+            try:
+                storage = open_storage(settings.storage, settings.s3_endpoint_url)  # versioned: always S3
+                storage.verified(project, flow, result.code_version, "prefect1")
+            except StorageError as exc:
+                raise error("upload", str(exc)) from None
     _built(Path(build[-1]), result)
     with progress.step("register", f"{flow} in Prefect 1 project {project}"):
         done = subprocess.run(register, capture_output=True, text=True, env=env, cwd=script.parent, timeout=300)
@@ -212,4 +313,3 @@ def deploy(compiled: Any, root: Path, progress: Any, error: type[Exception]) -> 
     result.skipped = found_id is None and "Skipped (metadata unchanged)" in output
     result.flow_id = found_id[1] if found_id else "?"
     result.version = found_version[1] if found_version else "?"
-    return result
