@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import pickle
 import sys
 import traceback
 import types
@@ -59,6 +60,21 @@ def _logging_errors(fn):
     return run
 
 
+def _wrap_item(key: str, fn, items: dict[tuple[str, int], tuple[bool, Any]]):
+    """A mapped task: snapshot each item's result as it returns (a later step may change it in
+    place, as the notebook's later cells would after its snapshot)."""
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        import prefect
+
+        result = fn(*args, **kwargs)
+        items[(key, prefect.context.get("map_index"))] = capture.dumps(result)
+        return result
+
+    return run
+
+
 def _state_name(state: Any) -> str:
     return type(state).__name__ if state is not None else "NotRun"
 
@@ -70,6 +86,7 @@ def main(manifest_path: str) -> int:
     module = _load_module(Path(manifest["script"]))
     flow = _flow_object(module)
     recorder = _Recorder()
+    items: dict[tuple[str, int], tuple[bool, Any]] = {}  # (segment key, map index) -> snapshot
     from prefect import Parameter
 
     # the step tasks by name (a Parameter may share a step's name; it is never a step)
@@ -80,7 +97,9 @@ def main(manifest_path: str) -> int:
         if task is None:
             continue
         run = task.run
-        if capture_to and not seg["mapped"]:
+        if capture_to and seg["mapped"]:
+            run = _wrap_item(seg["key"], run, items)
+        elif capture_to:
             run = recorder.wrap_locals(seg["key"], run, seg["writes"])
         task.run = _logging_errors(run)
     state = flow.run(parameters=manifest["parameters"], run_on_schedule=False)
@@ -99,11 +118,13 @@ def main(manifest_path: str) -> int:
                 continue
             if seg["mapped"]:
                 mapped = results.get(task)
-                items = getattr(mapped, "map_states", None)
-                if not items or not mapped.is_successful():
-                    values = {seg["writes"][0]: missing}
+                count = len(getattr(mapped, "map_states", None) or [])
+                parts = [items.get((seg["key"], i), missing) for i in range(count)]
+                failed = next((why for ok, why in parts if not ok), None)
+                if mapped is None or not mapped.is_successful() or failed is not None:
+                    values = {seg["writes"][0]: (False, failed) if failed else missing}
                 else:
-                    values = {seg["writes"][0]: capture.dumps([s.result for s in items])}
+                    values = {seg["writes"][0]: capture.dumps([pickle.loads(b) for _, b in parts])}
             elif seg["key"] in recorder.values:
                 seen = recorder.values[seg["key"]]
                 values = {name: seen.get(name, missing) for name in seg["writes"]}

@@ -271,8 +271,15 @@ class _Builder:
                 if current is not None and current.kind == "code" and name not in st.binds | st.code:
                     continue
                 self.defs[name] = _Def("hidden", rc)
-            # exploration may look at step data; changing it is hidden state (the witness checks the rest)
-            for name in sorted(self._group(st.surely_mutates) - st.binds):
+            # exploration may look at step data; changing it is hidden state (the witness checks the rest).
+            # A notebook helper known to change its arguments or globals changes them surely, too.
+            changed = set(st.surely_mutates)
+            for callee, args in st.calls:
+                if callee in self.functions or callee in self.deferred:
+                    if self._call_mutates(callee):
+                        changed |= args - {"*args"}
+                    changed |= set(self._function_closure(callee)[1])
+            for name in sorted(self._group(changed) - st.binds):
                 current = self.defs.get(name)
                 if current is not None and current.kind in ("step", "param"):
                     in_place = st.node.lineno if rc.role == "sample" and current.kind == "param" else None

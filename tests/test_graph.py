@@ -226,6 +226,42 @@ def test_untagged_cell_redefining_a_step_output_hides_it():
     assert "cell 2 [untagged]" in d.message
 
 
+@pytest.mark.parametrize(
+    ("helpers", "call"),
+    [
+        ("def grow(items):\n    items.append(7)", "grow(xs)"),
+        (
+            "def grow(items):\n    items.append(7)\n\n\ndef grow_twice(items):\n    grow(items)\n    grow(items)",
+            "grow_twice(xs)",
+        ),
+        ("def fill():\n    xs.append(7)", "fill()"),  # a global the helper changes
+    ],
+    ids=["argument", "transitively", "global"],
+)
+def test_untagged_cell_calling_a_helper_that_changes_step_data_hides_it(helpers, call):
+    """Found by tests/test_prefect1_properties.py: `xs.append(7)` in an exploration cell was hidden
+    state, `grow(xs)` (a notebook helper that appends) was not, and the flow loaded `[0]` where
+    the notebook loaded `[7, 0]`."""
+    a = run(
+        (helpers, ["functions"]),
+        ("xs = [1]", ["extract"]),
+        (call, []),
+        ("xs.append(0)", ["transform"]),
+    )
+    d = the_error(a)
+    assert d.cell == 3 and "hidden state" in d.message and "cell 3 [untagged]" in d.message
+
+
+def test_untagged_cell_calling_a_helper_that_only_reads_is_exploration():
+    g = graph_of(
+        ("def show(items):\n    print(len(items))", ["functions"]),
+        ("xs = [1]", ["extract"]),
+        ("show(xs)", []),
+        ("xs.append(0)", ["transform"]),
+    )
+    assert [s.key for s in g.segments] == ["extract_xs", "transform"]
+
+
 def test_untagged_cell_showing_a_frame_on_its_last_line_does_not_hide_it():
     g = graph_of(
         ("df = {'a': 1}", ["extract"]),

@@ -9,7 +9,7 @@ import pytest
 from playwright import sync_api
 
 from .conftest import PYTHON
-from .test_browser import CHROMIUM, CHROMIUM_ARGS
+from .jupyterlab_fixtures import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.integration
 

@@ -451,6 +451,8 @@ class _Emitter:
                 body.append(f"{INDENT * 2}{p.name} = {self.n('restore_types')}({p.name}, like={p.name}.default)")
         previous: str | None = None  # the step before: every step waits for it (notebook order)
         shared_values = ""
+        # builder variables still holding a Parameter, and those a step is called with
+        live, read = {p.name for p in self.g.params}, set(self.g.shared_params)
         if self.g.shared_params:
             previous = self.globals_arg
             while previous in used or previous in self.g.code_names:
@@ -465,11 +467,13 @@ class _Emitter:
                     iterable = f"{self.n('as_list')}({iterable})"
                 args = [iterable]
                 args += [f"{arg(n)}={self.n('unmapped')}({self.var(seg, n)})" for n in seg.closure_inputs]
+                read |= live & {it if it in seg.sources else "", *(self.var(seg, n) for n in seg.closure_inputs)}
                 if previous is not None:  # all of the step before, not item by item
                     args.append(f"upstream_tasks=[{self.n('unmapped')}({previous})]")
                 func = f"{seg.key}.map"
             else:
                 inputs = [self.var(seg, n) for n in seg.inputs]
+                read |= live & set(inputs)
                 args = list(inputs)
                 if self.dask and shared_values:
                     args.append(shared_values)
@@ -480,11 +484,18 @@ class _Emitter:
             last = seg is self.g.segments[-1]
             if seg.outputs:
                 names = [self.var(None, n) for n in seg.outputs]
+                live -= set(names)
                 previous = names[0]
                 body.append(_assign(", ".join(names), func, args))
             else:  # the last step's handle is not needed (ruff would flag an unused name)
                 previous = f"{seg.key}_done"
                 body.append(_assign(None if last else previous, func, args))
+        # Prefect 1 adds a task to the flow when a step is called with it: a parameter no step
+        # reads must be added itself, or flow.run(parameters=...) and deployed runs refuse it
+        # (restore_types(...) is called with its parameter, so that one is in the flow already)
+        unread = [p.name for p in self.g.params if p.name not in read and p.name not in self.typed]
+        at = len(self.g.params) + len(self.typed)  # right after the Parameters, before a step rebinds the name
+        body[at:at] = [f"{INDENT * 2}{name}.add_task({n})" for n in unread]
         if not self.g.segments and not self.g.params:
             body.append(f"{INDENT * 2}pass")
         return (
