@@ -142,7 +142,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        return run_deployed(args.notebook, args.param, args.output)
+        return run_deployed(args.notebook, args.param, args.output, _runner_flags(args))
     mode = "parity" if args.parity else "sample" if args.sample else "flow"
     if args.task_runner and mode == "sample":
         print("etlnb run: --task-runner applies to --flow and --parity, not --sample", file=sys.stderr)

@@ -127,13 +127,24 @@ def _wait_for(run_id: Any, pool: str, timeout: float, started_worker: bool) -> A
             time.sleep(1.0)
 
 
-def run_deployed(notebook: Path, params: list[str], out_dir: Path, timeout: float = 600) -> int:
+def run_deployed(
+    notebook: Path, params: list[str], out_dir: Path, flags: dict[str, Any] | None = None, timeout: float = 600
+) -> int:
     from etlnb.deploy import api_settings, api_target, parameter_problem, prefect_client
     from etlnb.pipeline import compile_file
     from etlnb.runner import RunError, parse_params
 
-    compiled = compile_file(notebook, out_dir)  # once: the --param check below reads this compile too
+    compiled = compile_file(notebook, out_dir, flags)  # once: the --param check below reads this compile too
     settings = compiled.settings
+    if settings.target == "prefect1":  # registered with Prefect 1's backend, which etlnb does not drive
+        project, flow = compiled.analysis.project, compiled.analysis.flow_name
+        print(
+            f"etlnb run: --deployed runs Prefect 3 deployments; a target = prefect1 flow runs on its Prefect 1"
+            f" backend: `.venv-prefect1/bin/prefect run --name {flow} --project {project} --watch`"
+            " (or from the Prefect 1 UI)",
+            file=sys.stderr,
+        )
+        return 1
     flow, deployment = compiled.analysis.flow_name, settings.deployment_name(compiled.analysis.project)
     # values sample cells compute (a variable read from the environment, say) stay on this
     # machine: the deployment's defaults apply to them unless given with --param

@@ -262,6 +262,9 @@ CLI_CASES: dict[str, Case] = {
     "deployed_api_unreachable": Case(
         ["run", NB, "--deployed", "--param", "count=3"], "Prefect API at http://127.0.0.1:9/api is not reachable"
     ),
+    "deployed_prefect1": Case(
+        ["run", NB, "--deployed", "--target", "prefect1"], "--deployed runs Prefect 3 deployments; a target = prefect1"
+    ),
     "prefect1_run_without_its_venv": Case(
         ["run", NB, "--parity", "--target", "prefect1"],
         "target = prefect1 runs the flow with Prefect 1, in its own venv: none found",
