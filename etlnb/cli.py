@@ -179,7 +179,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         result = deploy(args.notebook, deploy_flags(args), args.output, version=args.version, strict=args.strict)
     except DeployError as exc:
         print(f"etlnb deploy: {exc.step} failed: {exc}", file=sys.stderr)
-        print("  nothing was registered; the previous deployment is unchanged", file=sys.stderr)
+        print(f"  {exc.left or 'nothing was registered; the previous deployment is unchanged'}", file=sys.stderr)
         return 1
     except CompileError as exc:
         _print_diagnostics(exc.diagnostics)

@@ -29,6 +29,7 @@ STEPS = ("compile", "check", "upload", "register")
 class DeployError(Exception):
     def __init__(self, step: str, message: str):
         self.step = step
+        self.left = ""  # what the failure left, when not "the previous deployment is unchanged"
         super().__init__(message)
 
 
@@ -246,9 +247,14 @@ def deploy(
             write(compiled)
     if compiled.settings.target == "prefect1":  # Prefect 1's own CLI, in its own venv (a Prefect1Result)
         from etlnb.emit.prefect1_deploy import deploy as deploy_prefect1
+        from etlnb.emit.prefect1_deploy import nothing_registered
 
         root = local_server.project_root(notebook.parent)
-        return deploy_prefect1(compiled, root, progress, DeployError, version=version)
+        try:
+            return deploy_prefect1(compiled, root, progress, DeployError, version=version)
+        except DeployError as exc:
+            exc.left = nothing_registered(exc.step, compiled.settings)
+            raise
     settings = compiled.settings
     project, flow = compiled.analysis.project, compiled.analysis.flow_name
     root = local_server.project_root(notebook.parent)

@@ -317,7 +317,7 @@ def _unchanged(path: Path, flags: dict[str, Any], step: str = "") -> str:
         if settings.target == "prefect1":  # `prefect register` failed or never ran: no new flow version
             from etlnb.emit.prefect1_deploy import nothing_registered
 
-            return nothing_registered(step)
+            return nothing_registered(step, settings)
         live = (
             live_version(flow, settings.deployment_name(settings.project or project))
             if os.environ.get("PREFECT_API_URL")

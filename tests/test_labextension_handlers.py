@@ -245,7 +245,7 @@ def test_deploy_job_for_prefect1_registers_and_reports_the_flow(
     assert job["status"] == "failed" and "\n" not in job["message"], job
     assert job["message"].startswith("deploy: register failed: prefect register failed:"), job["message"]
     assert job["message"].endswith(
-        "(nothing was registered (prefect build had uploaded the script to the flow's storage))"
+        "(nothing was registered, but runs of an already registered flow load build/'s script (Local storage), which now holds this code)"
     )
     assert [s["status"] for s in job["steps"]] == ["ok", "ok", "ok", "failed"]
 

@@ -311,7 +311,9 @@ def test_etl_deploy_target_prefect1_failure_is_one_line(
     (line,) = cap.stderr.strip().splitlines()
     assert line.startswith("deploy: register failed: prefect register failed:"), line
     assert "Project 'elsewhere' does not exist" in line and "create project elsewhere" in line
-    assert line.endswith("(nothing was registered (prefect build had uploaded the script to the flow's storage))")
+    assert line.endswith(
+        "(nothing was registered, but runs of an already registered flow load build/'s script (Local storage), which now holds this code)"
+    )
     assert not cap.outputs and not prefect1_graphql.queries("create_flow_from_compressed_string")
 
 

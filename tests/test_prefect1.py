@@ -749,3 +749,25 @@ def test_versions_are_kept_listed_and_rolled_back(tmp_path, p1_python, s3, stub)
     refused("--version", v1, match='needs storage_key = "versioned"')
     listing = etlnb_cli("versions", str(notebook), env=env, cwd=tmp_path)
     assert listing.returncode == 1 and 'needs storage_key = "versioned"' in listing.stderr.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("storage_key", "left"),
+    [
+        ("fixed", "nothing was registered, but prefect build had replaced the script at the fixed S3 key"),
+        ("versioned", "nothing was registered; the registered flow is unchanged (each version's script has its own"),
+    ],
+)
+def test_a_failed_registration_says_what_it_left(tmp_path, p1_python, s3, stub, storage_key, left):  # noqa: F811
+    """`prefect register` fails after `prefect build` uploaded: with the fixed key the script that
+    runs of the registered flow load is the new one now, and etlnb must not say "unchanged"."""
+    env = p1_env(tmp_path, PREFECT__BACKEND="server", PREFECT__SERVER__ENDPOINT=stub.url)
+    notebook = word_notebook(tmp_path, "one", storage_key=storage_key, endpoint=s3.endpoint)
+    with (notebook.parent / "etlnb.toml").open("a") as config:
+        config.write('project = "elsewhere"\n')  # a Prefect 1 project the backend does not have
+    done = etlnb_cli("deploy", str(notebook), env=env, cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    first, second = done.stderr.strip().splitlines()[-2:]
+    assert first.startswith("etlnb deploy: register failed: prefect register failed:")
+    assert second.strip().startswith(left), second
+    assert "unchanged" not in second or storage_key == "versioned"

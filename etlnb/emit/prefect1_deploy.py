@@ -133,11 +133,25 @@ class Prefect1Result:
         }
 
 
-def nothing_registered(step: str) -> str:
-    """What a failed Prefect 1 deploy left: `prefect register` failed or never ran, so no new flow
-    version; the script is in the flow's storage already once `prefect build` has run."""
-    built = " (prefect build had uploaded the script to the flow's storage)" if step == "register" else ""
-    return f"nothing was registered{built}"
+def nothing_registered(step: str, settings: Any = None) -> str:
+    """What a failed Prefect 1 deploy left. `prefect register` failed or never ran, so there is no
+    new flow version; but where runs of the registered flow load their script may already hold
+    the new code: Local storage runs build/'s script (compile rewrote it), and the fixed S3 key is
+    overwritten by `prefect build`. Said as it is, never "unchanged" when it is not."""
+    if settings is not None and s3_location(settings.storage) is None:
+        return (
+            "nothing was registered, but runs of an already registered flow load build/'s script (Local"
+            " storage), which now holds this code"
+        )
+    if settings is not None and versioned_key(settings):
+        return "nothing was registered; the registered flow is unchanged (each version's script has its own S3 key)"
+    if step == "register" or (step == "upload" and settings is not None):
+        built = "had replaced" if step == "register" else "may have replaced"
+        return (
+            f"nothing was registered, but prefect build {built} the script at the fixed S3 key that runs of the"
+            ' registered flow load; storage_key = "versioned" gives each version its own'
+        )
+    return "nothing was registered; the registered flow is unchanged"
 
 
 def prefect1_python(root: Path) -> Path | None:

@@ -89,13 +89,13 @@ def _left_as_it_was(spec: dict[str, Any], step: str) -> str:
         from etlnb.notebook import read_notebook
 
         notebook = Path(spec["notebook"])
-        target = load_settings(notebook, read_notebook(notebook).etlnb_metadata, spec["flags"]).target
+        settings = load_settings(notebook, read_notebook(notebook).etlnb_metadata, spec["flags"])
     except Exception:  # the config may be what failed
-        target = "prefect3"
-    if target == "prefect1":  # `prefect register` failed or never ran: no new flow version
+        settings = None
+    if settings is not None and settings.target == "prefect1":  # `prefect register` failed or never ran
         from etlnb.emit.prefect1_deploy import nothing_registered
 
-        return nothing_registered(step)
+        return nothing_registered(step, settings)
     return "the previous deployment is unchanged"
 
 
