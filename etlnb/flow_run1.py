@@ -120,7 +120,7 @@ def main(manifest_path: str) -> int:
                 mapped = results.get(task)
                 count = len(getattr(mapped, "map_states", None) or [])
                 parts = [items.get((seg["key"], i), missing) for i in range(count)]
-                failed = next((why for ok, why in parts if not ok), None)
+                failed = next((why for good, why in parts if not good), None)
                 if mapped is None or not mapped.is_successful() or failed is not None:
                     values = {seg["writes"][0]: (False, failed) if failed else missing}
                 else:

@@ -195,6 +195,7 @@ class EtlMagics(Magics):
     @magic_arguments()
     @NOTEBOOK_ARG
     @argument("-o", "--output", help="build folder (default: the project's build/)")
+    @argument("--target", choices=["prefect3", "prefect1"], help="prefect3 (default) or prefect1")
     def etl_compile(self, line: str = ""):
         """Compile the notebook and link to the generated flow script."""
         from etlnb.pipeline import compile_file, write
@@ -202,7 +203,8 @@ class EtlMagics(Magics):
         args = _parse(EtlMagics.etl_compile, line)
         path = self.notebook_path(args.notebook)
         self.check_saved(path)
-        compiled = compile_file(path, Path(args.output) if args.output else build_dir(path))
+        flags = {"target": args.target} if args.target else None
+        compiled = compile_file(path, Path(args.output) if args.output else build_dir(path), flags)
         written = write(compiled)
         display(_script_bundle(written, compiled, path), raw=True)
 
@@ -212,6 +214,7 @@ class EtlMagics(Magics):
     @NOTEBOOK_ARG
     @argument("--parity", action="store_true", help="also run the notebook on its samples and compare the two")
     @argument("--param", action="append", default=[], metavar="NAME=VALUE", help="override a flow parameter")
+    @argument("--target", choices=["prefect3", "prefect1"], help="prefect1: flow.run() in .venv-prefect1")
     def etl_run(self, line: str = ""):
         """Run the compiled flow on the sample parameters (--parity: and compare with the notebook)."""
         args = _parse(EtlMagics.etl_run, line)
@@ -229,6 +232,8 @@ class EtlMagics(Magics):
         ]
         for pair in args.param:
             command += ["--param", pair]
+        if args.target:
+            command += ["--target", args.target]
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         assert process.stdout is not None

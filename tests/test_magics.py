@@ -202,6 +202,14 @@ def test_etl_run_streams_the_flow_run_and_parity(ip, weather, prefect_server, mo
     assert "%etl_run: the run failed" in cap.stderr
 
 
+def test_etl_run_and_compile_with_target_prefect1(ip, weather, p1_python, prefect1_home):
+    cap = run(ip, "etl_run --parity --target prefect1")
+    assert "Prefect 1 flow.run(): Success" in cap.stdout, cap.stdout + cap.stderr
+    assert "weather.ipynb: parity ok" in cap.stdout
+    run(ip, "etl_compile --target prefect1")
+    assert "with Flow(" in (weather.parent.parent / "build" / "weather" / "weather.py").read_text()
+
+
 def test_magics_have_help(ip):
     cap = run(ip, "etl_deploy --help")
     assert cap.stdout.startswith("usage: %etl_deploy"), cap.stdout + cap.stderr
