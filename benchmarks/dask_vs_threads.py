@@ -93,7 +93,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
-    from etlnb.server import private_server
+    from etlnb.local.server import private_server
 
     with ExitStack() as cleanup:
         work = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="etlnb-dask-bench-")))

@@ -1,7 +1,7 @@
 """`etlnb deploy` round trip against the bare calls it wraps, on a warm local
 Prefect server and S3 (moto's server) on loopback, both in one warm process.
 
-etlnb: compile + check + upload + register (`etlnb.deploy.deploy`).
+etlnb: compile + check + upload + register (`etlnb.deploy.steps.deploy`).
 bare:  boto3 `put_object` of the same script + `flow.from_source(folder,
 entrypoint).deploy(...)` (the script is already compiled; from_source reads it
 from a local folder, since S3 through fsspec would need s3fs).
@@ -31,8 +31,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("notebook", nargs="?", type=Path, default=REPO / "notebooks" / "weather" / "weather.ipynb")
     args = parser.parse_args()
-    from etlnb import server as local_server
-    from etlnb.server import free_port
+    from etlnb.local import server as local_server
+    from etlnb.local.server import free_port
 
     work = Path(tempfile.mkdtemp(prefix="etlnb-deploybench-"))
     os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
@@ -58,7 +58,7 @@ def main() -> int:
 
         s3 = boto3.client("s3", endpoint_url=endpoint)
         s3.create_bucket(Bucket="bench")
-        from etlnb.deploy import deploy
+        from etlnb.deploy.steps import deploy
         from etlnb.pipeline import compile_file, write
 
         flags = {"storage": "s3://bench/flows", "s3_endpoint_url": endpoint, "work_pool": "bench-pool"}

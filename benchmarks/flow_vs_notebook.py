@@ -86,7 +86,7 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    from etlnb.server import private_server
+    from etlnb.local.server import private_server
 
     http, port = serve(args.latency)
     work = Path(tempfile.mkdtemp(prefix="etlnb-flowbench-"))

@@ -55,7 +55,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
-    from etlnb.server import private_server
+    from etlnb.local.server import private_server
 
     work = Path(tempfile.mkdtemp(prefix="etlnb-mem-"))
     nb = work / "membench" / "membench.ipynb"

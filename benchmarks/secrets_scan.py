@@ -100,8 +100,8 @@ def main() -> None:
         folder = Path(tmp)
         t_flags, _, _ = etlnb_flags([s for _, s in true_cases], folder)
         f_flags, _, _ = etlnb_flags([s for _, s in false_cases], folder)
-        ms = import_ms("import etlnb.secrets_scan", before="import etlnb.cells")
-        rows.append(report("etlnb.secrets_scan (hand-written)", t_flags, f_flags, ms))
+        ms = import_ms("import etlnb.analyse.secrets_scan", before="import etlnb.analyse.cells")
+        rows.append(report("etlnb.analyse.secrets_scan (hand-written)", t_flags, f_flags, ms))
         missed = [n for (n, _), f in zip(true_cases, t_flags, strict=True) if not f]
         wrong = [n for (n, _), f in zip(false_cases, f_flags, strict=True) if f]
         try:

@@ -30,8 +30,8 @@ def sample_runs(notebook: Path, runs: int) -> tuple[float, float, float]:
     """(papermill s, etlnb-with-witness s, witness's own seconds inside the kernel), medians."""
     import papermill
 
-    from etlnb.notebook_run import run_notebook
-    from etlnb.runner import compile_to
+    from etlnb.verify.notebook_run import run_notebook
+    from etlnb.verify.runner import compile_to
 
     work = Path(tempfile.mkdtemp(prefix="etlnb-wit-"))
     project = work / notebook.parent.name
@@ -59,7 +59,7 @@ def fingerprint_memory(rows: int) -> tuple[float, float, float, float]:
     import numpy as np
     import pandas as pd
 
-    from etlnb.witness import fingerprint
+    from etlnb.verify.witness import fingerprint
 
     rng = np.random.default_rng(7)
     frame = pd.DataFrame(

@@ -1,5 +1,5 @@
 """What `import yaml` would add to `etlnb compile` if prefect.yaml were written with
-`yaml.safe_dump` instead of etlnb's small emitter (etlnb/prefect_yaml.py).
+`yaml.safe_dump` instead of etlnb's small emitter (etlnb/targets/prefect3/prefect_yaml.py).
 
 Each run is a fresh process: compile a demo notebook in process, then time `import yaml`
 on top of the modules compile has already imported (the marginal cost), with PyYAML's

@@ -9,6 +9,6 @@ __version__ = "0.1.0"
 
 def load_ipython_extension(ipython: object) -> None:
     """`%load_ext etlnb`: the %etl_* magics."""
-    from etlnb.magics import load
+    from etlnb.jupyter.magics import load
 
     load(ipython)

@@ -11,18 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from etlnb.diagnostics import CompileError, Diagnostic
-
-
-def format_diagnostics(diagnostics: list[Diagnostic]) -> str:
-    """Errors first (stable), then a count line."""
-    ordered = sorted(diagnostics, key=lambda d: d.severity != "error")
-    lines = [d.format() for d in ordered]
-    errors = sum(d.severity == "error" for d in diagnostics)
-    warnings = len(diagnostics) - errors
-    if errors or warnings:
-        lines.append(f"{errors} error(s), {warnings} warning(s)")
-    return "\n".join(lines)
+from etlnb.analyse.diagnostics import CompileError, Diagnostic, format_diagnostics
 
 
 def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
@@ -81,7 +70,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    from etlnb.mermaid import mermaid
+    from etlnb.analyse.mermaid import mermaid
     from etlnb.pipeline import analyse_file
 
     try:
@@ -106,8 +95,8 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
 
 def cmd_where(args: argparse.Namespace) -> int:
-    from etlnb.config import shown
-    from etlnb.where import origin
+    from etlnb.analyse.config import shown
+    from etlnb.analyse.where import origin
 
     path, _, number = args.location.rpartition(":")
     if not path or not (number.isascii() and number.isdigit()):
@@ -129,11 +118,101 @@ def cmd_where(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from etlnb.runner import main as run
+def _witness_failed(nb_run) -> bool:
+    """Print the witness summary; its errors (unpredicted changes) go to stderr, first line first."""
+    from etlnb.verify.witness import format_summary
 
+    report = nb_run.witness
+    if report is None:
+        return False
+    print(format_summary(report))
+    for error in report.errors:
+        print(f"etlnb run: {error.message}" if error is report.errors[0] else f"  {error.message}", file=sys.stderr)
+    return not report.ok
+
+
+def run_locally(notebook: Path, out_dir: Path, mode: str, params: list[str], flags: dict | None = None) -> int:
+    """`etlnb run`: mode is "sample", "flow" or "parity"; `flags` are settings from the command line."""
+    from etlnb.local import server as local_server
+    from etlnb.verify.notebook_run import run_notebook, step_outputs
+    from etlnb.verify.runner import (
+        RunError,
+        code_cells,
+        compile_to,
+        format_flow_report,
+        format_sample_summary,
+        parse_params,
+        run_compiled_flow,
+        run_parity,
+        target_of,
+    )
+
+    try:
+        compiled = compile_to(notebook, out_dir, flags)
+    except CompileError as exc:
+        _print_diagnostics(exc.diagnostics)
+        return 1
+    _print_diagnostics(compiled.diagnostics)
+    analysis = compiled.analysis
+    build = compiled.path.parent
+    capture_root = build / ".capture" / analysis.flow_name
+    status = 0
+    if mode == "sample":
+        steps = step_outputs(analysis.graph)
+        executed = build / f"{notebook.stem}.executed.ipynb"
+        print(f"running {notebook} on its samples: {code_cells(notebook)} (papermill)...", file=sys.stderr)
+        nb_run = run_notebook(notebook, analysis.graph, executed, capture_root / "notebook", progress=False)
+        if not nb_run.ok:
+            print(f"etlnb run: the notebook failed: {nb_run.error}", file=sys.stderr)
+            print(f"  executed copy: {executed}", file=sys.stderr)
+            return 1
+        print(f"sample run ok in {nb_run.seconds:.1f}s; executed copy: {executed}")
+        print(format_sample_summary(steps, capture_root / "notebook"))
+        if _witness_failed(nb_run):
+            return 1
+    if mode in ("flow", "parity"):
+        try:
+            known = [p.name for p in analysis.graph.params]
+            values = parse_params(params, compiled.sample, known)
+            tgt = target_of(compiled)
+            server = local_server.ensure() if tgt.needs_server else None
+            tgt.flow_process(compiled, notebook, server.api_url if server else None)  # said before anything runs
+        except (RunError, local_server.ServerError) as exc:
+            print(f"etlnb run: {exc}", file=sys.stderr)
+            return 1
+    if mode == "flow":
+        run = run_compiled_flow(compiled, notebook, server, values)
+        print(format_flow_report(run, server))
+        if not run.ok:
+            print(f"etlnb run: flow {analysis.flow_name} failed", file=sys.stderr)
+            if run.origin:
+                print(f"  the error was raised in {notebook}: {run.origin}", file=sys.stderr)
+            if hint := tgt.failure_hint(compiled, notebook, run.output):
+                print(f"  {hint}", file=sys.stderr)
+            return 1
+    if mode == "parity":
+        try:
+            outcome, nb_run, run = run_parity(compiled, notebook, server, values, echo=True)
+        except Exception as exc:  # etlnb's own failure: say so, never blame a cell
+            print(f"{notebook}: etlnb internal error during parity: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return 1
+        if not nb_run.ok:
+            print(f"etlnb run: the notebook failed: {nb_run.error}", file=sys.stderr)
+            return 1
+        print(f"sample run ok in {nb_run.seconds:.1f}s; executed copy: {nb_run.executed}")
+        print(format_sample_summary(step_outputs(analysis.graph), capture_root / "notebook"))
+        if _witness_failed(nb_run):
+            return 1
+        if run is not None:
+            print(format_flow_report(run, server))
+        print(outcome.text)
+        status = 0 if outcome.ok else 1
+    return status
+
+
+def cmd_run(args: argparse.Namespace) -> int:
     if args.deployed:
-        from etlnb.trigger import run_deployed
+        from etlnb.deploy.trigger import run_deployed
 
         if args.task_runner:
             print(
@@ -147,29 +226,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.task_runner and mode == "sample":
         print("etlnb run: --task-runner applies to --flow and --parity, not --sample", file=sys.stderr)
         return 2
-    return run(args.notebook, args.output, mode, args.param, _runner_flags(args))
-
-
-def deploy_flags(args: argparse.Namespace) -> dict:
-    """Deploy settings from flags (the CLI's and %etl_deploy's share their names)."""
-    return {
-        "storage": args.storage,
-        "s3_endpoint_url": args.s3_endpoint_url,
-        "work_pool": args.work_pool,
-        "work_pool_type": args.pool_type,
-        "image": args.image,
-        "schedule": args.schedule,  # text; config turns digits into an interval and checks it
-        "retries": args.retries,
-        "tags": args.tag or None,
-        "deployment": args.name,
-        "task_runner": getattr(args, "task_runner", None),  # %etl_deploy has no such flag
-        "target": getattr(args, "target", None),  # deploy and versions (%etl_deploy has no --target)
-    }
+    return run_locally(args.notebook, args.output, mode, args.param, _runner_flags(args))
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
-    from etlnb.config import flag_problem
-    from etlnb.deploy import DeployError, deploy
+    from etlnb.analyse.config import deploy_flags, flag_problem
+    from etlnb.deploy.progress import DeployError
+    from etlnb.deploy.steps import deploy
 
     if (problem := flag_problem(deploy_flags(args))) is not None:
         print(f"etlnb deploy: {problem}", file=sys.stderr)
@@ -192,15 +255,15 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     print(f"  code      {result.location}")
     print(f"  work pool {result.work_pool}")
     print(f"  UI        {result.ui_url}")
-    from etlnb.trigger import worker_line  # whether a worker serves the pool, and how to start one
+    from etlnb.deploy.trigger import worker_line  # whether a worker serves the pool, and how to start one
 
     print(f"  worker    {worker_line(result.work_pool)[1]}")
     return 0
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
-    from etlnb.config import flag_problem
-    from etlnb.versions import main as versions
+    from etlnb.analyse.config import deploy_flags, flag_problem
+    from etlnb.deploy.versions import main as versions
 
     if (problem := flag_problem(deploy_flags(args))) is not None:
         print(f"etlnb versions: {problem}", file=sys.stderr)
@@ -209,26 +272,26 @@ def cmd_versions(args: argparse.Namespace) -> int:
 
 
 def cmd_image(args: argparse.Namespace) -> int:
-    from etlnb.image import main as image
+    from etlnb.deploy.image import main as image
 
     return image(args.target)
 
 
 def cmd_kernel(args: argparse.Namespace) -> int:
-    from etlnb.kernel import main as kernel
+    from etlnb.local.kernel import main as kernel
 
     return kernel(args.user, args.sys_prefix)
 
 
 def cmd_server(args: argparse.Namespace) -> int:
-    from etlnb import server
+    from etlnb.local import server
 
     return server.command(args.action)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from etlnb import server, worker
-    from etlnb.config import name_problem
+    from etlnb.analyse.config import name_problem
+    from etlnb.local import server, worker
 
     if (problem := name_problem("work pool name", args.pool)) is not None:
         print(f"etlnb worker: {problem} (from --pool)", file=sys.stderr)
@@ -258,7 +321,7 @@ def task_runner_option(p: argparse.ArgumentParser) -> None:
     )
 
 
-TARGET_CHOICES = ("prefect3", "prefect1")  # etlnb.config.TARGETS (not imported: compile must start fast)
+TARGET_CHOICES = ("prefect3", "prefect1")  # etlnb.analyse.config.TARGETS (not imported: compile must start fast)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -369,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
 
         gc.disable()  # short-lived and allocation-heavy: the cyclic GC only costs time here
     if args.command in _USES_SERVER:
-        from etlnb.config import check_environment
+        from etlnb.analyse.config import check_environment
 
         if (problem := check_environment()) is not None:
             print(f"etlnb {args.command}: {problem}", file=sys.stderr)

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from etlnb.cells import ParsedCell, parse_cells
-from etlnb.diagnostics import CompileError, Diagnostic, has_errors
-from etlnb.graph import FlowGraph, build_graph, identifier
-from etlnb.notebook import Notebook, read_notebook
-from etlnb.roles import classify
+from etlnb.analyse.cells import ParsedCell, parse_cells
+from etlnb.analyse.diagnostics import CompileError, Diagnostic, has_errors
+from etlnb.analyse.graph import FlowGraph, build_graph, identifier
+from etlnb.analyse.notebook import Notebook, read_notebook
+from etlnb.analyse.roles import classify
 
 
 @dataclass
@@ -38,7 +38,7 @@ class Compiled:
     script: str
     sample: dict[str, Any]
     path: Path  # where the script belongs
-    settings: Any = None  # etlnb.config.Settings
+    settings: Any = None  # etlnb.analyse.config.Settings
     prefect_yaml: str = ""
     sha: str = ""  # the version: content address of the script and its prefect.yaml
     # sample values computed by sample cells (may be read from the environment): never sent anywhere
@@ -155,13 +155,13 @@ def analyse(notebook: Notebook, settings: Any = None, strict: bool = False) -> A
         diagnostics.append(replace(shadow, notebook=notebook.path))
     parsed, parse_diags = parse_cells(notebook.path, cells)
     diagnostics += parse_diags
-    from etlnb.samples import sample_syntax_errors
+    from etlnb.analyse.samples import sample_syntax_errors
 
     diagnostics += sample_syntax_errors(notebook.path, parsed)
     diagnostics += _local_modules(notebook.path, parsed)
     graph, graph_diags = build_graph(notebook.path, parsed, flow_name)
     diagnostics += graph_diags
-    from etlnb.secrets_scan import scan
+    from etlnb.analyse.secrets_scan import scan
 
     diagnostics += scan(notebook.path, parsed, strict)
     return Analysis(notebook, project, flow_name, graph, parsed, diagnostics)
@@ -175,10 +175,10 @@ def compile_file(
     path: str | Path, out_dir: str | Path = "build", flags: dict[str, Any] | None = None, strict: bool = False
 ) -> Compiled:
     """Analyse, evaluate the sample cells and emit; raises CompileError on errors."""
-    from etlnb.config import load_settings
-    from etlnb.emit import TARGETS, options_for
-    from etlnb.emit_prefect3 import EmitOptions, dask_options
-    from etlnb.samples import sample_parameters
+    from etlnb.analyse.config import load_settings
+    from etlnb.analyse.samples import sample_parameters
+    from etlnb.targets import target
+    from etlnb.targets.common import EmitOptions, dask_options
 
     notebook = read_notebook(path)
     settings = load_settings(Path(path), notebook.etlnb_metadata, flags)
@@ -204,55 +204,23 @@ def compile_file(
         sample_code=sample_code,
         dask=dask_options(settings),
     )
-    from etlnb.lint import silence_analyst_findings
+    from etlnb.targets.lint import silence_analyst_findings
 
     # the front half above is the same for every target; only the emitter differs
-    emit = TARGETS[settings.target]
-    emit_options = options_for(settings.target, options, settings)
-    script = silence_analyst_findings(emit(analysis.graph, sample, emit_options))
+    tgt = target(settings.target)
+    emit_options = tgt.emit_options(options, settings)
+
+    def emit(options: Any) -> str:
+        return silence_analyst_findings(tgt.emit(analysis.graph, sample, options))
+
+    script = emit(emit_options)
     _check_script(script, str(path), analysis)
     computed = sample_code.computed if sample_code else frozenset()
     compiled = Compiled(analysis, script, sample, script_path, settings, computed=computed)
-    if settings.target != "prefect3":  # prefect.yaml is Prefect 3's; a Prefect 1 script carries its deployment
-        from etlnb.emit.prefect1 import versioned_key
-        from etlnb.storage import VERSION_PLACEHOLDER, seal, verify
-
-        versioned = versioned_key(settings)
-
-        def render(version: str) -> dict[str, bytes]:
-            # the script above was emitted with the placeholder; a versioned S3 key names the version
-            if version == VERSION_PLACEHOLDER or not versioned:
-                return {script_path.name: script.encode()}
-            text = silence_analyst_findings(emit(analysis.graph, sample, replace(emit_options, version=version)))
-            return {script_path.name: text.encode()}
-
-        compiled.sha, files = seal(render)
-        compiled.script = files[script_path.name].decode()
-        if versioned:
-            _check_script(compiled.script, str(path), analysis)
-            if not verify(compiled.sha, files, "prefect1"):
-                analysis.diagnostics.append(
-                    Diagnostic(
-                        "error",
-                        "internal error: the Prefect 1 script does not hash to the version in its S3 key;"
-                        " nothing was written",
-                        str(path),
-                        hint="this is a bug in etlnb: please report it with the notebook",
-                    )
-                )
-                raise CompileError(analysis.diagnostics)
-        return compiled
-    from etlnb.storage import StorageError
-
-    try:
-        compiled.sha, compiled.prefect_yaml = _prefect_yaml(compiled, notebook_dir)
-    except StorageError as exc:  # storage settings written into prefect.yaml: refused before anything is written
-        analysis.diagnostics.append(
-            Diagnostic(
-                "error", str(exc), str(path), hint="fix `storage` / `s3_endpoint_url` in [tool.etlnb] or the flags"
-            )
-        )
-        raise CompileError(analysis.diagnostics) from None
+    # the version: the content address of what gets stored (a target may carry it in the script)
+    tgt.seal(compiled, notebook_dir, lambda version: emit(replace(emit_options, version=version)))
+    if compiled.script != script:
+        _check_script(compiled.script, str(path), analysis)
     return compiled
 
 
@@ -271,49 +239,6 @@ def _check_script(script: str, path: str, analysis: Analysis) -> None:
             )
         )
         raise CompileError(analysis.diagnostics) from None
-
-
-def _prefect_yaml(compiled: Compiled, notebook_dir: Path) -> tuple[str, str]:
-    """(version, prefect.yaml): the version is the hash of the script and this prefect.yaml,
-    so the stored files, build/ and the live deployment can only agree."""
-    from etlnb import prefect_yaml
-    from etlnb.paths import project_root
-    from etlnb.storage import open_storage, seal
-
-    settings = compiled.settings
-    analysis = compiled.analysis
-    storage = open_storage(settings.storage_url(project_root(notebook_dir)), settings.s3_endpoint_url)
-
-    def render(version: str) -> str:
-        return prefect_yaml.render(
-            project=analysis.project,
-            deployment=settings.deployment_name(analysis.project),
-            entrypoint=compiled.entrypoint,
-            pull_step=storage.pull_step(analysis.project, analysis.flow_name),
-            work_pool=settings.work_pool,
-            job_variables=job_variables(settings, analysis.project, None, version),
-            schedule=settings.schedule,
-            tags=list(settings.tags),
-            version=version,
-        )
-
-    sha, files = seal(lambda v: {compiled.path.name: compiled.script.encode(), "prefect.yaml": render(v).encode()})
-    return sha, files["prefect.yaml"].decode()
-
-
-def job_variables(settings: Any, project: str, image: str | None, version: str) -> dict[str, Any]:
-    """Per-pool job variables; never credentials. The code version travels as an environment
-    variable the pull step reads; Kubernetes also gets the base image."""
-    from etlnb.storage import VERSION_ENV
-
-    values: dict[str, Any] = {}
-    if settings.work_pool_type == "kubernetes":
-        variable = "{{ prefect.variables." + settings.image_variable_name(project) + " }}"
-        values["image"] = image or settings.image or variable
-        if settings.namespace:
-            values["namespace"] = settings.namespace
-    values["env"] = {VERSION_ENV: version}
-    return values
 
 
 def write(compiled: Compiled) -> Path:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from etlnb.server import free_port  # noqa: F401 - tests import it from here
+from etlnb.local.server import free_port  # noqa: F401 - tests import it from here
 
 from .jupyterlab_fixtures import browser, session_lab  # noqa: F401 - fixtures: one JupyterLab per session
 
@@ -26,7 +26,7 @@ DEMOS = sorted(NOTEBOOKS.glob("*/*.ipynb"))
 def prefect_server(request):
     """A real `prefect server start` (SQLite), shared with the etlnb pytest plugin's
     parity items: started once per session, stopped when the session ends."""
-    from etlnb.pytest_plugin import session_server
+    from etlnb.verify.pytest_plugin import session_server
 
     return session_server(request.config)
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from etlnb.server import free_port
+from etlnb.local.server import free_port
 
 # conftest.py imports this module for its fixtures, so this module takes nothing from conftest at import
 REPO = Path(__file__).resolve().parent.parent

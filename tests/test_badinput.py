@@ -343,7 +343,7 @@ def test_deployed_run_param_check_uses_the_one_compile(param, text, tmp_path, mo
     """`run --deployed --param` checks the values against the flow it compiled for the run
     (one compile, not one for the check and one for the run); a refused value is one line,
     said before any server is asked."""
-    import etlnb.deploy
+    import etlnb.deploy.steps
     import etlnb.pipeline
     from etlnb.cli import main
 
@@ -363,8 +363,8 @@ def test_deployed_run_param_check_uses_the_one_compile(param, text, tmp_path, mo
         raise ConnectionRefusedError("no server in this test")
 
     monkeypatch.setattr(etlnb.pipeline, "compile_file", counted)
-    monkeypatch.setattr(etlnb.deploy, "api_target", server)
-    monkeypatch.setattr(etlnb.deploy, "prefect_client", server)
+    monkeypatch.setattr(etlnb.targets.prefect3.api, "api_target", server)
+    monkeypatch.setattr(etlnb.targets.prefect3.api, "prefect_client", server)
     code = main(["run", NB, "--deployed", "--param", param])
     stderr = capsys.readouterr().err
     assert code != 0 and "Traceback" not in stderr, stderr
@@ -380,7 +380,7 @@ def test_deployed_run_param_check_uses_the_one_compile(param, text, tmp_path, mo
 def test_names_follow_prefects_own_banned_characters():
     from prefect.types import BANNED_CHARACTERS
 
-    from etlnb.config import PREFECT_BANNED
+    from etlnb.analyse.config import PREFECT_BANNED
 
     assert set(PREFECT_BANNED) == set(BANNED_CHARACTERS)
 

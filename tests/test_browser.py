@@ -218,7 +218,7 @@ def test_graph_and_deploy_in_jupyterlab(jupyter_lab, browser, prefect_server, tm
             # so make `ensure` say what the real one says and take a few seconds (then the real one)
             _add_cell_and_run(
                 page,
-                "import os, sys, time, etlnb.server as s\n"
+                "import os, sys, time, etlnb.local.server as s\n"
                 "real = s.ensure\n"
                 "say = lambda: print('starting the local Prefect server at ' + s.default_server().url, file=sys.stderr)\n"
                 "s.ensure = lambda *a, **k: (say(), time.sleep(6), real(*a, **k))[-1]\n"

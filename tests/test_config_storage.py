@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from etlnb.config import load_settings
-from etlnb.diagnostics import CompileError
+from etlnb.analyse.config import load_settings
+from etlnb.analyse.diagnostics import CompileError
+from etlnb.deploy.storage import VERSION_PLACEHOLDER, LocalStorage, StorageError, open_storage, verify, version_sha
 from etlnb.pipeline import compile_file
-from etlnb.storage import VERSION_PLACEHOLDER, LocalStorage, StorageError, open_storage, verify, version_sha
 
 from .conftest import make_notebook
 
@@ -166,7 +166,7 @@ def test_compile_writes_prefect_yaml_for_the_same_deployment(tmp_path):
 
 
 def test_prefect_yaml_values_are_data_whatever_they_contain():
-    from etlnb.prefect_yaml import dump
+    from etlnb.targets.prefect3.prefect_yaml import dump
 
     tricky = {
         "a": "x: y # not a comment\n- not: a list",
@@ -216,19 +216,19 @@ def test_version_folders_follow_the_umask(tmp_path):
 def test_reading_the_parameter_schema_leaves_no_temporary_folder(tmp_path, monkeypatch):
     import tempfile
 
-    from etlnb.deploy import _parameter_schema
+    from etlnb.targets.prefect3.api import parameter_schema
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     (tmp_path / "p").mkdir()
     compiled = compile_file(_project(tmp_path / "p"), tmp_path / "build")
-    schema = _parameter_schema(compiled.script, compiled.entrypoint)
+    schema = parameter_schema(compiled.script, compiled.entrypoint)
     assert "n" in schema["properties"]
     assert list(tmp_path.glob("etlnb-schema-*")) == []
 
 
 def test_a_prefect1_version_is_its_script_alone_and_names_itself(tmp_path):
     """One definition of a version for both targets; a version of one target is never one of the other."""
-    from etlnb.storage import seal
+    from etlnb.deploy.storage import seal
 
     def render(version: str) -> dict[str, bytes]:
         return {"f.py": f'S3(key="p/f/{version}/f.py")\nliteral = "{VERSION_PLACEHOLDER}"\n'.encode()}

@@ -69,7 +69,7 @@ def compiled(notebook: Path, out: Path, **flags):
 
 
 def run_flow(notebook: Path, out: Path, server, **flags):
-    from etlnb.runner import run_compiled_flow
+    from etlnb.verify.runner import run_compiled_flow
 
     result = compiled(notebook, out, **flags)
     run = run_compiled_flow(result, notebook, server, result.sample, echo=False)
@@ -161,7 +161,7 @@ def test_helpers_reading_parameters_and_notebook_dataclasses_on_dask_match_the_n
     tmp_path, prefect_server, dask_cluster
 ):
     """Parity (notebook vs flow on Dask: every value, every file) and the same file as on threads."""
-    from etlnb.runner import run_parity
+    from etlnb.verify.runner import run_parity
 
     notebook = tmp_path / "dask" / "params" / "params.ipynb"
     notebook.parent.mkdir(parents=True)
@@ -189,7 +189,7 @@ def test_deployed_run_through_the_process_worker_on_dask_loads_what_threads_load
 ):
     """Deployed: the worker loads the flow from its entrypoint (Prefect's module name), pulls the code
     from storage, and its mapped tasks run on the existing cluster."""
-    from etlnb.worker import stop_worker
+    from etlnb.local.worker import stop_worker
 
     project = copy_project(WEATHER, tmp_path / "deployed" / "weather")
     (project.parent / "pyproject.toml").write_text(
@@ -381,8 +381,8 @@ def test_kubecluster_runner_and_its_dask_cluster_spec_are_valid(tmp_path):
     ],
 )
 def test_bad_dask_settings_are_one_clear_error(values, message):
-    from etlnb.config import Settings
-    from etlnb.diagnostics import CompileError
+    from etlnb.analyse.config import Settings
+    from etlnb.analyse.diagnostics import CompileError
 
     with pytest.raises(CompileError) as raised:
         Settings().with_overrides(values, "pyproject.toml")
@@ -390,7 +390,7 @@ def test_bad_dask_settings_are_one_clear_error(values, message):
 
 
 def test_a_kubernetes_secret_reference_is_not_a_credential():
-    from etlnb.config import Settings
+    from etlnb.analyse.config import Settings
 
     ref = {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}
     settings = Settings().with_overrides({"dask_cluster_kwargs": {"env": [ref]}}, "pyproject.toml")
@@ -425,7 +425,7 @@ def test_etlnb_adds_no_credential_to_what_travels_to_dask_workers(tmp_path, monk
     """prefect-dask sends the flow process's Prefect settings (secrets included: workers report task
     runs with them) in every task; etlnb's flow process adds only PREFECT_API_URL, and the runner
     arguments in the script are the configured, credential-free ones."""
-    import etlnb.runner as runner
+    import etlnb.verify.runner as runner
 
     notebook = copy_project(WEATHER, tmp_path / "weather")
     result = compiled(notebook, tmp_path / "build", task_runner="dask", dask_address="tcp://127.0.0.1:1")
@@ -455,7 +455,7 @@ def test_etlnb_adds_no_credential_to_what_travels_to_dask_workers(tmp_path, monk
 def test_image_of_a_dask_project_pins_prefect_dask_distributed_and_the_cluster_package(tmp_path):
     import importlib.metadata
 
-    from etlnb.image import build
+    from etlnb.deploy.image import build
 
     notebook = copy_project(WEATHER, tmp_path / "notebooks" / "weather")
     (tmp_path / "pyproject.toml").write_text(

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from etlnb.deploy import DeployError, deploy
-from etlnb.storage import S3Storage
-from etlnb.worker import stop_worker
+from etlnb.deploy.progress import DeployError
+from etlnb.deploy.steps import deploy
+from etlnb.deploy.storage import S3Storage
+from etlnb.local.worker import stop_worker
 
 from .conftest import PYTHON, make_notebook
 from .test_deploy_s3 import AWS_DUMMY, BUCKET, s3  # noqa: F401 - the moto server fixture

@@ -234,7 +234,7 @@ def run_cells_in_order(folder: Path, scale: int, monkeypatch) -> None:
 @pytest.fixture
 def local_worker(prefect_server):
     """The process worker `etlnb run --deployed` starts keeps running: stop it after the test."""
-    from etlnb.worker import stop_worker
+    from etlnb.local.worker import stop_worker
 
     pool = "etlnb-local"
     yield pool

@@ -8,9 +8,9 @@ import subprocess
 
 import pytest
 
-from etlnb.emit_prefect3 import indent_code, render_literal
-from etlnb.notebook import read_notebook
+from etlnb.analyse.notebook import read_notebook
 from etlnb.pipeline import compile_file
+from etlnb.targets.common import indent_code, render_literal
 
 from .conftest import DEMOS, PYTHON, make_notebook
 
@@ -159,11 +159,11 @@ COMPUTED = [
 def test_both_targets_write_the_one_sample_parameters_function(tmp_path, task_runner):
     """Computed samples: the Prefect 3 and Prefect 1 scripts carry the function sample_function
     renders (one implementation), with the sample cells' code and comments."""
-    from etlnb.emit_prefect3 import sample_function
-    from etlnb.lint import findings
-    from etlnb.notebook import parse_notebook
+    from etlnb.analyse.notebook import parse_notebook
+    from etlnb.analyse.samples import sample_parameters
     from etlnb.pipeline import analyse
-    from etlnb.samples import sample_parameters
+    from etlnb.targets.common import sample_function
+    from etlnb.targets.lint import findings
 
     path = tmp_path / "proj" / "computednb.ipynb"
     path.parent.mkdir()

@@ -9,7 +9,7 @@ round-tripped values, valid idioms. Each declares its expectation in its metadat
 
 - refuse: `etlnb check NOTEBOOK` exits 1 and its first line names the notebook, the cell (index and
   id) and a line; "cell" (if given) is the index that line must name.
-- parity: `etlnb check` accepts it and `etlnb.runner.parity_check` finds the step values equal; and,
+- parity: `etlnb check` accepts it and `etlnb.verify.runner.parity_check` finds the step values equal; and,
   independently of parity_check, what a user would notice is the same: the notebook (papermill) and
   the compiled flow script (`python build/<project>/<flow>.py`, on the sample parameters, against
   the session's Prefect server) each run in their own fresh copy of the notebook's folder, and must
@@ -215,7 +215,7 @@ def _tail(text: str, n: int = 12) -> str:
 
 
 def check_parity(notebook: Path, tmp_path: Path, request) -> None:
-    from etlnb.runner import parity_check
+    from etlnb.verify.runner import parity_check
 
     server = request.getfixturevalue("prefect_server")
     env = request.getfixturevalue("flow_env")

@@ -17,7 +17,7 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from etlnb.diagnostics import CompileError
+from etlnb.analyse.diagnostics import CompileError
 from etlnb.pipeline import compile_file
 
 CELLS = [

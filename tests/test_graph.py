@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from etlnb.diagnostics import Diagnostic
-from etlnb.graph import FlowGraph, Segment
-from etlnb.notebook import parse_notebook
+from etlnb.analyse.diagnostics import Diagnostic
+from etlnb.analyse.graph import FlowGraph, Segment
+from etlnb.analyse.notebook import parse_notebook
 from etlnb.pipeline import Analysis, analyse
 
 from .conftest import make_notebook

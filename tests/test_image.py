@@ -1,7 +1,7 @@
 """`etlnb image NOTEBOOK|PROJECT`: the base image files of a project, as a user meets them.
 
 Each test copies the demo project `weather` into a temporary project root and runs
-`etlnb.image.main` in a subprocess from there.
+`etlnb.deploy.image.main` in a subprocess from there.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 
 from .conftest import NOTEBOOKS, PYTHON, REPO
 
-MAIN = "import sys; from etlnb.image import main; sys.exit(main(sys.argv[1]))"
+MAIN = "import sys; from etlnb.deploy.image import main; sys.exit(main(sys.argv[1]))"
 PY = f"{sys.version_info.major}.{sys.version_info.minor}"
 MISSING = "etlnb_no_such_module"
 

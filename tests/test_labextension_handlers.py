@@ -255,7 +255,7 @@ def test_a_failed_job_is_one_line_and_marks_the_running_step_failed(tmp_path):
     import asyncio
     import sys
 
-    from etlnb.labext.handlers import Job, _run_job
+    from etlnb.jupyter.handlers import Job, _run_job
 
     script = "\n".join(
         [
@@ -277,7 +277,7 @@ def test_a_failed_job_is_one_line_and_marks_the_running_step_failed(tmp_path):
 
 def test_prefect1_task_lines_move_the_steps_too(tmp_path):
     """target = prefect1: flow.run() logs Prefect 1's own task lines; mapped items are not steps."""
-    from etlnb.labext.handlers import Job, _line
+    from etlnb.jupyter.handlers import Job, _line
 
     job = Job("j", "run-flow", dict.fromkeys(["extract_raw_data", "transform_clean_data", "load"], "pending"))
     head = "[2026-11-26 02:31:59+0000] INFO - prefect.TaskRunner | "

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from etlnb.diagnostics import CompileError
-from etlnb.notebook import parse_notebook
+from etlnb.analyse.diagnostics import CompileError
+from etlnb.analyse.notebook import parse_notebook
+from etlnb.analyse.roles import classify
 from etlnb.pipeline import analyse
-from etlnb.roles import classify
 
 from .conftest import make_notebook
 

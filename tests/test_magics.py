@@ -101,7 +101,7 @@ def test_etl_deploy_options_deploy_at_once_and_show_a_summary(ip, weather, prefe
 
 @pytest.mark.integration
 def test_deploy_panel_is_prefilled_and_its_button_deploys(weather, prefect_server, monkeypatch):
-    from etlnb.deploy_panel import DeployPanel
+    from etlnb.jupyter.panel import DeployPanel
 
     monkeypatch.setenv("PREFECT_API_URL", prefect_server.api_url)
     panel = DeployPanel(weather)
@@ -136,7 +136,7 @@ def test_panel_settings_are_kept_for_the_cli(weather, prefect_server, monkeypatc
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from etlnb.cli import main as cli
-    from etlnb.deploy_panel import DeployPanel
+    from etlnb.jupyter.panel import DeployPanel
 
     monkeypatch.setenv("PREFECT_API_URL", prefect_server.api_url)
     panel = DeployPanel(weather)
@@ -175,7 +175,7 @@ def test_panel_settings_are_kept_for_the_cli(weather, prefect_server, monkeypatc
 
 @pytest.mark.integration
 def test_a_failed_first_deploy_does_not_speak_of_a_previous_deployment(weather, prefect_server, monkeypatch):
-    from etlnb.deploy_panel import DeployPanel
+    from etlnb.jupyter.panel import DeployPanel
 
     monkeypatch.setenv("PREFECT_API_URL", prefect_server.api_url)
     panel = DeployPanel(weather)
@@ -251,7 +251,7 @@ def test_an_edit_run_then_undone_and_saved_is_not_refused(ip, weather):
 
 
 def test_panel_settings_differ_from_the_config_file_only_where_chosen(weather):
-    from etlnb.deploy_panel import metadata_update
+    from etlnb.jupyter.panel import metadata_update
 
     (weather.parent.parent / "pyproject.toml").write_text('[tool.etlnb]\nschedule = "0 6 * * *"\ntags = ["etl"]\n')
     chosen = {"schedule": "0 6 * * *", "tags": ["etl"], "retries": 2, "work_pool": "etlnb-local"}
@@ -326,7 +326,7 @@ def test_etl_deploy_target_prefect1_failure_is_one_line(
 
 
 def test_deploy_panel_for_prefect1_without_a_backend_shows_the_commands(weather, p1_python, prefect1_home):
-    from etlnb.deploy_panel import DeployPanel
+    from etlnb.jupyter.panel import DeployPanel
 
     (weather.parent / "etlnb.toml").write_text('target = "prefect1"\n')
     panel = DeployPanel(weather)
@@ -351,7 +351,7 @@ def test_deploy_panel_for_prefect1_without_a_backend_shows_the_commands(weather,
 
 
 def test_deploy_panel_for_prefect1_registers(weather, p1_python, prefect1_home, prefect1_graphql, monkeypatch):
-    from etlnb.deploy_panel import DeployPanel
+    from etlnb.jupyter.panel import DeployPanel
 
     monkeypatch.setenv("PREFECT__BACKEND", "server")
     monkeypatch.setenv("PREFECT__SERVER__ENDPOINT", prefect1_graphql.url)

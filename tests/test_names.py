@@ -1,11 +1,11 @@
-"""Unit tests of etlnb.names: what each top-level statement reads, binds and mutates."""
+"""Unit tests of etlnb.analyse.names: what each top-level statement reads, binds and mutates."""
 
 from __future__ import annotations
 
 import ast
 import textwrap
 
-from etlnb.names import FunctionInfo, StatementInfo, analyse_module
+from etlnb.analyse.names import FunctionInfo, StatementInfo, analyse_module
 
 
 def analyse(source: str) -> list[StatementInfo]:

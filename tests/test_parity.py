@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from etlnb import capture
-from etlnb.parity import DIFFERENT, NOT_COMPARED, compare, difference_between
-from etlnb.runner import parity_check
+from etlnb.verify import capture
+from etlnb.verify.parity import DIFFERENT, NOT_COMPARED, compare, difference_between
+from etlnb.verify.runner import parity_check
 
 from .conftest import make_notebook
 

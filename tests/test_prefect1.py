@@ -72,7 +72,7 @@ def assert_same_outputs(actual: Path, expected: Path) -> None:
 
 @pytest.mark.parametrize("notebook", DEMOS, ids=lambda p: p.stem)
 def test_script_matches_golden_and_is_ruff_clean(notebook):
-    from etlnb.lint import findings
+    from etlnb.targets.lint import findings
 
     compiled = compile_file(notebook, REPO / "build", {"target": "prefect1"})
     golden = GOLDEN / f"{compiled.analysis.project}.{compiled.analysis.flow_name}.prefect1.py"
@@ -351,17 +351,17 @@ def test_base_image_comes_from_env_then_context_then_the_cloud_kv_store(tmp_path
 
 
 def with_dask(monkeypatch, **values) -> None:
-    """Compile with task_runner = "dask" and the given dask_* settings (etlnb.config's own fields)."""
+    """Compile with task_runner = "dask" and the given dask_* settings (etlnb.analyse.config's own fields)."""
     from dataclasses import replace
 
-    import etlnb.config
+    import etlnb.analyse.config
 
-    load = etlnb.config.load_settings
+    load = etlnb.analyse.config.load_settings
 
     def load_settings(notebook, metadata, flags=None):
         return replace(load(notebook, metadata, flags), task_runner="dask", **values)
 
-    monkeypatch.setattr(etlnb.config, "load_settings", load_settings)
+    monkeypatch.setattr(etlnb.analyse.config, "load_settings", load_settings)
 
 
 def test_dask_executor_with_a_local_cluster_loads_what_the_notebook_loads(
@@ -382,7 +382,7 @@ def test_dask_executor_with_a_local_cluster_loads_what_the_notebook_loads(
 
 
 def test_dask_executor_by_address_and_a_refused_global(tmp_path, monkeypatch):
-    from etlnb.diagnostics import CompileError
+    from etlnb.analyse.diagnostics import CompileError
 
     with_dask(monkeypatch, dask_address="tcp://scheduler:8786")
     copy = copy_project(next(d for d in DEMOS if d.stem == "weather"), tmp_path / "weather")
@@ -597,7 +597,7 @@ PREFECT1_CASES = [
 def test_corpus_parity_with_the_prefect1_target(case, tmp_path, p1_python):
     import shutil
 
-    from etlnb.runner import parity_check
+    from etlnb.verify.runner import parity_check
 
     source = REPO / "tests" / "faithful" / case
     expect = json.loads((source / f"{case}.ipynb").read_text())["metadata"]["etlnb_test"]
@@ -639,7 +639,7 @@ def v_key(version: str) -> str:
 
 
 def test_versioned_key_names_the_scripts_own_hash_and_prefect_build_uploads_there(tmp_path, p1_python, s3):  # noqa: F811
-    from etlnb.storage import VERSION_PLACEHOLDER, is_version, verify, version_sha
+    from etlnb.deploy.storage import VERSION_PLACEHOLDER, is_version, verify, version_sha
 
     notebook = word_notebook(tmp_path, "one", endpoint=s3.endpoint)
     compiled = compile_file(notebook, tmp_path / "build")

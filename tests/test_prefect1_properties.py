@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import assume, given
 
-from etlnb.diagnostics import CompileError
+from etlnb.analyse.diagnostics import CompileError
 from etlnb.pipeline import compile_file, write
 
 from .test_prefect1 import p1_env

@@ -13,7 +13,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etlnb.prefect_yaml import dump, render
+from etlnb.targets.prefect3.prefect_yaml import dump, render
 
 from .conftest import PYTHON, make_notebook
 

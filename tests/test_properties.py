@@ -34,8 +34,8 @@ from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
-from etlnb.diagnostics import CompileError, has_errors
-from etlnb.notebook import parse_notebook
+from etlnb.analyse.diagnostics import CompileError, has_errors
+from etlnb.analyse.notebook import parse_notebook
 from etlnb.pipeline import analyse, compile_file
 
 from .conftest import make_notebook

@@ -71,8 +71,8 @@ def test_an_environment_sample_value_is_recomputed_not_written(tmp_path):
 
 @pytest.mark.integration
 def test_deploy_and_deployed_run_carry_no_computed_sample_value(tmp_path, prefect_server):
-    from etlnb.deploy import prefect_client
-    from etlnb.worker import stop_worker
+    from etlnb.local.worker import stop_worker
+    from etlnb.targets.prefect3.api import prefect_client
 
     notebook = _project(tmp_path)
     env = _env(ETLNB_HOME=str(prefect_server.home), ETLNB_SERVER_PORT=str(prefect_server.port))

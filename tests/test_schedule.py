@@ -47,7 +47,7 @@ def test_interval_schedule_creates_runs_and_the_local_worker_completes_one(tmp_p
     from prefect.client.schemas.actions import WorkPoolUpdate
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from etlnb.worker import ensure_worker, stop_worker
+    from etlnb.local.worker import ensure_worker, stop_worker
 
     project, flow = "scheduled", "every_few_seconds"
     notebook = tmp_path / project / f"{flow}.ipynb"

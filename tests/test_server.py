@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from etlnb import server as server_module
+from etlnb.local import server as server_module
 
 from .conftest import make_notebook
 
@@ -339,7 +339,7 @@ def test_start_progress_on_a_terminal_is_a_spinner_with_elapsed_seconds():
 
     code = (
         "import time\n"
-        "from etlnb.server import _Progress\n"
+        "from etlnb.local.server import _Progress\n"
         "p = _Progress('starting the Prefect server on :4999 (first start migrates the database, ~30 s)…', False)\n"
         "end = time.monotonic() + 2.3\n"
         "while time.monotonic() < end:\n"

@@ -68,7 +68,7 @@ def _client(prefect_server):
 
 
 def test_a_run_executes_the_version_it_records_when_a_newer_one_is_deployed_before_it_starts(tmp_path, prefect_server):
-    from etlnb.worker import ensure_worker, stop_worker
+    from etlnb.local.worker import ensure_worker, stop_worker
 
     notebook = _notebook(tmp_path, "one")
     v1 = _deploy(prefect_server, tmp_path, notebook)

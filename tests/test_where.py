@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import subprocess
 
+from etlnb.analyse.where import origin
 from etlnb.pipeline import compile_file
-from etlnb.where import origin
 
 from .conftest import PYTHON, make_notebook
 

@@ -8,9 +8,9 @@ import subprocess
 
 import pytest
 
-from etlnb.notebook_run import run_notebook, without_etl_magics
-from etlnb.runner import compile_to, parity_check
-from etlnb.witness import fingerprint, name_line
+from etlnb.verify.notebook_run import run_notebook, without_etl_magics
+from etlnb.verify.runner import compile_to, parity_check
+from etlnb.verify.witness import fingerprint, name_line
 
 from .conftest import PYTHON, make_notebook
 

@@ -1,5 +1,7 @@
-"""etlnb's JupyterLab side: a jupyter_server extension (handlers under /etlnb/...) that the
-prebuilt labextension (labextension/ in the repo, shipped in the wheel) calls.
+"""The jupyter_server extension `etlnb.labext`: its name stays what users' Jupyter config
+enables (`jupyter server extension enable etlnb.labext`); the handlers it installs under
+/etlnb/... live in etlnb.jupyter.handlers, beside the magics and the panel. The prebuilt
+labextension (labextension/ in the repo, shipped in the wheel) calls them.
 
 Every action reads the SAVED notebook and runs in the server process (analysis) or a child
 process (compile, run, deploy, Prefect queries), never in the user's kernel.
@@ -20,7 +22,7 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 
 def _load_jupyter_server_extension(server_app: Any) -> None:
-    from etlnb.labext.handlers import setup_handlers
+    from etlnb.jupyter.handlers import setup_handlers
 
     setup_handlers(server_app.web_app)
     server_app.log.info("etlnb server extension loaded: /etlnb/...")

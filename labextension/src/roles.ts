@@ -1,4 +1,4 @@
-// Roles as etlnb reads them from `metadata.tags` (etlnb/roles.py): one role tag per code cell.
+// Roles as etlnb reads them from `metadata.tags` (etlnb/analyse/roles.py): one role tag per code cell.
 import { Cell, ICellModel } from '@jupyterlab/cells';
 
 export const ROLES = [

@@ -1,0 +1,150 @@
+"""Prefect 1 flow `prices` of project `prices`, compiled by etlnb from "prices.ipynb".
+
+Generated code: change the notebook and run `etlnb compile --target prefect1` again.
+Each block is marked with the notebook cell (index, role, id) and lines it
+comes from; a traceback line inside a block maps to that cell line.
+Register it with Prefect 1's CLI: `prefect register -p THIS_FILE --project PROJECT`.
+"""
+
+from prefect import Flow, Parameter, task
+from prefect.executors import LocalExecutor
+from prefect.run_configs import LocalRun
+from prefect.storage import Local
+
+# isort: split
+
+
+# cell 2 [imports] id=e17eab3d, lines 1-5
+import json
+import os
+import urllib.request
+
+import pandas as pd
+
+
+# cell 5 [functions] id=a8b08bed, lines 1-12
+def read_json(url):
+    """JSON from an http(s) URL or a local file."""
+    if url.startswith(("http://", "https://")):
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return json.load(response)
+    with open(url, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def convert(amount, currency, rates):
+    """Convert an amount into the target currency; rates are per 1 unit of the base."""
+    return round(amount / rates[currency] * rates[target_currency], 2)
+
+
+# Notebook values that helper functions read as module globals; the flow sets
+# them from its parameters before the first step (steps run one at a time).
+target_currency = None
+
+
+@task(checkpoint=False)
+def set_module_globals(target_currency):
+    """Set the notebook values helper functions read as module globals."""
+    globals().update(target_currency=target_currency)
+
+
+@task(checkpoint=False, log_stdout=True)
+def extract_prices(prices_url):
+    # cell 6 [extract] id=421317d7, lines 1-3
+    prices = pd.read_csv(prices_url)
+    # rows without a price are useless downstream
+    prices = prices[prices["price"].notna()].reset_index(drop=True)
+    return prices
+
+
+@task(checkpoint=False, log_stdout=True)
+def extract_rates(rates_url):
+    # cell 7 [extract] id=1812d4f7, line 1
+    rates = read_json(rates_url)["rates"]
+    return rates
+
+
+@task(checkpoint=False, log_stdout=True)
+def transform_report(prices, rates):
+    # cell 9 [transform] id=d6a1f04e, lines 1-10
+    prices["price_converted"] = [
+        convert(amount, currency, rates) for amount, currency in zip(prices["price"], prices["currency"], strict=True)
+    ]
+    report = (
+        prices.groupby("category", as_index=False)
+        .agg(products=("sku", "count"), mean_price=("price_converted", "mean"))
+        .sort_values("category", ignore_index=True)
+    )
+    report["mean_price"] = report["mean_price"].round(2)
+    report["currency"] = target_currency
+    return report
+
+
+@task(checkpoint=False, log_stdout=True)
+def validate(report):
+    # cell 10 [validate] id=407fae1e, lines 1-3
+    assert len(report) > 0, "no categories left after cleaning"
+    assert report["mean_price"].gt(0).all(), "a category has a non-positive mean price"
+    assert report["currency"].eq(target_currency).all()
+
+
+@task(checkpoint=False, log_stdout=True)
+def load(destination, report):
+    # cell 11 [load] id=3bee74fd, lines 1-5
+    if "://" not in destination:
+        os.makedirs(destination, exist_ok=True)
+    report.to_parquet(f"{destination}category_prices.parquet", index=False)
+    print(f"loaded {len(report)} categories ({report['products'].sum()} products) into {destination}category_prices.parquet")
+    print(report.to_string(index=False))
+
+
+# `prefect build` / `prefect register` run this file with `__file__`; a flow run loads it
+# again from storage without one (and needs no local path then).
+SCRIPT_PATH = globals().get("__file__")
+
+
+def build_flow() -> Flow:
+    """Steps run one at a time, in notebook order (each waits for the one before it);
+    mapped steps fan out over the executor."""
+    with Flow(
+        "prices",
+        storage=Local(path=SCRIPT_PATH, stored_as_script=True),
+        run_config=LocalRun(),
+        executor=LocalExecutor(),
+    ) as flow:
+        prices_url = Parameter("prices_url", default="https://data.example.com/prices/latest.csv")
+        rates_url = Parameter("rates_url", default="https://data.example.com/fx/latest.json")
+        destination = Parameter("destination", default="s3://etlnb-demo/prices/")
+        target_currency = Parameter("target_currency", default="EUR")
+        module_globals = set_module_globals(target_currency)
+        prices = extract_prices(prices_url, upstream_tasks=[module_globals])
+        rates = extract_rates(rates_url, upstream_tasks=[prices])
+        report = transform_report(prices, rates)
+        validate_done = validate(report)
+        load(destination, report, upstream_tasks=[validate_done])
+    return flow
+
+
+flow = build_flow()
+
+
+# The notebook's sample parameters: its parameters and sample cells, run in order.
+SAMPLE_PARAMETERS = {
+    "prices_url": "samples/prices.csv",
+    "rates_url": "samples/rates.json",
+    "destination": "out/",
+    "target_currency": "EUR",
+}
+# Sample paths are relative to the notebook's folder, as in Jupyter.
+NOTEBOOK_DIR = "../../../../notebooks/prices"
+
+
+def run_sample() -> None:
+    """Run the flow on the sample parameters, from the notebook's folder (no server needed)."""
+    os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), NOTEBOOK_DIR))
+    state = flow.run(parameters=SAMPLE_PARAMETERS, run_on_schedule=False)
+    raise SystemExit(0 if state.is_successful() else 1)
+
+
+if __name__ == "__main__":
+    run_sample()

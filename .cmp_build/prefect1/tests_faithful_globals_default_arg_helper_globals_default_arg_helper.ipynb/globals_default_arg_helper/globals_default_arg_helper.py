@@ -1,0 +1,103 @@
+"""Prefect 1 flow `globals_default_arg_helper` of project `globals_default_arg_helper`, compiled by etlnb from "globals_default_arg_helper.ipynb".
+
+Generated code: change the notebook and run `etlnb compile --target prefect1` again.
+Each block is marked with the notebook cell (index, role, id) and lines it
+comes from; a traceback line inside a block maps to that cell line.
+Register it with Prefect 1's CLI: `prefect register -p THIS_FILE --project PROJECT`.
+"""
+
+import os
+
+from prefect import Flow, Parameter, task
+from prefect.executors import LocalExecutor
+from prefect.run_configs import LocalRun
+from prefect.storage import Local
+
+# isort: split
+
+
+# cell 1 [imports] id=c0, line 1
+import json
+
+
+# cell 3 [functions] id=c2, lines 1-6
+def scale(x):
+    return x * factor
+
+
+def apply_all(xs, fn=scale):
+    return [fn(x) for x in xs]
+
+
+# Notebook values that helper functions read as module globals; the flow sets
+# them from its parameters before the first step (steps run one at a time).
+factor = None
+
+
+@task(checkpoint=False)
+def set_module_globals(factor):
+    """Set the notebook values helper functions read as module globals."""
+    globals().update(factor=factor)
+
+
+@task(checkpoint=False, log_stdout=True)
+def extract_xs():
+    # cell 4 [extract] id=c3, line 1
+    xs = [1, 2]
+    return xs
+
+
+@task(checkpoint=False, log_stdout=True)
+def transform_ys(xs):
+    # cell 5 [transform] id=c4, line 1
+    ys = apply_all(xs)
+    return ys
+
+
+@task(checkpoint=False, log_stdout=True)
+def load(ys):
+    # cell 6 [load] id=c5, lines 1-2
+    with open("ys.json", "w") as f:
+        json.dump(ys, f)
+
+
+# `prefect build` / `prefect register` run this file with `__file__`; a flow run loads it
+# again from storage without one (and needs no local path then).
+SCRIPT_PATH = globals().get("__file__")
+
+
+def build_flow() -> Flow:
+    """Steps run one at a time, in notebook order (each waits for the one before it);
+    mapped steps fan out over the executor."""
+    with Flow(
+        "globals_default_arg_helper",
+        storage=Local(path=SCRIPT_PATH, stored_as_script=True),
+        run_config=LocalRun(),
+        executor=LocalExecutor(),
+    ) as flow:
+        factor = Parameter("factor", default=4)
+        module_globals = set_module_globals(factor)
+        xs = extract_xs(upstream_tasks=[module_globals])
+        ys = transform_ys(xs)
+        load(ys)
+    return flow
+
+
+flow = build_flow()
+
+
+# The notebook's sample parameters: its parameters and sample cells, run in order.
+SAMPLE_PARAMETERS = {"factor": 4}
+# Sample paths are relative to the notebook's folder, as in Jupyter.
+NOTEBOOK_DIR = "../../../../tests/faithful/globals_default_arg_helper"
+
+
+def run_sample() -> None:
+    """Run the flow on the sample parameters, from the notebook's folder (no server needed)."""
+    os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), NOTEBOOK_DIR))
+    state = flow.run(parameters=SAMPLE_PARAMETERS, run_on_schedule=False)
+    raise SystemExit(0 if state.is_successful() else 1)
+
+
+if __name__ == "__main__":
+    run_sample()

@@ -1,0 +1,123 @@
+"""Prefect 1 flow `globals_mapped_reads_rebound` of project `globals_mapped_reads_rebound`, compiled by etlnb from "globals_mapped_reads_rebound.ipynb".
+
+Generated code: change the notebook and run `etlnb compile --target prefect1` again.
+Each block is marked with the notebook cell (index, role, id) and lines it
+comes from; a traceback line inside a block maps to that cell line.
+Register it with Prefect 1's CLI: `prefect register -p THIS_FILE --project PROJECT`.
+"""
+
+import os
+
+from prefect import Flow, Parameter, task, unmapped
+from prefect.executors import LocalDaskExecutor
+from prefect.run_configs import LocalRun
+from prefect.storage import Local
+
+# isort: split
+
+
+# cell 1 [imports] id=c0, line 1
+import json
+
+
+# cell 2 [functions] id=c1, lines 1-2
+def shift(x):
+    return x + offset
+
+
+@task(checkpoint=False)
+def as_list(values):
+    """A mapped line iterates its value, as the notebook's comprehension did."""
+    return list(values)
+
+
+@task(nout=2, checkpoint=False, log_stdout=True)
+def extract_xs():
+    global offset  # module globals, as in the notebook
+    # cell 3 [extract] id=c2, lines 1-2
+    xs = [1, 2, 3]
+    offset = 10
+    return xs, offset
+
+
+# cell 4 [transform] id=c3, line 1: low = [shift(x) for x in xs]
+@task(checkpoint=False, log_stdout=True)
+def transform_low(x, offset):
+    """`shift` on one item. The notebook values its helpers read as globals come in as
+    arguments, with a copy of those helpers, so each run sees them in any process."""
+    # cell 2 [functions] id=c1, lines 1-2
+    def shift(x):
+        return x + offset
+    return shift(x)
+
+
+@task(checkpoint=False, log_stdout=True)
+def transform_offset():
+    global offset  # module globals, as in the notebook
+    # cell 5 [transform] id=c4, line 1
+    offset = 100
+    return offset
+
+
+# cell 6 [transform] id=c5, line 1: high = [shift(x) for x in xs]
+@task(checkpoint=False, log_stdout=True)
+def transform_high(x, offset):
+    """`shift` on one item. The notebook values its helpers read as globals come in as
+    arguments, with a copy of those helpers, so each run sees them in any process."""
+    # cell 2 [functions] id=c1, lines 1-2
+    def shift(x):
+        return x + offset
+    return shift(x)
+
+
+@task(checkpoint=False, log_stdout=True)
+def load(low, high):
+    # cell 7 [load] id=c6, lines 1-2
+    with open("shifted.json", "w") as f:
+        json.dump([low, high], f)
+
+
+# `prefect build` / `prefect register` run this file with `__file__`; a flow run loads it
+# again from storage without one (and needs no local path then).
+SCRIPT_PATH = globals().get("__file__")
+
+
+def build_flow() -> Flow:
+    """Steps run one at a time, in notebook order (each waits for the one before it);
+    mapped steps fan out over the executor."""
+    with Flow(
+        "globals_mapped_reads_rebound",
+        storage=Local(path=SCRIPT_PATH, stored_as_script=True),
+        run_config=LocalRun(),
+        executor=LocalDaskExecutor(scheduler="threads"),
+    ) as flow:
+        xs, offset = extract_xs()
+        low = transform_low.map(as_list(xs), offset=unmapped(offset), upstream_tasks=[unmapped(xs)])
+        offset = transform_offset(upstream_tasks=[low])
+        high = transform_high.map(
+            as_list(xs),
+            offset=unmapped(offset),
+            upstream_tasks=[unmapped(offset)],
+        )
+        load(low, high)
+    return flow
+
+
+flow = build_flow()
+
+
+# The notebook's sample parameters: its parameters and sample cells, run in order.
+SAMPLE_PARAMETERS = {}
+# Sample paths are relative to the notebook's folder, as in Jupyter.
+NOTEBOOK_DIR = "../../../../tests/faithful/globals_mapped_reads_rebound"
+
+
+def run_sample() -> None:
+    """Run the flow on the sample parameters, from the notebook's folder (no server needed)."""
+    os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), NOTEBOOK_DIR))
+    state = flow.run(parameters=SAMPLE_PARAMETERS, run_on_schedule=False)
+    raise SystemExit(0 if state.is_successful() else 1)
+
+
+if __name__ == "__main__":
+    run_sample()

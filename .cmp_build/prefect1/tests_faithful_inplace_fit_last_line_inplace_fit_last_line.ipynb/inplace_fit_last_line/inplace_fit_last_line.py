@@ -1,0 +1,94 @@
+"""Prefect 1 flow `inplace_fit_last_line` of project `inplace_fit_last_line`, compiled by etlnb from "inplace_fit_last_line.ipynb".
+
+Generated code: change the notebook and run `etlnb compile --target prefect1` again.
+Each block is marked with the notebook cell (index, role, id) and lines it
+comes from; a traceback line inside a block maps to that cell line.
+Register it with Prefect 1's CLI: `prefect register -p THIS_FILE --project PROJECT`.
+"""
+
+import os
+
+from prefect import Flow, Parameter, task
+from prefect.executors import LocalExecutor
+from prefect.run_configs import LocalRun
+from prefect.storage import Local
+
+# isort: split
+
+
+# cell 1 [imports] id=c0, lines 1-2
+import json
+import time
+
+
+# cell 2 [functions] id=c1, lines 1-8
+class RunningMean:
+    def __init__(self):
+        self.mean_ = None
+
+    def fit(self, xs):
+        time.sleep(0.3)  # stands in for real training
+        self.mean_ = sum(xs) / len(xs)
+        return self
+
+
+@task(nout=2, checkpoint=False, log_stdout=True)
+def extract_xs():
+    # cell 3 [extract] id=c2, lines 1-2
+    xs = [3.0, 4.0, 8.0]
+    model = RunningMean()
+    return xs, model
+
+
+@task(checkpoint=False, log_stdout=True)
+def transform_model(model, xs):
+    # cell 4 [transform] id=c3, line 1
+    model.fit(xs)
+    return model
+
+
+@task(checkpoint=False, log_stdout=True)
+def load(model):
+    # cell 5 [load] id=c4, lines 1-2
+    with open("model.json", "w") as f:
+        json.dump({"mean": model.mean_}, f)
+
+
+# `prefect build` / `prefect register` run this file with `__file__`; a flow run loads it
+# again from storage without one (and needs no local path then).
+SCRIPT_PATH = globals().get("__file__")
+
+
+def build_flow() -> Flow:
+    """Steps run one at a time, in notebook order (each waits for the one before it);
+    mapped steps fan out over the executor."""
+    with Flow(
+        "inplace_fit_last_line",
+        storage=Local(path=SCRIPT_PATH, stored_as_script=True),
+        run_config=LocalRun(),
+        executor=LocalExecutor(),
+    ) as flow:
+        xs, model = extract_xs()
+        model = transform_model(model, xs)
+        load(model)
+    return flow
+
+
+flow = build_flow()
+
+
+# The notebook's sample parameters: its parameters and sample cells, run in order.
+SAMPLE_PARAMETERS = {}
+# Sample paths are relative to the notebook's folder, as in Jupyter.
+NOTEBOOK_DIR = "../../../../tests/faithful/inplace_fit_last_line"
+
+
+def run_sample() -> None:
+    """Run the flow on the sample parameters, from the notebook's folder (no server needed)."""
+    os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), NOTEBOOK_DIR))
+    state = flow.run(parameters=SAMPLE_PARAMETERS, run_on_schedule=False)
+    raise SystemExit(0 if state.is_successful() else 1)
+
+
+if __name__ == "__main__":
+    run_sample()

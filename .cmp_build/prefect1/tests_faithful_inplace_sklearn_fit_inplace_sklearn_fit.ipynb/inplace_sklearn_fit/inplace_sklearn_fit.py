@@ -1,0 +1,82 @@
+"""Prefect 1 flow `inplace_sklearn_fit` of project `inplace_sklearn_fit`, compiled by etlnb from "inplace_sklearn_fit.ipynb".
+
+Generated code: change the notebook and run `etlnb compile --target prefect1` again.
+Each block is marked with the notebook cell (index, role, id) and lines it
+comes from; a traceback line inside a block maps to that cell line.
+Register it with Prefect 1's CLI: `prefect register -p THIS_FILE --project PROJECT`.
+"""
+
+import os
+
+from prefect import Flow, Parameter, task
+from prefect.executors import LocalExecutor
+from prefect.run_configs import LocalRun
+from prefect.storage import Local
+
+# isort: split
+
+
+# cell 1 [imports] id=c0, lines 1-2
+import numpy as np
+from sklearn.preprocessing import StandardScaler
+
+
+@task(nout=2, checkpoint=False, log_stdout=True)
+def extract_x():
+    # cell 2 [extract] id=c1, lines 1-2
+    X = np.array([[1.0, 2.0], [3.0, 6.0], [5.0, 10.0]])
+    scaler = StandardScaler()
+    return X, scaler
+
+
+@task(checkpoint=False, log_stdout=True)
+def transform_scaler(scaler, X):
+    # cell 3 [transform] id=c2, line 1
+    scaler.fit(X)
+    return scaler
+
+
+@task(checkpoint=False, log_stdout=True)
+def load(scaler, X):
+    # cell 4 [load] id=c3, line 1
+    np.savetxt("scaled.csv", scaler.transform(X), delimiter=",", fmt="%.6f")
+
+
+# `prefect build` / `prefect register` run this file with `__file__`; a flow run loads it
+# again from storage without one (and needs no local path then).
+SCRIPT_PATH = globals().get("__file__")
+
+
+def build_flow() -> Flow:
+    """Steps run one at a time, in notebook order (each waits for the one before it);
+    mapped steps fan out over the executor."""
+    with Flow(
+        "inplace_sklearn_fit",
+        storage=Local(path=SCRIPT_PATH, stored_as_script=True),
+        run_config=LocalRun(),
+        executor=LocalExecutor(),
+    ) as flow:
+        X, scaler = extract_x()
+        scaler = transform_scaler(scaler, X)
+        load(scaler, X)
+    return flow
+
+
+flow = build_flow()
+
+
+# The notebook's sample parameters: its parameters and sample cells, run in order.
+SAMPLE_PARAMETERS = {}
+# Sample paths are relative to the notebook's folder, as in Jupyter.
+NOTEBOOK_DIR = "../../../../tests/faithful/inplace_sklearn_fit"
+
+
+def run_sample() -> None:
+    """Run the flow on the sample parameters, from the notebook's folder (no server needed)."""
+    os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), NOTEBOOK_DIR))
+    state = flow.run(parameters=SAMPLE_PARAMETERS, run_on_schedule=False)
+    raise SystemExit(0 if state.is_successful() else 1)
+
+
+if __name__ == "__main__":
+    run_sample()

@@ -1,0 +1,80 @@
+"""Prefect 1 flow `outside_validate_reads_written_file` of project `outside_validate_reads_written_file`, compiled by etlnb from "outside_validate_reads_written_file.ipynb".
+
+Generated code: change the notebook and run `etlnb compile --target prefect1` again.
+Each block is marked with the notebook cell (index, role, id) and lines it
+comes from; a traceback line inside a block maps to that cell line.
+Register it with Prefect 1's CLI: `prefect register -p THIS_FILE --project PROJECT`.
+"""
+
+import os
+
+from prefect import Flow, Parameter, task
+from prefect.executors import LocalExecutor
+from prefect.run_configs import LocalRun
+from prefect.storage import Local
+
+# isort: split
+
+
+# cell 1 [imports] id=c0, line 1
+import pandas as pd
+
+
+@task(checkpoint=False, log_stdout=True)
+def extract_df():
+    # cell 2 [extract] id=c1, line 1
+    df = pd.read_csv("orders.csv")
+    return df
+
+
+@task(checkpoint=False, log_stdout=True)
+def load(df):
+    # cell 3 [load] id=c2, line 1
+    df[df["qty"] > 1].to_csv("big_orders.csv", index=False)
+
+
+@task(checkpoint=False, log_stdout=True)
+def validate():
+    # cell 4 [validate] id=c3, lines 1-2
+    check = pd.read_csv("big_orders.csv")
+    assert len(check) == 3, len(check)
+
+
+# `prefect build` / `prefect register` run this file with `__file__`; a flow run loads it
+# again from storage without one (and needs no local path then).
+SCRIPT_PATH = globals().get("__file__")
+
+
+def build_flow() -> Flow:
+    """Steps run one at a time, in notebook order (each waits for the one before it);
+    mapped steps fan out over the executor."""
+    with Flow(
+        "outside_validate_reads_written_file",
+        storage=Local(path=SCRIPT_PATH, stored_as_script=True),
+        run_config=LocalRun(),
+        executor=LocalExecutor(),
+    ) as flow:
+        df = extract_df()
+        load_done = load(df)
+        validate(upstream_tasks=[load_done])
+    return flow
+
+
+flow = build_flow()
+
+
+# The notebook's sample parameters: its parameters and sample cells, run in order.
+SAMPLE_PARAMETERS = {}
+# Sample paths are relative to the notebook's folder, as in Jupyter.
+NOTEBOOK_DIR = "../../../../tests/faithful/outside_validate_reads_written_file"
+
+
+def run_sample() -> None:
+    """Run the flow on the sample parameters, from the notebook's folder (no server needed)."""
+    os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), NOTEBOOK_DIR))
+    state = flow.run(parameters=SAMPLE_PARAMETERS, run_on_schedule=False)
+    raise SystemExit(0 if state.is_successful() else 1)
+
+
+if __name__ == "__main__":
+    run_sample()

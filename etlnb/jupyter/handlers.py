@@ -1,0 +1,435 @@
+"""Handlers under /etlnb/...: authenticated jupyter_server APIHandlers (token or cookie, XSRF
+as JupyterLab sends it). They act on the saved notebook, resolved inside the server's root.
+
+Errors are one JSON `{"message": ...}` line the panel shows as it is, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import sys
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
+from tornado import web
+
+from etlnb.analyse.diagnostics import printable
+from etlnb.deploy.progress import STEPS
+
+
+class Problem(Exception):
+    """A message for the panel, with its HTTP status."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+class EtlnbHandler(APIHandler):
+    @property
+    def root(self) -> Path:
+        return Path(self.settings.get("server_root_dir") or os.getcwd()).expanduser().resolve()
+
+    def notebook(self, path: str | None) -> Path:
+        """The saved notebook at `path` (relative to the server root, as JupyterLab names it)."""
+        if not path:
+            raise Problem("no notebook given: open a notebook first")
+        if not path.endswith(".ipynb"):
+            raise Problem(f"{path} is not a notebook (.ipynb)")
+        full = (self.root / path.lstrip("/")).resolve()
+        if not full.is_relative_to(self.root):
+            raise Problem(f"{path} is outside the folder Jupyter serves", 403)
+        if not full.is_file():
+            raise Problem(f"{path} is not saved yet: save it (Ctrl+S) and try again", 404)
+        return full
+
+    def body(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.request.body or b"{}")
+        except ValueError:
+            raise Problem("the request body is not JSON") from None
+        if not isinstance(data, dict):
+            raise Problem("the request body is not a JSON object")
+        return data
+
+    def fail(self, message: str, status: int = 400) -> None:
+        self.set_status(status)
+        self.finish(json.dumps({"message": message}))
+
+    async def guarded(self, action) -> None:
+        try:
+            result = await action()
+        except Problem as exc:
+            self.fail(str(exc), exc.status)
+        except web.HTTPError:
+            raise
+        except Exception as exc:  # the panel shows one line, never a traceback
+            self.log.exception("etlnb handler failed")
+            self.fail(
+                f"etlnb: {type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}", 500
+            )
+        else:
+            self.finish(json.dumps(result))
+
+
+# -- check: roles, names, diagnostics, graph -----------------------------------------------------------------------
+
+
+def check_payload(path: Path, shown: str) -> dict[str, Any]:
+    """Everything the badges, the Check list and the Graph need, from one analysis of the saved file."""
+    from etlnb.analyse.diagnostics import CompileError
+    from etlnb.analyse.mermaid import mermaid
+    from etlnb.analyse.notebook import read_notebook
+    from etlnb.analyse.roles import ROLES, UNTAGGED, classify
+    from etlnb.pipeline import analyse
+
+    try:
+        notebook = read_notebook(path)
+    except CompileError as exc:
+        return {"path": shown, "ok": False, "cells": [], "diagnostics": [_diag(d, shown) for d in exc.diagnostics]}
+    try:  # no chdir: the server's threads share one working directory; analyse needs none
+        analysis = analyse(notebook)
+    except CompileError as exc:
+        return {"path": shown, "ok": False, "cells": [], "diagnostics": [_diag(d, shown) for d in exc.diagnostics]}
+    cells: dict[int, dict[str, Any]] = {}
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            roles = [t.lower() for t in cell.tags if t.lower() in ROLES]
+            cells[cell.index] = {
+                "index": cell.index,
+                "id": cell.id,
+                "role": roles[0] if len(roles) == 1 else ("conflict" if roles else UNTAGGED),
+                "reads": [],
+                "writes": [],
+                "mapped": [],
+                "tasks": [],
+            }
+    classified, _ = classify(notebook)
+    for rc in classified:
+        cells[rc.cell.index]["role"] = rc.role
+    nodes: dict[str, dict[str, Any]] = {}
+    graph = analysis.graph
+    if graph is not None:
+        for param in graph.params:
+            info = cells.get(param.cell.cell.index)
+            if info is not None and param.name not in info["writes"]:
+                info["writes"].append(param.name)
+        for seg in graph.segments:
+            info = cells[seg.cell.cell.index]
+            info["reads"] += [n for n in seg.inputs if n not in info["reads"]]
+            info["writes"] += [n for n in sorted(seg.outputs or seg.writes) if n not in info["writes"]]
+            info["tasks"].append(seg.key)
+            if seg.map is not None:
+                info["mapped"].append({"line": seg.map.line, "func": seg.map.func, "iterable": seg.map.iterable})
+            nodes[seg.key] = {"cell": seg.cell.cell.index, "id": seg.cell.cell.id, "line": seg.block.start}
+        if graph.params:
+            first = graph.params[0]
+            nodes["params"] = {"cell": first.cell.cell.index, "id": first.cell.cell.id, "line": first.line}
+    return {
+        "path": shown,
+        "ok": analysis.ok,
+        "project": analysis.project,
+        "flow": analysis.flow_name,
+        "cells": list(cells.values()),
+        "diagnostics": [_diag(d, shown) for d in sorted(analysis.diagnostics, key=lambda d: d.severity != "error")],
+        "tasks": len(graph.segments) if graph is not None else 0,
+        "mermaid": mermaid(graph) if graph is not None and analysis.ok else "",
+        "nodes": nodes,
+    }
+
+
+def _diag(d: Any, shown: str) -> dict[str, Any]:
+    return {
+        "severity": d.severity,
+        "message": d.message,
+        "hint": d.hint,
+        "cell": d.cell,
+        "id": d.cell_id,
+        "line": d.line,
+        # messages name the notebook as JupyterLab shows it (relative to the server root)
+        "text": d.format().replace(printable(d.notebook), shown, 1) if d.notebook else d.format(),
+    }
+
+
+class CheckHandler(EtlnbHandler):
+    @web.authenticated
+    async def get(self) -> None:
+        async def action():
+            shown = self.get_argument("path", "")
+            path = self.notebook(shown)
+            return await asyncio.get_running_loop().run_in_executor(None, check_payload, path, shown)
+
+        await self.guarded(action)
+
+
+# -- jobs: child processes whose progress the panel polls ----------------------------------------------------------
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str
+    steps: dict[str, str] = field(default_factory=dict)  # step -> pending / running / ok / failed
+    lines: list[str] = field(default_factory=list)
+    status: str = "running"  # running / ok / failed
+    message: str = ""
+    result: dict[str, Any] = field(default_factory=dict)
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "steps": [{"name": k, "status": v} for k, v in self.steps.items()],
+            "lines": self.lines[-200:],
+            "status": self.status,
+            "message": self.message,
+            "result": self.result,
+        }
+
+
+JOBS: dict[str, Job] = {}  # in memory: a page polls its jobs while they run; old ones are dropped
+MAX_JOBS, MAX_LINES = 50, 2000
+# Prefect's task-run log line: "Task run 'extract_raw_data-3f1' - Finished in state Completed()"
+TASK_DONE = re.compile(r"Task run '([A-Za-z_][A-Za-z0-9_]*)-[^']*' - Finished in state (\w+)")
+TASK_START = re.compile(r"Task run '([A-Za-z_][A-Za-z0-9_]*)-[^']*' - ")
+# Prefect 1's (target = prefect1): "Task 'load': Finished task run for task with final state: 'Success'"
+# (a mapped item is "Task 'extract_raw_data[2]': ...", not a step)
+TASK1_DONE = re.compile(r"Task '([A-Za-z_][A-Za-z0-9_]*)': Finished task run for task with final state: '(\w+)'")
+TASK1_START = re.compile(r"Task '([A-Za-z_][A-Za-z0-9_]*)': Starting task run")
+EVENT = "@@etlnb "  # lines of etlnb.jupyter.job meant for the panel
+
+
+async def _run_job(job: Job, command: list[str], cwd: Path) -> None:
+    env = dict(os.environ, PYTHONUNBUFFERED="1", NO_COLOR="1", PREFECT_LOGGING_COLORS="false")
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *command,
+            cwd=cwd,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            limit=2**22,  # a long output line (a big repr) must not end the job
+        )
+        assert process.stdout is not None
+        async for raw in process.stdout:
+            _line(job, raw.decode("utf-8", "replace").rstrip("\n"))
+        code = await process.wait()
+    except Exception as exc:
+        job.status, job.message = "failed", f"etlnb: the {job.kind} process failed: {type(exc).__name__}: {exc}"
+        return
+    if job.status == "running":
+        job.status = "ok" if code == 0 else "failed"
+    if job.status == "failed":
+        for step, state in job.steps.items():
+            if state == "running":
+                job.steps[step] = "failed"
+        if not job.message:  # one line for the panel: what etlnb said, else the last line
+            lines = [ln for ln in job.lines if ln.strip()]
+            said = [ln for ln in lines if ln.startswith("etlnb") or ": error:" in ln]
+            job.message = said[0] if said else (lines or [f"exited with status {code}"])[-1]
+
+
+def _line(job: Job, line: str) -> None:
+    event = None
+    if line.startswith(EVENT):
+        try:
+            event = json.loads(line[len(EVENT) :])
+        except ValueError:
+            event = None
+    if isinstance(event, dict):
+        if "step" in event:
+            job.steps[event["step"]] = event["status"]
+        if "error" in event:
+            job.status, job.message = "failed", event["error"]
+        if "result" in event:
+            job.result = event["result"]
+        return
+    job.lines.append(line)
+    del job.lines[:-MAX_LINES]
+    done = TASK_DONE.search(line) or TASK1_DONE.search(line)
+    if done and done.group(1) in job.steps:
+        job.steps[done.group(1)] = "ok" if done.group(2) in ("Completed", "Success", "Mapped") else "failed"
+        return
+    started = TASK_START.search(line) or TASK1_START.search(line)
+    if started and job.steps.get(started.group(1)) == "pending":
+        job.steps[started.group(1)] = "running"
+
+
+def start_job(kind: str, command: list[str], cwd: Path, steps: list[str]) -> Job:
+    job = Job(uuid.uuid4().hex, kind, dict.fromkeys(steps, "pending"))
+    for old in [j for j in JOBS.values() if j.status != "running"][: max(0, len(JOBS) - MAX_JOBS)]:
+        del JOBS[old.id]
+    JOBS[job.id] = job
+    asyncio.get_running_loop().create_task(_run_job(job, command, cwd))
+    return job
+
+
+def build_dir(notebook: Path) -> Path:
+    from etlnb.local.server import project_root
+
+    return project_root(notebook.parent) / "build"
+
+
+class RunHandler(EtlnbHandler):
+    """POST {path, mode: "flow" | "parity" | "sample"}: `etlnb run` in a child process."""
+
+    @web.authenticated
+    async def post(self) -> None:
+        async def action():
+            data = self.body()
+            path = self.notebook(data.get("path"))
+            mode = data.get("mode", "flow")
+            if mode not in ("flow", "parity", "sample"):
+                raise Problem(f"unknown run mode {mode!r}: flow, parity or sample")
+            payload = await asyncio.get_running_loop().run_in_executor(None, check_payload, path, data["path"])
+            if not payload["ok"]:
+                first = next((d for d in payload["diagnostics"] if d["severity"] == "error"), None)
+                raise Problem(f"fix this first (Check lists all): {first['text'] if first else 'analysis failed'}")
+            steps = [key for cell in payload["cells"] for key in cell["tasks"]]
+            command = [sys.executable, "-m", "etlnb", "run", str(path), f"--{mode}", "-o", str(build_dir(path))]
+            return start_job(f"run-{mode}", command, path.parent, steps).view()
+
+        await self.guarded(action)
+
+
+class JobHandler(EtlnbHandler):
+    @web.authenticated
+    async def get(self, job_id: str) -> None:
+        async def action():
+            job = JOBS.get(job_id)
+            if job is None:
+                raise Problem(f"no such job {job_id} (the server was restarted?)", 404)
+            return job.view()
+
+        await self.guarded(action)
+
+
+# -- deploy ----------------------------------------------------------------------------------------------------------
+
+
+def deploy_fields(path: Path) -> dict[str, Any]:
+    """Today's %etl_deploy panel fields, prefilled from config and notebook metadata (and the target:
+    a Prefect 1 flow has no work pool; the panel shows its run config instead)."""
+    from etlnb.analyse.config import load_settings
+    from etlnb.analyse.notebook import read_notebook
+    from etlnb.pipeline import names_for
+
+    nb = read_notebook(path)
+    settings = load_settings(path, nb.etlnb_metadata)
+    project, flow = names_for(nb)
+    project = settings.project or project
+    variable = settings.image_variable_name(project)
+    if settings.target == "prefect1":  # no work pool: the pool type picks LocalRun or KubernetesRun
+        from etlnb.targets.prefect1.emit import image_env_var
+
+        image_placeholder, storage_placeholder = (
+            f"${image_env_var(project)}, else KV key {variable}",
+            "s3://bucket/prefix, else Local",
+        )
+    else:
+        image_placeholder, storage_placeholder = f"Prefect Variable {variable}", ".etlnb/storage"
+    return {
+        "project": project,
+        "flow": flow,
+        "target": settings.target,
+        "work_pool": settings.work_pool,
+        "work_pool_type": settings.work_pool_type,
+        "image": settings.image or "",
+        "image_placeholder": image_placeholder,
+        "schedule": "" if settings.schedule is None else str(settings.schedule),
+        "storage": settings.storage or "",
+        "storage_placeholder": storage_placeholder,
+    }
+
+
+class DeploySettingsHandler(EtlnbHandler):
+    @web.authenticated
+    async def get(self) -> None:
+        async def action():
+            path = self.notebook(self.get_argument("path", ""))
+            return await asyncio.get_running_loop().run_in_executor(None, _fields_or_problem, path)
+
+        await self.guarded(action)
+
+
+def _fields_or_problem(path: Path) -> dict[str, Any]:
+    from etlnb.analyse.diagnostics import CompileError
+
+    try:
+        return deploy_fields(path)
+    except CompileError as exc:
+        raise Problem(str(exc).splitlines()[0]) from None
+    except ValueError as exc:  # a config error is one line already
+        raise Problem(str(exc).splitlines()[0]) from None
+
+
+class DeployHandler(EtlnbHandler):
+    """POST {path, work_pool, work_pool_type, image, schedule, storage}: compile, check, upload, register
+    in a child process (etlnb.jupyter.job), with progress per step and the worker status after."""
+
+    @web.authenticated
+    async def post(self) -> None:
+        async def action():
+            data = self.body()
+            path = self.notebook(data.get("path"))
+            schedule = str(data.get("schedule") or "").strip()
+            flags = {
+                "work_pool": str(data.get("work_pool") or "").strip() or None,
+                "work_pool_type": data.get("work_pool_type") or None,
+                "image": str(data.get("image") or "").strip() or None,
+                "schedule": schedule or None,
+                "storage": str(data.get("storage") or "").strip() or None,
+            }
+            from etlnb.analyse.config import flag_problem
+
+            if (problem := flag_problem(flags)) is not None:
+                raise Problem(f"deploy: {problem}")
+            spec = json.dumps({"notebook": str(path), "flags": flags, "out_dir": str(build_dir(path))})
+            command = [sys.executable, "-m", "etlnb.jupyter.job", "deploy", spec]
+            return start_job("deploy", command, path.parent, list(STEPS)).view()
+
+        await self.guarded(action)
+
+
+class FlowRunHandler(EtlnbHandler):
+    """POST {deployment_id}: start a flow run of the deployment (child process); the job's result has its UI link."""
+
+    @web.authenticated
+    async def post(self) -> None:
+        async def action():
+            data = self.body()
+            deployment_id = str(data.get("deployment_id") or "")
+            if not re.fullmatch(r"[0-9a-fA-F-]{36}", deployment_id):
+                raise Problem("no deployment to run: deploy first")
+            command = [
+                sys.executable,
+                "-m",
+                "etlnb.jupyter.job",
+                "flow-run",
+                json.dumps({"deployment_id": deployment_id}),
+            ]
+            return start_job("flow-run", command, self.root, []).view()
+
+        await self.guarded(action)
+
+
+def setup_handlers(web_app: Any) -> None:
+    base = url_path_join(web_app.settings["base_url"], "etlnb")
+    web_app.add_handlers(
+        ".*$",
+        [
+            (url_path_join(base, "check"), CheckHandler),
+            (url_path_join(base, "run"), RunHandler),
+            (url_path_join(base, "deploy", "settings"), DeploySettingsHandler),
+            (url_path_join(base, "deploy"), DeployHandler),
+            (url_path_join(base, "flow-run"), FlowRunHandler),
+            (url_path_join(base, "jobs", r"([0-9a-f]{32})"), JobHandler),
+        ],
+    )

@@ -1,0 +1,475 @@
+"""Compare the notebook run with the flow run: step values, written files, SQLite tables.
+
+Rules (also in the README):
+
+- pandas DataFrames, Series and Index with pandas' testing helpers: same
+  columns and order, dtypes, index and row order; floats within rtol 1e-5;
+  NaN equals NaN at the same position.
+- numpy arrays by shape, dtype and values (NaN equals NaN).
+- lists and tuples item by item, dicts key by key (key order aside), with the
+  same rules; a difference names the first differing item or key and both
+  values. Floats: NaN equals NaN. Other values need the same type (1 != 1.0).
+- instances of classes defined in the notebook (captured as plain data, see
+  etlnb.verify.capture) by class name and fields / `__dict__`.
+- scikit-learn estimators by `get_params()` and their fitted attributes
+  (public names ending in `_`); their internal objects by their pickled state.
+- matplotlib objects are display, not data: not compared.
+- anything whose `==` is identity (`type(x).__eq__ is object.__eq__`) is "not
+  compared", with the reason: never equal and never different.
+- names in the notebook's `metadata.etlnb.parity_ignore` are skipped and listed.
+
+Every difference is reported, not only the first.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import reprlib
+import sqlite3
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from etlnb.verify import capture
+from etlnb.verify.notebook_run import StepOutputs
+
+EQUAL, DIFFERENT, NOT_COMPARED = "equal", "different", "not compared"
+SCRATCH_EXCLUDED = {"build", ".etlnb", ".ipynb_checkpoints", ".git", ".venv", "__pycache__"}
+_TRANSIENT = ("-journal", "-wal", "-shm")
+
+
+@dataclass
+class Finding:
+    label: str  # "cell 5 [transform] id=..." (or "files" when no cell is known)
+    name: str  # "`total`", "file out/a.csv", "table `t` in out/x.db"
+    detail: str
+
+    def line(self, notebook: str) -> str:
+        first, *rest = self.detail.splitlines() or [""]
+        return "\n".join(
+            [f"{notebook}: {self.label}: parity mismatch in {self.name}: {first}", *("    " + r for r in rest)]
+        )
+
+
+@dataclass
+class ParityReport:
+    compared: int = 0
+    files_compared: int = 0
+    mismatches: list[Finding] = field(default_factory=list)
+    not_compared: list[Finding] = field(default_factory=list)
+    ignored: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+    @property
+    def mismatch(self) -> Finding | None:
+        """The first difference, in notebook order."""
+        return self.mismatches[0] if self.mismatches else None
+
+
+def compare_runs(
+    steps: list[StepOutputs], notebook_dir: Path, flow_dir: Path, ignore: set[str] | frozenset[str] = frozenset()
+) -> ParityReport:
+    """Every value every step cell wrote, notebook against flow; all differences."""
+    report = ParityReport()
+    for step in steps:
+        for name in step.names:
+            if name in ignore:
+                report.ignored.append(Finding(step.label, f"`{name}`", "metadata.etlnb.parity_ignore"))
+                continue
+            ok_nb, in_notebook = capture.load(notebook_dir, step.key, name)
+            ok_flow, in_flow = capture.load(flow_dir, step.key, name)
+            if not ok_nb or not ok_flow:
+                why = f"notebook value {in_notebook}" if not ok_nb else f"flow value {in_flow}"
+                report.not_compared.append(Finding(step.label, f"`{name}`", why))
+                continue
+            status, detail = compare(in_notebook, in_flow)
+            if status == EQUAL:
+                report.compared += 1
+            elif status == DIFFERENT:
+                report.compared += 1
+                report.mismatches.append(Finding(step.label, f"`{name}`", detail))
+            else:
+                report.not_compared.append(Finding(step.label, f"`{name}`", detail))
+    return report
+
+
+# ---------------------------------------------------------------- values
+
+
+def compare(expected: Any, actual: Any) -> tuple[str, str]:
+    """(status, detail): status is EQUAL, DIFFERENT or NOT_COMPARED; detail says what differs or why."""
+    try:
+        return _compare(expected, actual)
+    except RecursionError:
+        return NOT_COMPARED, "too deeply nested to compare"
+    except Exception as exc:  # a library's comparison failed: not a verdict either way
+        return NOT_COMPARED, f"comparison failed ({type(exc).__name__}: {_clip(str(exc))})"
+
+
+def difference_between(expected: Any, actual: Any) -> str | None:
+    """None when equal under the parity rules, else what differs (or why it was not compared)."""
+    status, detail = compare(expected, actual)
+    if status == EQUAL:
+        return None
+    return detail if status == DIFFERENT else f"not compared: {detail}"
+
+
+_repr = reprlib.Repr()
+_repr.maxstring, _repr.maxother, _repr.maxlist, _repr.maxdict, _repr.maxlevel = 60, 60, 8, 6, 3
+
+
+def show(value: Any) -> str:
+    """A short repr that never raises."""
+    try:
+        return _repr.repr(value)
+    except Exception:
+        return f"<{type(value).__name__}>"
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _module(value: Any) -> str:
+    return getattr(type(value), "__module__", "") or ""
+
+
+def _is_display(value: Any) -> bool:
+    return _module(value).startswith("matplotlib")
+
+
+def _is_estimator(value: Any) -> bool:
+    return _module(value).startswith("sklearn") and callable(getattr(value, "get_params", None))
+
+
+def _is_nan(value: Any) -> bool:
+    try:
+        return (isinstance(value, float) and math.isnan(value)) or (_module(value) == "numpy" and bool(value != value))
+    except Exception:
+        return False
+
+
+def _compare(e: Any, a: Any) -> tuple[str, str]:
+    if _is_display(e) or _is_display(a):
+        return NOT_COMPARED, f"a {type(e).__name__} is display (matplotlib), not data"
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(e, (pd.DataFrame, pd.Series, pd.Index)):
+        return _compare_pandas(pd, e, a)
+    if type(e) is not type(a):
+        return DIFFERENT, f"notebook has {type(e).__name__} {show(e)}, flow has {type(a).__name__} {show(a)}"
+    if _module(e) == "numpy" and type(e).__name__ == "ndarray":
+        return _compare_arrays(e, a)
+    if isinstance(e, (list, tuple)):
+        return _compare_sequences(e, a)
+    if isinstance(e, dict):
+        return _compare_dicts(e, a)
+    if isinstance(e, capture.NotebookObject):
+        if (e.cls, e.kind) != (a.cls, a.kind):
+            return DIFFERENT, f"notebook has a {e.cls}, flow has a {a.cls}"
+        status, detail = _compare_dicts(e.state, a.state, "field")
+        return status, detail
+    if _is_estimator(e):
+        return _compare_estimators(e, a)
+    if _is_nan(e) and _is_nan(a):
+        return EQUAL, ""
+    if e is None or e is Ellipsis:  # singletons: identity is their value
+        return EQUAL, ""
+    if isinstance(e, type) or type(e).__name__ in _BY_NAME:  # pickled by reference: compare the reference
+        ref_e, ref_a = _reference(e), _reference(a)
+        return (EQUAL, "") if ref_e == ref_a else (DIFFERENT, f"notebook {ref_e}, flow {ref_a}")
+    if type(e).__eq__ is object.__eq__:
+        if _module(e).startswith("sklearn"):  # estimator internals (trees): their pickled state
+            state_e, state_a = e.__getstate__(), a.__getstate__()
+            if isinstance(state_e, dict) and isinstance(state_a, dict):
+                return _compare_dicts(state_e, state_a, "state")
+        return NOT_COMPARED, f"{type(e).__name__} has no value equality (its == is identity)"
+    try:
+        equal = e == a
+        equal = equal if isinstance(equal, bool) else bool(equal)
+    except Exception as exc:
+        return NOT_COMPARED, f"{type(e).__name__} values cannot be compared ({type(exc).__name__})"
+    return (EQUAL, "") if equal else (DIFFERENT, f"notebook {show(e)}, flow {show(a)}")
+
+
+_BY_NAME = {"function", "builtin_function_or_method", "module", "method_descriptor", "ufunc"}
+
+
+def _reference(value: Any) -> str:
+    module = getattr(value, "__module__", None) or ""
+    return f"{module}.{getattr(value, '__qualname__', getattr(value, '__name__', '?'))}".lstrip(".")
+
+
+def _compare_pandas(pd: Any, e: Any, a: Any) -> tuple[str, str]:
+    if type(e) is not type(a):
+        return DIFFERENT, f"notebook has {type(e).__name__}, flow has {type(a).__name__}"
+    try:
+        if isinstance(e, pd.DataFrame):
+            pd.testing.assert_frame_equal(e, a, obj="DataFrame")
+        elif isinstance(e, pd.Series):
+            pd.testing.assert_series_equal(e, a, obj="Series")
+        else:
+            pd.testing.assert_index_equal(e, a, obj="Index")
+    except AssertionError as exc:
+        text = str(exc).replace("[left]", "[notebook]").replace("[right]", "[flow]")
+        return DIFFERENT, _short(text)
+    return EQUAL, ""
+
+
+def _compare_arrays(e: Any, a: Any) -> tuple[str, str]:
+    import numpy as np
+
+    if e.shape != a.shape or e.dtype != a.dtype:
+        return DIFFERENT, f"notebook array {e.dtype} {e.shape}, flow array {a.dtype} {a.shape}"
+    try:
+        np.testing.assert_array_equal(e, a, strict=True)
+    except AssertionError as exc:
+        return DIFFERENT, _short(str(exc).replace("ACTUAL", "notebook").replace("DESIRED", "flow"))
+    return EQUAL, ""
+
+
+def _compare_sequences(e: Any, a: Any) -> tuple[str, str]:
+    kind = type(e).__name__
+    if len(e) != len(a):
+        first = next((i for i, (x, y) in enumerate(zip(e, a, strict=False)) if _compare(x, y)[0] == DIFFERENT), None)
+        where = f"; first difference at item {first}" if first is not None else ""
+        return DIFFERENT, f"notebook {kind} has {len(e)} items, flow {kind} has {len(a)}{where}"
+    different: list[tuple[int, str]] = []
+    unknown: list[tuple[int, str]] = []
+    for i, (x, y) in enumerate(zip(e, a, strict=True)):
+        status, detail = _compare(x, y)
+        if status == DIFFERENT:
+            different.append((i, detail))
+        elif status == NOT_COMPARED:
+            unknown.append((i, detail))
+    if different:
+        i, detail = different[0]
+        more = f" ({len(different)} of {len(e)} items differ)" if len(different) > 1 else ""
+        return DIFFERENT, f"item {i}: {detail}{more}"
+    if unknown:
+        i, detail = unknown[0]
+        return NOT_COMPARED, f"item {i}: {detail}"
+    return EQUAL, ""
+
+
+def _compare_dicts(e: dict, a: dict, what: str = "key") -> tuple[str, str]:
+    only_e = [k for k in e if k not in a]
+    only_a = [k for k in a if k not in e]
+    if only_e or only_a:
+        parts = []
+        if only_e:
+            parts.append(f"{what}s only in the notebook: {show(only_e)}")
+        if only_a:
+            parts.append(f"{what}s only in the flow: {show(only_a)}")
+        return DIFFERENT, "; ".join(parts)
+    unknown = None
+    for key in e:
+        status, detail = _compare(e[key], a[key])
+        label = f"{what} {key!r}" if what == "key" else f"{what} `{key}`"
+        if status == DIFFERENT:
+            return DIFFERENT, f"{label}: {detail}"
+        if status == NOT_COMPARED and unknown is None:
+            unknown = f"{label}: {detail}"
+    return (NOT_COMPARED, unknown) if unknown else (EQUAL, "")
+
+
+def _compare_estimators(e: Any, a: Any) -> tuple[str, str]:
+    status, detail = _compare_dicts(e.get_params(deep=False), a.get_params(deep=False), "parameter")
+    if status != EQUAL:
+        return status, detail
+
+    def fitted(model: Any) -> dict[str, Any]:
+        return {k: v for k, v in vars(model).items() if k.endswith("_") and not k.startswith("_")}
+
+    return _compare_dicts(fitted(e), fitted(a), "fitted attribute")
+
+
+def _short(text: str, limit: int = 12) -> str:
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    return "\n".join(lines[:limit] + (["..."] if len(lines) > limit else []))
+
+
+# ---------------------------------------------------------------- files and tables
+
+
+def _walk(root: Path) -> dict[str, os.stat_result]:
+    found: dict[str, os.stat_result] = {}
+    if not root.is_dir():
+        return found
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in SCRATCH_EXCLUDED]
+        for name in files:
+            if name.endswith(_TRANSIENT):
+                continue
+            path = Path(folder) / name
+            try:
+                found[path.relative_to(root).as_posix()] = path.stat()
+            except OSError:
+                continue
+    return found
+
+
+def compare_folders(original: Path, notebook_root: Path, flow_root: Path, writers: dict[str, str]) -> ParityReport:
+    """Files either run wrote, created or removed under its scratch copy of the notebook folder:
+    bytes, CSV/Parquet by content when the bytes differ, SQLite databases table by table.
+    `writers` maps a relative path (or "db:table") to the cell that wrote it."""
+    report = ParityReport()
+    base, nb, fl = _walk(original), _walk(notebook_root), _walk(flow_root)
+
+    def unchanged(rel: str, side: dict[str, os.stat_result]) -> bool:
+        a, b = base.get(rel), side.get(rel)
+        if a is None or b is None:
+            return a is None and b is None
+        return (a.st_size, a.st_mtime_ns) == (b.st_size, b.st_mtime_ns)
+
+    for rel in sorted(set(base) | set(nb) | set(fl)):
+        if unchanged(rel, nb) and unchanged(rel, fl):
+            continue
+        label = writers.get(rel, "files")
+        name = f"file {rel}"
+        report.files_compared += 1
+        if rel not in nb or rel not in fl:
+            side = "the notebook run" if rel in nb else "the flow run"
+            verb = "wrote" if rel not in base else "kept"
+            other = "the flow run" if rel in nb else "the notebook run"
+            report.mismatches.append(Finding(label, name, f"only {side} {verb} it ({other} did not, or removed it)"))
+            continue
+        for finding in compare_files(rel, notebook_root / rel, flow_root / rel, label, writers):
+            report.mismatches.append(finding)
+    return report
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def compare_files(rel: str, left: Path, right: Path, label: str, writers: dict[str, str]) -> list[Finding]:
+    """Differences between two versions of one written file (empty when equal)."""
+    name = f"file {rel}"
+    a, b = left.read_bytes(), right.read_bytes()
+    if a.startswith(SQLITE_MAGIC) and b.startswith(SQLITE_MAGIC):
+        return compare_databases(rel, left, right, label, writers)
+    if a == b:
+        return []
+    suffix = left.suffix.lower()
+    if suffix in (".csv", ".tsv", ".parquet", ".pq"):
+        try:
+            import pandas as pd
+
+            if suffix in (".csv", ".tsv"):
+                sep = "\t" if suffix == ".tsv" else ","
+                frames = pd.read_csv(left, sep=sep), pd.read_csv(right, sep=sep)
+            else:
+                frames = pd.read_parquet(left), pd.read_parquet(right)
+            status, detail = compare(*frames)
+            if status == EQUAL:
+                return []  # the bytes differ only in formatting or metadata
+            return [Finding(label, name, f"contents differ: {detail}")]
+        except Exception:
+            pass  # not readable as a table: compare as bytes
+    return [Finding(label, name, _bytes_difference(a, b))]
+
+
+def _bytes_difference(a: bytes, b: bytes) -> str:
+    try:
+        ta, tb = a.decode("utf-8").splitlines(), b.decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        first = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+        return f"bytes differ (notebook {len(a)} B, flow {len(b)} B; first difference at byte {first})"
+    for i, (x, y) in enumerate(zip(ta, tb, strict=False)):
+        if x != y:
+            return f"line {i + 1} differs\nnotebook: {show(x)}\nflow:     {show(y)}"
+    return f"notebook has {len(ta)} lines, flow has {len(tb)}" + (
+        f"; first extra line {min(len(ta), len(tb)) + 1}: {show((ta if len(ta) > len(tb) else tb)[min(len(ta), len(tb))])}"
+    )
+
+
+def _read_tables(path: Path) -> dict[str, tuple[str, list[tuple]]]:
+    from urllib.parse import quote
+
+    db = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+    try:
+        tables = {}
+        for name, sql in db.execute("SELECT name, sql FROM sqlite_master WHERE type='table' ORDER BY name"):
+            quoted = name.replace('"', '""')
+            tables[name] = (sql, list(db.execute(f'SELECT * FROM "{quoted}"')))
+        return tables
+    finally:
+        db.close()
+
+
+def compare_databases(rel: str, left: Path, right: Path, label: str, writers: dict[str, str]) -> list[Finding]:
+    """Table by table: schema, row count, rows (order included)."""
+    try:
+        a, b = _read_tables(left), _read_tables(right)
+    except sqlite3.Error as exc:
+        return [Finding(label, f"file {rel}", f"could not read as SQLite ({exc})")]
+    findings = []
+    for table in sorted(set(a) | set(b)):
+        who = writers.get(f"{rel}:{table}", label)
+        name = f"table `{table}` in {rel}"
+        if table not in a or table not in b:
+            side = "notebook" if table in a else "flow"
+            findings.append(Finding(who, name, f"only the {side} run has this table"))
+            continue
+        (schema_a, rows_a), (schema_b, rows_b) = a[table], b[table]
+        if schema_a != schema_b:
+            findings.append(Finding(who, name, f"schemas differ\nnotebook: {schema_a}\nflow:     {schema_b}"))
+            continue
+        status, detail = compare(rows_a, rows_b)
+        if status == EQUAL:
+            continue
+        if len(rows_a) != len(rows_b):
+            detail = f"notebook has {len(rows_a)} rows, flow has {len(rows_b)}"
+        elif sorted(map(repr, rows_a)) == sorted(map(repr, rows_b)):
+            detail = "the same rows in a different order"
+        else:
+            detail = detail.replace("item ", "row ", 1)
+        findings.append(Finding(who, name, detail))
+    return findings
+
+
+# ---------------------------------------------------------------- report
+
+
+def writers_from_witness(record: dict[str, Any]) -> dict[str, str]:
+    """Relative path (and "db:table") -> label of the last cell that wrote it, from the witness record."""
+    writers: dict[str, str] = {}
+    for cell in record.get("cells", []):
+        for path in cell.get("files", {}).get("written", []):
+            writers[path] = cell["label"]
+        for db in cell.get("sqlite", []):
+            writers[db["database"]] = cell["label"]
+            for table in db.get("tables_written", []):
+                writers[f"{db['database']}:{table}"] = cell["label"]
+    return writers
+
+
+def merge(values: ParityReport, files: ParityReport) -> ParityReport:
+    """One report: value findings first (notebook order), then files and tables."""
+    return ParityReport(
+        values.compared,
+        files.files_compared,
+        values.mismatches + files.mismatches,
+        values.not_compared + files.not_compared,
+        values.ignored + files.ignored,
+    )
+
+
+def format_report(report: ParityReport, notebook: str, failure: str = "") -> str:
+    """First line: the first difference (naming notebook, cell, name), or "parity ok"."""
+    lines = [failure] if failure else []
+    lines += [m.line(notebook) for m in report.mismatches]
+    if not lines:
+        files = f", {report.files_compared} written files equal" if report.files_compared else ""
+        lines.append(f"{notebook}: parity ok ({report.compared} values equal{files})")
+    elif report.mismatches:
+        lines.append(f"    {len(report.mismatches)} difference(s); {report.compared} values compared")
+    for f in report.not_compared:
+        lines.append(f"    not compared: {f.label} {f.name}: {f.detail}")
+    for f in report.ignored:
+        lines.append(f"    ignored: {f.label} {f.name} ({f.detail})")
+    return "\n".join(lines)
