@@ -34,7 +34,7 @@ if __name__ == "__main__":
 """
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # only this module uses it: stopped when its tests end
 def dask_cluster(tmp_path_factory):
     """The scheduler address of a LocalCluster (2 worker processes) in its own process and folder."""
     folder = tmp_path_factory.mktemp("dask-cluster-cwd")

@@ -64,3 +64,16 @@ def test_layout_has_the_designed_top_level_folders():
     for project in (REPO / "notebooks").iterdir():
         if project.is_dir():
             assert (project / "samples").is_dir(), f"{project.name} has no samples/"
+
+
+def test_importing_prefect_and_nbformat_builds_no_iri_grammars():
+    """The working set keeps jsonschema below 4.24: from 4.24 it imports rfc3987-syntax, whose ~35
+    Lark parsers are built on import, 1.3-2.5 s in every flow run, parity and papermill process."""
+    import subprocess
+    import sys
+
+    probe = "import sys, prefect, nbformat.validator; print(sorted(m for m in ('rfc3987_syntax', 'lark') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", done.stdout
+    assert "rfc3987-syntax" not in _constraints()
