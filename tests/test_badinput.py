@@ -343,8 +343,8 @@ def test_deployed_run_param_check_uses_the_one_compile(param, text, tmp_path, mo
     """`run --deployed --param` checks the values against the flow it compiled for the run
     (one compile, not one for the check and one for the run); a refused value is one line,
     said before any server is asked."""
-    import etlnb.deploy.steps
     import etlnb.pipeline
+    import etlnb.targets.prefect3.api
     from etlnb.cli import main
 
     project = _cli_project(tmp_path, Case([], ""))
