@@ -151,7 +151,7 @@ def test_no_credential_from_the_environment_reaches_any_artifact(tmp_path, prefe
         assert not any(s in text for s in secrets), path
     assert not any(s in done.stdout + done.stderr for s in secrets)
     os.environ["PREFECT_API_URL"] = prefect_server.api_url
-    from etlnb.deploy.steps import prefect_client  # settings for this API URL, whatever ran before
+    from etlnb.targets.prefect3.api import prefect_client  # settings for this API URL, whatever ran before
 
     with prefect_client() as client:
         deployment = client.read_deployment_by_name("credsnb/proj")

@@ -160,7 +160,7 @@ def instrumented(
     cells: list[dict[str, Any]] = []
     origin: list[int] = []
     if plan is not None:
-        cells.append(_code(_guarded(f"__import__('etlnb.verify.witness').witness.install(globals(), {plan!r})")))
+        cells.append(_code(_guarded(f"__import__('etlnb.verify.witness').verify.witness.install(globals(), {plan!r})")))
         origin.append(0)
     for index, cell in enumerate(notebook["cells"]):
         if cell.get("cell_type") == "code":
@@ -172,17 +172,19 @@ def instrumented(
                 cell = dict(cell, source=inert, metadata=meta)
         watched = str(index) in observed
         if watched:
-            cells.append(_code(_guarded(f"__import__('etlnb.verify.witness').witness.before(globals(), {index})")))
+            cells.append(
+                _code(_guarded(f"__import__('etlnb.verify.witness').verify.witness.before(globals(), {index})"))
+            )
             origin.append(index)
         cells.append(cell)
         origin.append(index)
         after = []
         if watched:
-            after.append(f"__import__('etlnb.verify.witness').witness.after(globals(), {index})")
+            after.append(f"__import__('etlnb.verify.witness').verify.witness.after(globals(), {index})")
         if index in by_index:
             step = by_index[index]
             after.append(
-                "__import__('etlnb.verify.capture').capture.save("
+                "__import__('etlnb.verify.capture').verify.capture.save("
                 f"{str(folder)!r}, {step.key!r}, "
                 f"{{n: v for n, v in globals().items() if n in {step.names!r}}}, pickles={pickles!r})"
             )
@@ -190,7 +192,7 @@ def instrumented(
             cells.append(_code("\n".join(_guarded(call) for call in after)))
             origin.append(index)
     if plan is not None:
-        cells.append(_code(_guarded("__import__('etlnb.verify.witness').witness.finish(globals())")))
+        cells.append(_code(_guarded("__import__('etlnb.verify.witness').verify.witness.finish(globals())")))
         origin.append(len(notebook["cells"]) - 1)
     return dict(notebook, cells=_merged(cells)), [o for o, c in zip(origin, cells, strict=True) if c is not None]
 
