@@ -134,9 +134,9 @@ def _witness_failed(nb_run) -> bool:
 def run_locally(notebook: Path, out_dir: Path, mode: str, params: list[str], flags: dict | None = None) -> int:
     """`etlnb run`: mode is "sample", "flow" or "parity"; `flags` are settings from the command line."""
     from etlnb.local import server as local_server
+    from etlnb.targets import RunError
     from etlnb.verify.notebook_run import run_notebook, step_outputs
     from etlnb.verify.runner import (
-        RunError,
         code_cells,
         compile_to,
         format_flow_report,

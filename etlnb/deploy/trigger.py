@@ -117,8 +117,9 @@ def run_deployed(
     notebook: Path, params: list[str], out_dir: Path, flags: dict[str, Any] | None = None, timeout: float = 600
 ) -> int:
     from etlnb.pipeline import compile_file
+    from etlnb.targets import RunError
     from etlnb.targets.prefect3.api import api_settings, api_target, parameter_problem, prefect_client
-    from etlnb.verify.runner import RunError, parse_params
+    from etlnb.verify.runner import parse_params
 
     compiled = compile_file(notebook, out_dir, flags)  # once: the --param check below reads this compile too
     settings = compiled.settings

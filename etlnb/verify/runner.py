@@ -14,9 +14,7 @@ from typing import Any
 from etlnb.analyse.diagnostics import CompileError, format_diagnostics
 from etlnb.analyse.where import origin
 from etlnb.local import server as local_server
-from etlnb.targets import RunError, Target, target
-
-__all__ = ["RunError", "parity_check", "run_compiled_flow", "run_parity"]
+from etlnb.targets import DEFAULT, RunError, Target, target
 
 
 @dataclass
@@ -38,7 +36,7 @@ def compile_to(notebook: Path, out_dir: Path, flags: dict[str, Any] | None = Non
 
 def target_of(compiled) -> Target:
     """The target a compiled notebook was emitted for (its settings say which)."""
-    return target(getattr(compiled.settings, "target", "prefect3"))
+    return target(getattr(compiled.settings, "target", DEFAULT))
 
 
 def parse_params(pairs: list[str], sample: dict[str, Any], known: list[str]) -> dict[str, Any]:

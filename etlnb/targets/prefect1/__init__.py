@@ -25,7 +25,8 @@ def emit_options(options: Any, settings: Any) -> emitter.Prefect1Options:
 def seal(compiled: Any, notebook_dir: Path, emit_version: Any) -> None:
     """The version is the script's hash; with storage_key = "versioned" the script's S3 key
     names that version, so the script is emitted again with it (and must still hash to it)."""
-    from etlnb.deploy.storage import VERSION_PLACEHOLDER, seal, verify
+    from etlnb.deploy.storage import VERSION_PLACEHOLDER, verify
+    from etlnb.deploy.storage import seal as seal_files
 
     name = compiled.path.name
     script = compiled.script
@@ -37,7 +38,7 @@ def seal(compiled: Any, notebook_dir: Path, emit_version: Any) -> None:
             return {name: script.encode()}
         return {name: emit_version(version).encode()}
 
-    compiled.sha, files = seal(render)
+    compiled.sha, files = seal_files(render)
     compiled.script = files[name].decode()
     if versioned and not verify(compiled.sha, files, "prefect1"):
         diagnostics = compiled.analysis.diagnostics

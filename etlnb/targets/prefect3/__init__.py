@@ -19,7 +19,8 @@ def seal(compiled: Any, notebook_dir: Path, emit_version: Any) -> None:
     and the live deployment can only agree. Storage settings written into prefect.yaml are
     refused here, before anything is written."""
     from etlnb.analyse.paths import project_root
-    from etlnb.deploy.storage import StorageError, open_storage, seal
+    from etlnb.deploy.storage import StorageError, open_storage
+    from etlnb.deploy.storage import seal as seal_files
     from etlnb.targets.prefect3 import prefect_yaml
 
     settings = compiled.settings
@@ -44,7 +45,9 @@ def seal(compiled: Any, notebook_dir: Path, emit_version: Any) -> None:
             version=version,
         )
 
-    sha, files = seal(lambda v: {compiled.path.name: compiled.script.encode(), "prefect.yaml": render(v).encode()})
+    sha, files = seal_files(
+        lambda v: {compiled.path.name: compiled.script.encode(), "prefect.yaml": render(v).encode()}
+    )
     compiled.sha, compiled.prefect_yaml = sha, files["prefect.yaml"].decode()
 
 
