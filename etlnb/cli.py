@@ -239,7 +239,14 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         print("  nothing was registered; the previous deployment is unchanged", file=sys.stderr)
         return 2
     try:
-        result = deploy(args.notebook, deploy_flags(args), args.output, version=args.version, strict=args.strict)
+        result = deploy(
+            args.notebook,
+            deploy_flags(args),
+            args.output,
+            version=args.version,
+            strict=args.strict,
+            unverified=args.unverified,
+        )
     except DeployError as exc:
         print(f"etlnb deploy: {exc.step} failed: {exc}", file=sys.stderr)
         print(f"  {exc.left or 'nothing was registered; the previous deployment is unchanged'}", file=sys.stderr)
@@ -384,10 +391,17 @@ def build_parser() -> argparse.ArgumentParser:
         task_runner_option(p)
         p.add_argument("-o", "--output", type=Path, default=Path("build"))
 
-    p = sub.add_parser("deploy", help="compile, check, upload the code and register the Prefect deployment")
+    p = sub.add_parser(
+        "deploy", help="compile, verify (a passing parity on record), check, upload the code and register"
+    )
     p.add_argument("notebook", type=Path)
     p.add_argument("--version", help="register an earlier uploaded version again (rollback)")
     p.add_argument("--strict", action="store_true", help="credential-looking literals are errors, not warnings")
+    p.add_argument(
+        "--unverified",
+        action="store_true",
+        help="deploy without a passing parity of this content; the deployment is tagged 'unverified'",
+    )
     p.add_argument(
         "--target",
         choices=TARGET_CHOICES,

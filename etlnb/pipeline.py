@@ -43,6 +43,7 @@ class Compiled:
     sha: str = ""  # the version: content address of the script and its prefect.yaml
     # sample values computed by sample cells (may be read from the environment): never sent anywhere
     computed: frozenset[str] = frozenset()
+    verification: str = ""  # deploy's verdict, shown in the deployment's description
 
     @property
     def entrypoint(self) -> str:

@@ -8,7 +8,7 @@ import time
 
 from etlnb.analyse.diagnostics import CompileError
 
-STEPS = ("compile", "check", "upload", "register")
+STEPS = ("compile", "verify", "check", "upload", "register")
 
 
 class DeployError(Exception):

@@ -371,8 +371,8 @@ def _fields_or_problem(path: Path) -> dict[str, Any]:
 
 
 class DeployHandler(EtlnbHandler):
-    """POST {path, work_pool, work_pool_type, image, schedule, storage}: compile, check, upload, register
-    in a child process (etlnb.jupyter.job), with progress per step and the worker status after."""
+    """POST {path, work_pool, work_pool_type, image, schedule, storage, unverified}: compile, verify, check,
+    upload, register in a child process (etlnb.jupyter.job), with progress per step and the worker status after."""
 
     @web.authenticated
     async def post(self) -> None:
@@ -391,7 +391,14 @@ class DeployHandler(EtlnbHandler):
 
             if (problem := flag_problem(flags)) is not None:
                 raise Problem(f"deploy: {problem}")
-            spec = json.dumps({"notebook": str(path), "flags": flags, "out_dir": str(build_dir(path))})
+            spec = json.dumps(
+                {
+                    "notebook": str(path),
+                    "flags": flags,
+                    "out_dir": str(build_dir(path)),
+                    "unverified": data.get("unverified") is True,
+                }
+            )
             command = [sys.executable, "-m", "etlnb.jupyter.job", "deploy", spec]
             return start_job("deploy", command, path.parent, list(STEPS)).view()
 

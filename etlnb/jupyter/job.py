@@ -55,6 +55,7 @@ def deploy(spec: dict[str, Any]) -> None:
             Path(spec["out_dir"]),
             echo=False,
             listener=lambda step, status: emit(step=step, status=status),
+            unverified=bool(spec.get("unverified")),
         )
     except DeployError as exc:
         emit(error=f"deploy: {exc.step} failed: {exc} ({_left_as_it_was(spec, exc.step)})")

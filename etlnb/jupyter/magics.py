@@ -246,6 +246,11 @@ class EtlMagics(Magics):
     @argument("--name", help="deployment name (default: the project)")
     @argument("--version", help="register an earlier uploaded version again (rollback)")
     @argument(
+        "--unverified",
+        action="store_true",
+        help="deploy without a passing parity of this content; the deployment is tagged 'unverified'",
+    )
+    @argument(
         "--target",
         choices=["prefect3", "prefect1"],
         help="prefect3 (default) or prefect1 (prefect build + register, or the commands to run)",
@@ -258,9 +263,9 @@ class EtlMagics(Magics):
         from etlnb.analyse.config import deploy_flags
 
         flags = deploy_flags(args)
-        scripted = args.now or args.version or any(v not in (None, []) for v in flags.values())
+        scripted = args.now or args.version or args.unverified or any(v not in (None, []) for v in flags.values())
         if scripted:
-            result = deploy_now(path, flags, args.version, listener=_print_step)
+            result = deploy_now(path, flags, args.version, listener=_print_step, unverified=args.unverified)
             if is_prefect1(result):  # registered, or the commands to do it; Prefect 1 runs need an agent
                 display(prefect1_bundle(result), raw=True)
                 print(result.agent_line())

@@ -130,12 +130,14 @@ _SYNC_JS = """
 
 PREFECT3_STEPS = {
     "compile": "compiling the notebook",
+    "verify": "looking for a passing parity of this content (`etlnb run NB --parity` writes it)",
     "check": "checking the storage and the Prefect API (the local server starts if needed)",
     "upload": "uploading the code",
     "register": "registering the deployment",
 }
 PREFECT1_STEPS = {
     "compile": "compiling the notebook (a Prefect 1 script)",
+    "verify": "looking for a passing parity of this content (`etlnb run NB --parity` writes it)",
     "check": "looking for .venv-prefect1 and a Prefect 1 backend",
     "upload": "prefect build (uploads the script to the flow's storage)",
     "register": "prefect register (the flow in its Prefect 1 project)",

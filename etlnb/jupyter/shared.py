@@ -42,12 +42,14 @@ def build_dir(notebook: Path) -> Path:
     return project_root(notebook.parent) / "build"
 
 
-def deploy_now(path: Path, flags: dict[str, Any], version: str | None, listener=None):
+def deploy_now(path: Path, flags: dict[str, Any], version: str | None, listener=None, unverified: bool = False):
     from etlnb.deploy.progress import DeployError
     from etlnb.deploy.steps import deploy
 
     try:
-        return deploy(path, flags, build_dir(path), version=version, echo=False, listener=listener)
+        return deploy(
+            path, flags, build_dir(path), version=version, echo=False, listener=listener, unverified=unverified
+        )
     except DeployError as exc:
         raise MagicError(f"deploy: {exc.step} failed: {exc} ({what_deploy_left(path, flags, exc.step)})") from None
 

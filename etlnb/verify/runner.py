@@ -276,8 +276,11 @@ def run_parity(compiled, notebook: Path, server: local_server.Server | None, par
     if not nb_run.ok:
         return ParityOutcome(False, f"{nb_run.error}\n(the notebook itself fails on its samples)"), nb_run, None
     witness = nb_run.witness
+    on_samples = params == compiled.sample  # only a parity on the samples speaks for the content
     if witness is not None and witness.errors:
         text = "\n".join(e.message for e in witness.errors)
+        if on_samples:
+            text += "\n" + keep_record(notebook, compiled, False, {"failure": witness.errors[0].message})
         return ParityOutcome(False, text), nb_run, None
     run = run_compiled_flow(compiled, notebook, server, params, capture_root / "flow", echo=echo, cwd=flow_dir)
     failure = ""
@@ -293,7 +296,32 @@ def run_parity(compiled, notebook: Path, server: local_server.Server | None, par
     files = compare_folders(notebook.resolve().parent, nb_dir, flow_dir, writers_from_witness(record))
     report = merge(values, files)
     text = format_report(report, str(notebook), failure)
-    return ParityOutcome(report.ok and run.ok, text), nb_run, run
+    ok = report.ok and run.ok
+    if on_samples:
+        summary = {
+            "failure": text.splitlines()[0] if not ok else "",
+            "values_equal": report.compared,
+            "files_equal": report.files_compared,
+            "mismatches": [f.line(str(notebook)).splitlines()[0] for f in report.mismatches],
+            "not_compared": [f"{f.label} {f.name}: {f.detail}" for f in report.not_compared],
+            "ignored": [f"{f.label} {f.name}" for f in report.ignored],
+        }
+        text += "\n" + keep_record(notebook, compiled, ok, summary)
+    return ParityOutcome(ok, text), nb_run, run
+
+
+def keep_record(notebook: Path, compiled, ok: bool, summary: dict[str, Any]) -> str:
+    """Write the verification record; the line parity prints about it."""
+    from etlnb.verify.record import content_key, short, write
+
+    try:
+        path = write(notebook, compiled, ok, summary)
+    except OSError as exc:  # the verdict stands; only its record is missing
+        return f"    the verification record could not be written ({exc}): deploy will say unverified"
+    key = short(content_key(compiled))
+    if ok:
+        return f"    verified: content {key} (record {path}); `etlnb deploy` accepts it"
+    return f"    not verified: content {key} failed parity; `etlnb deploy` refuses it until parity passes"
 
 
 def parity_check(notebook: Path, out_dir: Path, server: local_server.Server) -> ParityOutcome:

@@ -143,7 +143,9 @@ def deploy(compiled: Any, notebook: Path, root: Path, progress: Progress, versio
                 enforce_parameter_schema=True,
                 schedules=schedules,
                 tags=spec.tags,
-                description=f"etlnb: {notebook.name}, project {project}, code {location}",
+                description="\n".join(
+                    filter(None, [f"etlnb: {notebook.name}, project {project}, code {location}", compiled.verification])
+                ),
             )
             if existing is not None:  # and those created while the switch happened
                 pin_pending_runs(client, existing, skip=sha)
