@@ -207,6 +207,7 @@ def test_deployed_run_through_the_process_worker_on_dask_loads_what_threads_load
                 "etlnb",
                 "deploy",
                 str(project),
+                "--unverified",
                 "--storage",
                 str(tmp_path / "store"),
                 "--work-pool",

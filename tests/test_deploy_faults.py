@@ -126,7 +126,7 @@ def api(prefect_server, monkeypatch):
 def test_prefect_api_gone_before_registration_keeps_the_old_deployment_running(tmp_path, api, monkeypatch):
     store = tmp_path / "store"
     v1 = _notebook(tmp_path, "apigone", 1)
-    first = deploy(v1, {"storage": str(store)}, tmp_path / "build", echo=False)
+    first = deploy(v1, {"storage": str(store)}, tmp_path / "build", echo=False, unverified=True)
     proxy = Proxy(api.port)
     proxy.start()
     monkeypatch.setenv("PREFECT_API_URL", f"{proxy.url}/api")
@@ -137,7 +137,7 @@ def test_prefect_api_gone_before_registration_keeps_the_old_deployment_running(t
             proxy.cut()  # the API server goes away between upload and register
 
     with pytest.raises(DeployError) as err:
-        deploy(v2, {"storage": str(store)}, tmp_path / "build2", echo=False, listener=cut_after_upload)
+        deploy(v2, {"storage": str(store)}, tmp_path / "build2", echo=False, unverified=True, listener=cut_after_upload)
     assert err.value.step == "register"
     assert "\n" not in str(err.value)
     live = _live(api.api_url, "apigone/faults")
@@ -166,7 +166,7 @@ def test_s3_dying_mid_upload_leaves_no_visible_version_and_the_old_one_live(tmp_
     proxy = Proxy(int(s3.endpoint.rsplit(":", 1)[1]))
     proxy.start()
     flags = {"storage": f"s3://{BUCKET}/faults", "s3_endpoint_url": proxy.url}
-    first = deploy(_notebook(tmp_path, "s3gone", 1), flags, tmp_path / "build", echo=False)
+    first = deploy(_notebook(tmp_path, "s3gone", 1), flags, tmp_path / "build", echo=False, unverified=True)
     original_client = S3Storage.client.fget
 
     def client_that_dies_after_one_put(self):
@@ -178,7 +178,7 @@ def test_s3_dying_mid_upload_leaves_no_visible_version_and_the_old_one_live(tmp_
 
     monkeypatch.setattr(S3Storage, "client", property(client_that_dies_after_one_put))
     with pytest.raises(DeployError) as err:
-        deploy(_notebook(tmp_path / "v2", "s3gone", 2), flags, tmp_path / "build2", echo=False)
+        deploy(_notebook(tmp_path / "v2", "s3gone", 2), flags, tmp_path / "build2", echo=False, unverified=True)
     assert err.value.step == "upload" and "cannot reach" in str(err.value)
     assert _live(api.api_url, "s3gone/faults").version == first.sha
     keys = s3.keys()
@@ -198,7 +198,7 @@ def test_full_disk_is_a_clear_upload_error_with_nothing_half_written(tmp_path, a
         (disk / "filler").write_bytes(b"\0" * (60 * 1024))  # leave less room than the script needs
         store = tmp_path / "store"
         v1 = _notebook(tmp_path, "diskfull", 1)
-        first = deploy(v1, {"storage": str(store)}, tmp_path / "build", echo=False)
+        first = deploy(v1, {"storage": str(store)}, tmp_path / "build", echo=False, unverified=True)
         done = subprocess.run(
             [
                 PYTHON,
@@ -206,6 +206,7 @@ def test_full_disk_is_a_clear_upload_error_with_nothing_half_written(tmp_path, a
                 "etlnb",
                 "deploy",
                 str(_notebook(tmp_path / "v2", "diskfull", 2)),
+                "--unverified",
                 "--storage",
                 str(disk / "store"),
                 "-o",
@@ -231,7 +232,7 @@ def test_two_deploys_of_the_same_notebook_at_once_end_consistent(tmp_path, api):
     store = tmp_path / "store"
     nb = _notebook(tmp_path, "twice", 3)
     env = dict(os.environ, PREFECT_API_URL=api.api_url)
-    command = [PYTHON, "-m", "etlnb", "deploy", str(nb), "--storage", str(store)]
+    command = [PYTHON, "-m", "etlnb", "deploy", str(nb), "--unverified", "--storage", str(store)]
     runs = [
         subprocess.Popen(
             [*command, "-o", str(tmp_path / f"b{i}")],

@@ -166,10 +166,10 @@ def test_deploy_versions_and_rollback_through_s3(tmp_path, s3, cli_env, prefect_
     project, flow = "s3demo", "rollback_numbers"
     notebook = write_notebook(tmp_path / project / f"{flow}.ipynb", scale=10)
 
-    v1 = deployed_sha(etlnb("deploy", notebook, *s3_flags(s3), env=cli_env, cwd=tmp_path))
+    v1 = deployed_sha(etlnb("deploy", notebook, "--unverified", *s3_flags(s3), env=cli_env, cwd=tmp_path))
     v1_script = (tmp_path / "build" / project / f"{flow}.py").read_bytes()
     write_notebook(notebook, scale=100)  # change the transform step
-    done = etlnb("deploy", notebook, *s3_flags(s3), env=cli_env, cwd=tmp_path)
+    done = etlnb("deploy", notebook, "--unverified", *s3_flags(s3), env=cli_env, cwd=tmp_path)
     v2 = deployed_sha(done)
     v2_script = (tmp_path / "build" / project / f"{flow}.py").read_bytes()
     assert v1 != v2
@@ -192,7 +192,7 @@ def test_deploy_versions_and_rollback_through_s3(tmp_path, s3, cli_env, prefect_
     assert lines[v2][0].endswith("<- live") and "live" not in lines[v1][0], listing.stdout
     assert listing.stdout.index(v1) < listing.stdout.index(v2), "oldest first"
 
-    back = etlnb("deploy", notebook, "--version", v1, *s3_flags(s3), env=cli_env, cwd=tmp_path)
+    back = etlnb("deploy", notebook, "--unverified", "--version", v1, *s3_flags(s3), env=cli_env, cwd=tmp_path)
     assert deployed_sha(back) == v1
 
     deployment = read_deployment(prefect_server.api_url, f"{flow}/{project}")
@@ -250,7 +250,7 @@ def test_process_worker_pulls_from_s3_and_loads_what_the_notebook_loads(
     expected = (tmp_path / "notebook" / project / "out" / "result.json").read_bytes()
     assert json.loads(expected) == {"scaled": [21, 7, 14], "total": 14}
 
-    deployed = etlnb("deploy", notebook, *s3_flags(s3), env=cli_env, cwd=tmp_path)
+    deployed = etlnb("deploy", notebook, "--unverified", *s3_flags(s3), env=cli_env, cwd=tmp_path)
     sha = deployed_sha(deployed)
     assert code_key(project, flow, sha, f"{flow}.py") in s3.keys()
     # whether a worker serves the pool, and how to start one
@@ -296,7 +296,7 @@ def live(tmp_path_factory, s3, cli_env, prefect_server):
     cwd = tmp_path_factory.mktemp("faults")
     project, flow = "s3faults", "fault_numbers"
     notebook = write_notebook(cwd / project / f"{flow}.ipynb", scale=2)
-    sha = deployed_sha(etlnb("deploy", notebook, *s3_flags(s3), env=cli_env, cwd=cwd))
+    sha = deployed_sha(etlnb("deploy", notebook, "--unverified", *s3_flags(s3), env=cli_env, cwd=cwd))
     script = s3.read(code_key(project, flow, sha, f"{flow}.py"))
     deployment = read_deployment(prefect_server.api_url, f"{flow}/{project}")
     assert deployment.version == sha
@@ -325,7 +325,7 @@ def test_unreachable_storage_fails_cleanly(live, s3, cli_env, prefect_server):
     write_notebook(live.notebook, scale=3)
     closed = f"http://127.0.0.1:{free_port()}"
     flags = ["--storage", f"s3://{BUCKET}/{PREFIX}", "--s3-endpoint-url", closed]
-    done = etlnb("deploy", live.notebook, *flags, env=cli_env, cwd=live.cwd)
+    done = etlnb("deploy", live.notebook, "--unverified", *flags, env=cli_env, cwd=live.cwd)
     line = assert_clean_failure(done, "upload")
     assert closed in line
     assert_untouched(live, s3, prefect_server)
@@ -333,7 +333,9 @@ def test_unreachable_storage_fails_cleanly(live, s3, cli_env, prefect_server):
 
 def test_missing_bucket_fails_cleanly(live, s3, cli_env, prefect_server):
     write_notebook(live.notebook, scale=4)
-    done = etlnb("deploy", live.notebook, *s3_flags(s3, bucket="no-such-bucket"), env=cli_env, cwd=live.cwd)
+    done = etlnb(
+        "deploy", live.notebook, "--unverified", *s3_flags(s3, bucket="no-such-bucket"), env=cli_env, cwd=live.cwd
+    )
     line = assert_clean_failure(done, "upload")
     assert "bucket 'no-such-bucket' does not exist" in line
     assert_untouched(live, s3, prefect_server)
@@ -343,7 +345,9 @@ def test_prefect_api_down_fails_before_upload(live, s3, cli_env, prefect_server)
     write_notebook(live.notebook, scale=5)
     before = s3.keys()
     api = f"http://127.0.0.1:{free_port()}/api"
-    done = etlnb("deploy", live.notebook, *s3_flags(s3), env=dict(cli_env, PREFECT_API_URL=api), cwd=live.cwd)
+    done = etlnb(
+        "deploy", live.notebook, "--unverified", *s3_flags(s3), env=dict(cli_env, PREFECT_API_URL=api), cwd=live.cwd
+    )
     line = assert_clean_failure(done, "check")
     assert f"Prefect API at {api} is not reachable" in line
     assert s3.keys() == before, "nothing may be uploaded when the API is down"
@@ -353,7 +357,9 @@ def test_prefect_api_down_fails_before_upload(live, s3, cli_env, prefect_server)
 def test_invalid_schedule_is_rejected_before_upload(live, s3, cli_env, prefect_server):
     write_notebook(live.notebook, scale=6)
     before = s3.keys()
-    done = etlnb("deploy", live.notebook, *s3_flags(s3), "--schedule", "not a cron", env=cli_env, cwd=live.cwd)
+    done = etlnb(
+        "deploy", live.notebook, "--unverified", *s3_flags(s3), "--schedule", "not a cron", env=cli_env, cwd=live.cwd
+    )
     assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
     (line,) = [ln for ln in done.stderr.splitlines() if ln.startswith("etlnb deploy:")]
     assert "not a cron" in line and "(from --schedule)" in line, "the error must say which schedule is invalid"
@@ -371,7 +377,7 @@ def test_registration_failure_after_upload_keeps_the_live_version(live, s3, cli_
         client.create_work_pool(WorkPoolCreate(name=pool, type="kubernetes"))
     write_notebook(live.notebook, scale=8)
     before = s3.keys()
-    done = etlnb("deploy", live.notebook, *s3_flags(s3), "--work-pool", pool, env=cli_env, cwd=live.cwd)
+    done = etlnb("deploy", live.notebook, "--unverified", *s3_flags(s3), "--work-pool", pool, env=cli_env, cwd=live.cwd)
     line = assert_clean_failure(done, "register")
     assert f"work pool '{pool}' exists with type 'kubernetes', not 'process'" in line
     # the new version was uploaded (whole) but is not live

@@ -66,7 +66,17 @@ def run(cmd: list[str], cwd: Path, api_url: str) -> subprocess.CompletedProcess[
 
 
 def deploy(notebook: Path, storage: Path, pool: str, api_url: str) -> subprocess.CompletedProcess[str]:
-    args = ["deploy", str(notebook), "--pool-type", "kubernetes", "--work-pool", pool, "--storage", str(storage)]
+    args = [
+        "deploy",
+        str(notebook),
+        "--unverified",
+        "--pool-type",
+        "kubernetes",
+        "--work-pool",
+        pool,
+        "--storage",
+        str(storage),
+    ]
     return run([PYTHON, "-m", "etlnb", *args, "-o", str(notebook.parent / "build")], notebook.parent, api_url)
 
 

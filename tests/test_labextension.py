@@ -273,14 +273,19 @@ def test_deploy_from_the_panel_registers_and_links_to_a_flow_run(lab, open_noteb
     )
     ui.shot("deploy-refused")
     deploy.locator("input[name='schedule']").fill("")
+    deploy.locator(".etlnb-deploy-button").click()  # no parity of this content on record: the gate says so
+    status = deploy.locator(".etlnb-job-status")
+    sync_api.expect(status).to_have_text("deploy: failed", timeout=60_000)
+    sync_api.expect(refused).to_contain_text(re.compile(r"^deploy: verify failed: .*is not verified: .*--parity"))
+    ui.shot("deploy-unverified-refused")
+    deploy.locator("input[name='unverified']").check()
     deploy.locator(".etlnb-deploy-button").click()
     summary = deploy.locator(".etlnb-deploy-summary")
-    status = deploy.locator(".etlnb-job-status")
     sync_api.expect(status).to_have_text(re.compile(r"deploy: (ok|failed)"), timeout=120_000)
     sync_api.expect(summary.or_(deploy.locator(".etlnb-error-message"))).to_be_visible()
     assert summary.count() == 1, deploy.inner_text()
     steps = deploy.locator(".etlnb-step").evaluate_all("s => s.map(x => [x.dataset.step, x.className])")
-    assert [n for n, _ in steps] == ["compile", "check", "upload", "register"]
+    assert [n for n, _ in steps] == ["compile", "verify", "check", "upload", "register"]
     assert all("etlnb-step-ok" in cls for _, cls in steps), steps
     link = summary.locator("a.etlnb-deployment-link")
     href = link.get_attribute("href")
@@ -289,6 +294,7 @@ def test_deploy_from_the_panel_registers_and_links_to_a_flow_run(lab, open_noteb
     with urllib.request.urlopen(f"{prefect_server.api_url}/deployments/{href.removeprefix(prefix)}", timeout=10) as r:
         deployment = json.load(r)
     assert deployment["name"] == "weather" and deployment["work_pool_name"] == "etlnb-local", deployment
+    assert "unverified" in deployment["tags"] and "UNVERIFIED" in deployment["description"], deployment
     assert deployment["version"] in summary.inner_text()
     assert summary.locator(".etlnb-workers").inner_text().strip()  # worker status, as Prefect reports it
     ui.shot("deployed")

@@ -157,15 +157,24 @@ def test_deploy_job_reports_each_step_and_the_deployment(
     jp_serverapp, jp_fetch, jp_asyncio_loop, weather, prefect_server, monkeypatch
 ):
     monkeypatch.setenv("PREFECT_API_URL", prefect_server.api_url)
+    # no parity of this content on record: refused at verify in one line, nothing registered
     job = _post(jp_asyncio_loop, jp_fetch, "deploy", body={"path": weather, "work_pool_type": "process"})
-    assert [s["name"] for s in job["steps"]] == ["compile", "check", "upload", "register"]
+    assert [s["name"] for s in job["steps"]] == ["compile", "verify", "check", "upload", "register"]
+    job = _finished(jp_asyncio_loop, jp_fetch, job)
+    assert job["status"] == "failed" and "\n" not in job["message"], job
+    assert job["message"].startswith("deploy: verify failed: ") and "is not verified" in job["message"], job
+    assert "etlnb run " in job["message"] and "--parity" in job["message"], job["message"]
+    assert [s["status"] for s in job["steps"]] == ["ok", "failed", "pending", "pending", "pending"]
+    job = _post(
+        jp_asyncio_loop, jp_fetch, "deploy", body={"path": weather, "work_pool_type": "process", "unverified": True}
+    )
     deadline = time.monotonic() + 120
     while job["status"] == "running":
         assert time.monotonic() < deadline, job
         jp_asyncio_loop.run_until_complete(__import__("asyncio").sleep(0.3))
         job = _get(jp_asyncio_loop, jp_fetch, "jobs", job["id"])
     assert job["status"] == "ok", job
-    assert [s["status"] for s in job["steps"]] == ["ok"] * 4
+    assert [s["status"] for s in job["steps"]] == ["ok"] * 5
     result = job["result"]
     assert result["full_name"] == "weather/weather"
     assert result["ui_url"].endswith(f"/deployments/deployment/{result['deployment_id']}")
@@ -189,11 +198,13 @@ def test_deploy_job_for_prefect1_without_a_backend_gives_the_commands(
     assert fields["target"] == "prefect1" and fields["work_pool_type"] == "process"
     assert fields["image_placeholder"] == "$WEATHER_BASE_IMAGE, else KV key weather_base_image"
     assert fields["storage_placeholder"] == "s3://bucket/prefix, else Local"
-    job = _post(jp_asyncio_loop, jp_fetch, "deploy", body={"path": weather, "work_pool_type": "process"})
+    job = _post(
+        jp_asyncio_loop, jp_fetch, "deploy", body={"path": weather, "work_pool_type": "process", "unverified": True}
+    )
     job = _finished(jp_asyncio_loop, jp_fetch, job)
     assert job["status"] == "ok", job
     steps = {s["name"]: s["status"] for s in job["steps"]}
-    assert steps == {"compile": "ok", "check": "ok", "upload": "pending", "register": "pending"}
+    assert steps == {"compile": "ok", "verify": "ok", "check": "ok", "upload": "pending", "register": "pending"}
     result = job["result"]
     assert result["target"] == "prefect1" and not result["registered"]
     script = (jp_root_dir / "weather" / "build" / "weather" / "weather.py").resolve()
@@ -224,11 +235,14 @@ def test_deploy_job_for_prefect1_registers_and_reports_the_flow(
     monkeypatch.setenv("PREFECT__SERVER__ENDPOINT", prefect1_graphql.url)
     (jp_root_dir / "weather" / "etlnb.toml").write_text('target = "prefect1"\n')
     job = _post(
-        jp_asyncio_loop, jp_fetch, "deploy", body={"path": weather, "work_pool_type": "kubernetes", "image": "reg/w:7"}
+        jp_asyncio_loop,
+        jp_fetch,
+        "deploy",
+        body={"path": weather, "work_pool_type": "kubernetes", "image": "reg/w:7", "unverified": True},
     )
     job = _finished(jp_asyncio_loop, jp_fetch, job)
     assert job["status"] == "ok", job
-    assert [s["status"] for s in job["steps"]] == ["ok"] * 4
+    assert [s["status"] for s in job["steps"]] == ["ok"] * 5
     result = job["result"]
     assert (result["registered"], result["flow_id"], result["version"]) == (True, "flow-1", "1")
     assert (result["flow"], result["project"], result["run_config"], result["image"]) == (
@@ -241,13 +255,17 @@ def test_deploy_job_for_prefect1_registers_and_reports_the_flow(
     assert result["agent"].startswith("runs need a Prefect 1 Kubernetes agent with the flow's labels [")
     # a failed registration is one line that says what it left
     (jp_root_dir / "weather" / "etlnb.toml").write_text('target = "prefect1"\nproject = "elsewhere"\n')
-    job = _finished(jp_asyncio_loop, jp_fetch, _post(jp_asyncio_loop, jp_fetch, "deploy", body={"path": weather}))
+    job = _finished(
+        jp_asyncio_loop,
+        jp_fetch,
+        _post(jp_asyncio_loop, jp_fetch, "deploy", body={"path": weather, "unverified": True}),
+    )
     assert job["status"] == "failed" and "\n" not in job["message"], job
     assert job["message"].startswith("deploy: register failed: prefect register failed:"), job["message"]
     assert job["message"].endswith(
         "(nothing was registered, but runs of an already registered flow load build/'s script (Local storage), which now holds this code)"
     )
-    assert [s["status"] for s in job["steps"]] == ["ok", "ok", "ok", "failed"]
+    assert [s["status"] for s in job["steps"]] == ["ok", "ok", "ok", "ok", "failed"]
 
 
 def test_a_failed_job_is_one_line_and_marks_the_running_step_failed(tmp_path):

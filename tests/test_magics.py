@@ -92,7 +92,7 @@ def test_errors_are_one_short_message_not_a_traceback(ip, tmp_path, monkeypatch)
 @pytest.mark.integration
 def test_etl_deploy_options_deploy_at_once_and_show_a_summary(ip, weather, prefect_server, monkeypatch):
     monkeypatch.setenv("PREFECT_API_URL", prefect_server.api_url)
-    cap = run(ip, f"etl_deploy --storage {weather.parent / 'store'} --work-pool magic-pool")
+    cap = run(ip, f"etl_deploy --unverified --storage {weather.parent / 'store'} --work-pool magic-pool")
     assert "register: ok" in cap.stdout, cap.stderr
     summary = cap.outputs[-1].data
     assert "etlnb-deploy-summary" in summary["text/html"] and "weather/weather" in summary["text/plain"]
@@ -113,6 +113,7 @@ def test_deploy_panel_is_prefilled_and_its_button_deploys(weather, prefect_serve
     panel.pool_type.value = "process"
     panel.storage.value = str(weather.parent / "store")
     panel.work_pool.value = "panel-pool"
+    panel.unverified.value = True
     panel.deploy()
     assert panel.progress.value == 4 and panel.progress.bar_style == "success", panel.summary.value
     assert "etlnb-deploy-summary" in panel.summary.value and "panel-pool" in panel.summary.value
@@ -121,6 +122,7 @@ def test_deploy_panel_is_prefilled_and_its_button_deploys(weather, prefect_serve
     # a failing deploy shows the failed step in the panel, not a traceback, and leaves the notebook as it was
     saved = weather.read_bytes()
     panel.pool_type.value = "kubernetes"
+    panel.unverified.value = True
     panel.deploy()
     assert panel.progress.bar_style == "danger"
     assert "failed" in panel.summary.value and "Traceback" not in panel.summary.value
@@ -145,6 +147,7 @@ def test_panel_settings_are_kept_for_the_cli(weather, prefect_server, monkeypatc
     assert "UTC" in panel.timezone.value
     panel.name.value, panel.tags.value, panel.retries.value = "kept", "etl, daily", 4
     panel.storage.value = str(weather.parent / "store")
+    panel.unverified.value = True
     panel.deploy()
     assert panel.progress.bar_style == "success", panel.summary.value
     meta = json.loads(weather.read_text())["metadata"]["etlnb"]
@@ -164,7 +167,7 @@ def test_panel_settings_are_kept_for_the_cli(weather, prefect_server, monkeypatc
 
     first = live()
     assert first[1:] == (["0 6 * * *"], ["daily", "etl"])
-    assert cli(["deploy", str(weather), "-o", str(weather.parent.parent / "build")]) == 0
+    assert cli(["deploy", str(weather), "--unverified", "-o", str(weather.parent.parent / "build")]) == 0
     assert live() == first  # same version, schedule kept
     build_yaml = (weather.parent.parent / "build" / "weather" / "prefect.yaml").read_text()
     stored_yaml = (weather.parent / "store" / "weather" / "weather" / first[0] / "prefect.yaml").read_text()
@@ -180,6 +183,7 @@ def test_a_failed_first_deploy_does_not_speak_of_a_previous_deployment(weather, 
     monkeypatch.setenv("PREFECT_API_URL", prefect_server.api_url)
     panel = DeployPanel(weather)
     panel.name.value, panel.pool_type.value = "never-deployed", "kubernetes"  # no image: check fails
+    panel.unverified.value = True
     panel.deploy()
     assert panel.progress.bar_style == "danger"
     assert "nothing was registered" in panel.summary.value and "unchanged" not in panel.summary.value
@@ -264,7 +268,7 @@ def test_panel_settings_differ_from_the_config_file_only_where_chosen(weather):
 
 
 def test_etl_deploy_target_prefect1_without_a_backend_shows_the_commands(ip, weather, p1_python, prefect1_home):
-    cap = run(ip, "etl_deploy --now --target prefect1")
+    cap = run(ip, "etl_deploy --now --unverified --target prefect1")
     assert not cap.stderr, cap.stderr
     assert "compile: ok" in cap.stdout and "check: ok" in cap.stdout and "register" not in cap.stdout
     out = cap.outputs[-1].data
@@ -315,7 +319,7 @@ def test_etl_deploy_target_prefect1_failure_is_one_line(
     (weather.parent / "etlnb.toml").write_text(
         'target = "prefect1"\nproject = "elsewhere"\n'
     )  # no such Prefect 1 project
-    cap = run(ip, "etl_deploy --now")
+    cap = run(ip, "etl_deploy --now --unverified")
     (line,) = cap.stderr.strip().splitlines()
     assert line.startswith("deploy: register failed: prefect register failed:"), line
     assert "Project 'elsewhere' does not exist" in line and "create project elsewhere" in line
@@ -340,6 +344,7 @@ def test_deploy_panel_for_prefect1_without_a_backend_shows_the_commands(weather,
     assert panel.image.placeholder == "$WEATHER_BASE_IMAGE, else KV key weather_base_image"
     panel.pool_type.value = "process"
     saved = weather.read_bytes()
+    panel.unverified.value = True
     panel.deploy()
     assert panel.progress.bar_style == "warning" and panel.progress.value == 2, panel.summary.value
     assert "not registered: no Prefect 1 backend" in panel.status.value
@@ -359,6 +364,7 @@ def test_deploy_panel_for_prefect1_registers(weather, p1_python, prefect1_home, 
     nb["metadata"]["etlnb"] = {"target": "prefect1"}  # the target from the notebook's metadata
     weather.write_text(json.dumps(nb))
     panel = DeployPanel(weather)
+    panel.unverified.value = True
     panel.deploy()
     assert panel.progress.bar_style == "success" and panel.progress.value == 4, panel.summary.value
     assert "registered with Prefect 1" in panel.status.value

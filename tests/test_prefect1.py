@@ -257,7 +257,9 @@ def etlnb_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Complete
 
 def test_deploy_without_a_backend_prints_the_commands(tmp_path, p1_python):
     notebook = copy_project(next(d for d in DEMOS if d.stem == "weather"), tmp_path / "weather")
-    done = etlnb_cli("deploy", str(notebook), "--target", "prefect1", env=p1_env(tmp_path), cwd=tmp_path)
+    done = etlnb_cli(
+        "deploy", str(notebook), "--unverified", "--target", "prefect1", env=p1_env(tmp_path), cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     script = tmp_path / "build" / "weather" / "weather.py"
     flows_json = script.with_name("weather.flows.json")
@@ -272,7 +274,7 @@ def test_deploy_builds_to_s3_then_registers_what_the_script_describes(tmp_path, 
     notebook = copy_project(next(d for d in DEMOS if d.stem == "weather"), tmp_path / "weather")
     env = p1_env(tmp_path, PREFECT__BACKEND="server", PREFECT__SERVER__ENDPOINT=stub.url, WEATHER_BASE_IMAGE=IMAGE)
     args = ["--storage", f"s3://{BUCKET}/deployed", "--s3-endpoint-url", s3.endpoint, "--pool-type", "kubernetes"]
-    done = etlnb_cli("deploy", str(notebook), "--target", "prefect1", *args, env=env, cwd=tmp_path)
+    done = etlnb_cli("deploy", str(notebook), "--unverified", "--target", "prefect1", *args, env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "registered Prefect 1 flow weather in project weather (id flow-1, version 1)" in done.stdout
     assert "[3/4] upload" in done.stderr and "[4/4] register" in done.stderr
@@ -298,7 +300,7 @@ def test_deploy_builds_to_s3_then_registers_what_the_script_describes(tmp_path, 
 def test_deploy_names_a_missing_prefect1_project(tmp_path, p1_python, stub):
     notebook = copy_project(next(d for d in DEMOS if d.stem == "prices"), tmp_path / "prices")
     env = p1_env(tmp_path, PREFECT__BACKEND="server", PREFECT__SERVER__ENDPOINT=stub.url)
-    done = etlnb_cli("deploy", str(notebook), "--target", "prefect1", env=env, cwd=tmp_path)
+    done = etlnb_cli("deploy", str(notebook), "--unverified", "--target", "prefect1", env=env, cwd=tmp_path)
     assert done.returncode == 1
     first = done.stderr.strip().splitlines()[-2]
     assert first.startswith("etlnb deploy: register failed: prefect register failed:"), done.stderr
@@ -678,7 +680,7 @@ def test_versions_are_kept_listed_and_rolled_back(tmp_path, p1_python, s3, stub)
     notebook = word_notebook(tmp_path, "one", endpoint=s3.endpoint)
 
     def deploy(*more: str, env: dict[str, str] = env) -> subprocess.CompletedProcess:
-        return etlnb_cli("deploy", str(notebook), *more, env=env, cwd=tmp_path)
+        return etlnb_cli("deploy", str(notebook), "--unverified", *more, env=env, cwd=tmp_path)
 
     done = deploy()
     assert done.returncode == 0, done.stdout + done.stderr
@@ -765,7 +767,7 @@ def test_a_failed_registration_says_what_it_left(tmp_path, p1_python, s3, stub, 
     notebook = word_notebook(tmp_path, "one", storage_key=storage_key, endpoint=s3.endpoint)
     with (notebook.parent / "etlnb.toml").open("a") as config:
         config.write('project = "elsewhere"\n')  # a Prefect 1 project the backend does not have
-    done = etlnb_cli("deploy", str(notebook), env=env, cwd=tmp_path)
+    done = etlnb_cli("deploy", str(notebook), "--unverified", env=env, cwd=tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
     first, second = done.stderr.strip().splitlines()[-2:]
     assert first.startswith("etlnb deploy: register failed: prefect register failed:")

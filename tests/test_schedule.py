@@ -57,7 +57,18 @@ def test_interval_schedule_creates_runs_and_the_local_worker_completes_one(tmp_p
     env.pop("PREFECT_API_URL", None)
 
     done = subprocess.run(
-        [PYTHON, "-m", "etlnb", "deploy", str(notebook), "--schedule", str(INTERVAL), "--work-pool", POOL],
+        [
+            PYTHON,
+            "-m",
+            "etlnb",
+            "deploy",
+            str(notebook),
+            "--unverified",
+            "--schedule",
+            str(INTERVAL),
+            "--work-pool",
+            POOL,
+        ],
         capture_output=True,
         text=True,
         env=env,

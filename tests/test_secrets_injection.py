@@ -128,6 +128,7 @@ def test_no_credential_from_the_environment_reaches_any_artifact(tmp_path, prefe
             "etlnb",
             "deploy",
             str(nb),
+            "--unverified",
             "--storage",
             str(storage),
             "-o",

@@ -63,8 +63,10 @@ def deploy(
                 tagged = compiled.settings.target != "prefect1"  # Prefect 1 labels route runs to agents
                 if tagged and UNVERIFIED_TAG not in compiled.settings.tags:
                     tags = [*compiled.settings.tags, UNVERIFIED_TAG]
-                    compiled = replace(compile_file(notebook, out_dir, {**flags, "tags": tags}, strict=strict),
-                                       verification=compiled.verification)
+                    compiled = replace(
+                        compile_file(notebook, out_dir, {**flags, "tags": tags}, strict=strict),
+                        verification=compiled.verification,
+                    )
         write(compiled)  # a rollback writes build/ only once it is live
     root = local_server.project_root(notebook.parent)
     return target(compiled.settings.target).deploy(compiled, notebook, root, progress, version)

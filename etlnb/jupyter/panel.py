@@ -215,6 +215,10 @@ class DeployPanel:
             description="storage",
         )
         self.button = w.Button(description="Deploy", button_style="primary", icon="rocket")
+        self.unverified = w.Checkbox(
+            value=False, description="deploy unverified (no passing parity; tagged 'unverified')", indent=False
+        )
+        self.verified = w.HTML(value=_verification_line(notebook))
         self.progress = w.IntProgress(value=0, min=0, max=len(STEPS), description="", bar_style="info")
         target = " to Prefect 1" if self.prefect1 else ""
         self.status = w.HTML(value=f"ready to deploy <code>{html.escape(flow)}</code>{target}")
@@ -243,6 +247,8 @@ class DeployPanel:
             [
                 w.HTML("<b>etlnb deploy</b>" + (" (Prefect 1: target = prefect1)" if self.prefect1 else "")),
                 *fields,
+                self.verified,
+                self.unverified,
                 w.HBox([self.button, self.progress, self.status]),
                 self.summary,
                 self.sync,
@@ -319,7 +325,9 @@ class DeployPanel:
             chosen_meta = metadata_update(self.notebook, flags, self.project.value)
             changed = save_settings(self.notebook, chosen_meta)
             with redirect_stderr(relay):
-                result = deploy_now(self.notebook, flags, None, listener=self._listener)
+                result = deploy_now(
+                    self.notebook, flags, None, listener=self._listener, unverified=self.unverified.value
+                )
                 # Prefect 1 runs on agents, not on a work pool's workers
                 served, workers = (None, "") if is_prefect1(result) else worker_line(result.work_pool)
         except Exception as exc:
@@ -379,6 +387,21 @@ class DeployPanel:
     def deploy(self) -> None:
         """Press the button (tests and scripts)."""
         self._clicked()
+
+
+def _verification_line(notebook: Path) -> str:
+    """Whether the current content has a passing parity (deploy requires one), as the panel shows it."""
+    from etlnb.analyse.diagnostics import CompileError
+    from etlnb.jupyter.shared import build_dir
+    from etlnb.pipeline import compile_file
+    from etlnb.verify.record import verdict
+
+    try:
+        found = verdict(notebook, compile_file(notebook, build_dir(notebook)))
+    except (CompileError, OSError):
+        return ""  # Check says what is wrong; deploy will too
+    mark, color = ("&#10003;", "#1a7f37") if found.verified else ("&#10007;", "#b00020")
+    return f'<span class="etlnb-verified" style="color:{color}">{mark} {_code(found.line)}</span>'
 
 
 def _code(text: str) -> str:

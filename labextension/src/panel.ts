@@ -295,14 +295,24 @@ export class EtlnbPanel extends Widget {
     showImage();
     field('schedule', 'schedule', fields.schedule, 'cron or seconds');
     field('storage', 'storage', fields.storage, fields.storage_placeholder ?? '.etlnb/storage');
+    // deploy requires a passing parity of the current content; this deploys without one, tagged
+    const unverifiedRow = el('label', 'etlnb-field etlnb-unverified');
+    const unverified = el('input', '');
+    unverified.type = 'checkbox';
+    unverified.name = 'unverified';
+    unverifiedRow.append(unverified, span('', ' deploy unverified (no passing parity; tagged "unverified")'));
+    form.appendChild(unverifiedRow);
     const progress = el('div', 'etlnb-deploy-progress');
     const deploy = button('Deploy', 'etlnb-deploy-button jp-mod-accept', async () => {
       deploy.disabled = true;
-      const body: { [name: string]: string } = { path: state.path };
+      const body: { [name: string]: string | boolean } = { path: state.path };
       for (const [name, input] of Object.entries(inputs)) {
         if (name !== 'image' || select.value === 'kubernetes') {
           body[name] = input.value;
         }
+      }
+      if (unverified.checked) {
+        body.unverified = true;
       }
       try {
         await state.saveAndCheck();
