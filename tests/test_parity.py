@@ -33,7 +33,7 @@ def _write(tmp_path, cells, name="paritynb"):
 def test_good_notebook_has_parity(tmp_path, prefect_server):
     outcome = parity_check(_write(tmp_path, GOOD), tmp_path / "build", prefect_server)
     assert outcome.ok, outcome.text
-    assert "parity ok (3 values equal)" in outcome.text
+    assert "parity ok (3 values equal; exact)" in outcome.text
 
 
 @pytest.mark.integration
@@ -78,11 +78,11 @@ def test_unpicklable_output_is_reported_as_not_compared(tmp_path, prefect_server
     )
 
 
-def test_dataframe_rules_dtype_order_and_float_tolerance():
+def test_dataframe_rules_dtype_order_and_exact_floats():
     pd = pytest.importorskip("pandas")
     a = pd.DataFrame({"x": [1, 2], "y": [0.1, 0.2]})
     assert difference_between(a, a.copy()) is None
-    assert difference_between(a, a.assign(y=a["y"] + 1e-9)) is None  # within rtol 1e-5
+    assert difference_between(a, a.assign(y=a["y"] + 1e-9)) is not None  # exact unless asked
     assert "dtype" in difference_between(a, a.astype({"x": "float64"}))
     assert difference_between(a, a.iloc[::-1]) is not None  # row order matters
     assert difference_between(a, a[["y", "x"]]) is not None  # column order matters
@@ -159,7 +159,9 @@ def test_parity_passes_with_model_dataclass_nan_csv_and_ignored_timing(tmp_path,
     path.write_text(json.dumps(nb))
     outcome = parity_check(path, tmp_path / "build", prefect_server)
     assert outcome.ok, outcome.text
-    assert outcome.text.splitlines()[0].endswith("parity ok (7 values equal, 1 written files equal)"), outcome.text
+    assert outcome.text.splitlines()[0].endswith("parity ok (7 values equal, 1 written files equal; exact)"), (
+        outcome.text
+    )
     assert "ignored: cell 3 [extract] id=c2 `t_start` (metadata.etlnb.parity_ignore)" in outcome.text
     assert "ignored: cell 4 [transform] id=c3 `t_end`" in outcome.text
     assert "not compared" not in outcome.text

@@ -197,6 +197,7 @@ class Settings:
     tags: tuple[str, ...] = ()
     deployment: str | None = None  # deployment name; default: the flow name
     parity_ignore: tuple[str, ...] = ()  # names parity skips (timings, unseeded draws)
+    parity_rtol: float | None = None  # parity compares exactly unless the notebook asks for a tolerance
     # Where mapped tasks run: "threads" (Prefect's ThreadPoolTaskRunner) or "dask" (prefect-dask's
     # DaskTaskRunner): on an existing scheduler (`dask_address`, the production shape) or on a cluster
     # made per flow run (`dask_cluster_class` + `dask_cluster_kwargs`, default a LocalCluster)
@@ -232,6 +233,7 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "retries": int,
     "tags": (list, tuple),
     "parity_ignore": (list, tuple),
+    "parity_rtol": (int, float),
     "schedule": (str, int),
     "dask_cluster_kwargs": dict,
     "dask_adapt_min": int,
@@ -305,6 +307,17 @@ def _merge(settings: Settings, values: dict[str, Any], source: str) -> Settings:
         if key == "parity_ignore" and not all(isinstance(n, str) for n in value):
             raise CompileError(
                 [Diagnostic("error", f"setting `{raw_key}` in {source} must be a list of names", source)]
+            )
+        if key == "parity_rtol" and (isinstance(value, bool) or not 0 <= value < 1 or value != value):
+            raise CompileError(
+                [
+                    Diagnostic(
+                        "error",
+                        f"setting `{raw_key}` in {source} must be a relative tolerance in [0, 1), not {value!r}",
+                        source,
+                        hint="e.g. parity_rtol = 1e-9; leave it out and parity compares exactly",
+                    )
+                ]
             )
         if key == "schedule" and isinstance(value, str) and value.isascii() and value.isdigit():
             value = int(value)  # an interval in seconds, as the flag's text

@@ -2,13 +2,18 @@
 
 Rules (also in the README):
 
+- Exact by default: the same code on the same data gives the same bits. A
+  relative tolerance only when the notebook asks for it (`parity_rtol` in
+  `metadata.etlnb` or `[tool.etlnb]`); the report says which rule it used.
+- Missing is missing: NaN, NaT, `pd.NA` and None equal themselves wherever they
+  sit (object arrays, tuples, frames, dicts).
 - pandas DataFrames, Series and Index with pandas' testing helpers: same
-  columns and order, dtypes, index and row order; floats within rtol 1e-5;
-  NaN equals NaN at the same position.
-- numpy arrays by shape, dtype and values (NaN equals NaN).
+  columns and order, dtypes, index and row order, values; a value difference
+  names the first differing cells (row, column, both values) and how many differ.
+- numpy arrays by shape, dtype and values; object arrays item by item.
 - lists and tuples item by item, dicts key by key (key order aside), with the
   same rules; a difference names the first differing item or key and both
-  values. Floats: NaN equals NaN. Other values need the same type (1 != 1.0).
+  values. Other values need the same type (1 != 1.0).
 - instances of classes defined in the notebook (captured as plain data, see
   etlnb.verify.capture) by class name and fields / `__dict__`.
 - scikit-learn estimators by `get_params()` and their fitted attributes
@@ -23,11 +28,13 @@ Every difference is reported, not only the first.
 
 from __future__ import annotations
 
+import contextvars
 import math
 import os
 import reprlib
 import sqlite3
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +43,28 @@ from etlnb.verify import capture
 from etlnb.verify.notebook_run import StepOutputs
 
 EQUAL, DIFFERENT, NOT_COMPARED = "equal", "different", "not compared"
+
+# The relative tolerance of this comparison (0: exact). One rule for a whole parity run, read by
+# every nested comparison: a context variable rather than a parameter through each recursive helper.
+_RTOL: contextvars.ContextVar[float] = contextvars.ContextVar("parity_rtol", default=0.0)
+
+
+@contextmanager
+def tolerance(rtol: float):
+    """Compare floats within `rtol` (relative) inside this block; 0 is exact."""
+    token = _RTOL.set(float(rtol or 0.0))
+    try:
+        yield
+    finally:
+        _RTOL.reset(token)
+
+
+def rule() -> str:
+    """The comparison rule in force, as the report prints it."""
+    rtol = _RTOL.get()
+    return f"floats within rtol {rtol:g}" if rtol else "exact"
+
+
 SCRATCH_EXCLUDED = {"build", ".etlnb", ".ipynb_checkpoints", ".git", ".venv", "__pycache__"}
 _TRANSIENT = ("-journal", "-wal", "-shm")
 
@@ -147,11 +176,35 @@ def _is_estimator(value: Any) -> bool:
     return _module(value).startswith("sklearn") and callable(getattr(value, "get_params", None))
 
 
-def _is_nan(value: Any) -> bool:
+def _is_missing(value: Any) -> bool:
+    """NaN (float, numpy, Decimal), NaT (pandas, numpy), pd.NA or None."""
+    if value is None:
+        return True
+    name = type(value).__name__
+    if name in ("NaTType", "NAType"):
+        return True
     try:
-        return (isinstance(value, float) and math.isnan(value)) or (_module(value) == "numpy" and bool(value != value))
+        if isinstance(value, float) or name in ("float16", "float32", "float64", "longdouble", "Decimal"):
+            return value != value
+        if name in ("datetime64", "timedelta64"):
+            import numpy as np
+
+            return bool(np.isnat(value))
     except Exception:
         return False
+    return False
+
+
+def _is_float(value: Any) -> bool:
+    return isinstance(value, float) or type(value).__name__ in ("float16", "float32", "longdouble")
+
+
+def _exact(value: Any) -> str:
+    """A float with every digit that tells it apart (repr), not numpy's or pandas' rounded print."""
+    try:
+        return repr(float(value)) if _is_float(value) else show(value)
+    except Exception:
+        return show(value)
 
 
 def _compare(e: Any, a: Any) -> tuple[str, str]:
@@ -175,8 +228,14 @@ def _compare(e: Any, a: Any) -> tuple[str, str]:
         return status, detail
     if _is_estimator(e):
         return _compare_estimators(e, a)
-    if _is_nan(e) and _is_nan(a):
+    if _is_missing(e) and _is_missing(a):
         return EQUAL, ""
+    if _is_float(e) and _RTOL.get():
+        if math.isclose(e, a, rel_tol=_RTOL.get(), abs_tol=0.0):
+            return EQUAL, ""
+        return DIFFERENT, f"notebook {e!r}, flow {a!r} (beyond rtol {_RTOL.get():g})"
+    if _is_float(e):
+        return (EQUAL, "") if e == a else (DIFFERENT, f"notebook {_exact(e)}, flow {_exact(a)}")
     if e is None or e is Ellipsis:  # singletons: identity is their value
         return EQUAL, ""
     if isinstance(e, type) or type(e).__name__ in _BY_NAME:  # pickled by reference: compare the reference
@@ -207,17 +266,51 @@ def _reference(value: Any) -> str:
 def _compare_pandas(pd: Any, e: Any, a: Any) -> tuple[str, str]:
     if type(e) is not type(a):
         return DIFFERENT, f"notebook has {type(e).__name__}, flow has {type(a).__name__}"
+    rtol = _RTOL.get()
+    how = {"check_exact": False, "rtol": rtol, "atol": 0.0} if rtol else {"check_exact": True}
     try:
         if isinstance(e, pd.DataFrame):
-            pd.testing.assert_frame_equal(e, a, obj="DataFrame")
+            pd.testing.assert_frame_equal(e, a, obj="DataFrame", **how)
         elif isinstance(e, pd.Series):
-            pd.testing.assert_series_equal(e, a, obj="Series")
+            pd.testing.assert_series_equal(e, a, obj="Series", **how)
         else:
-            pd.testing.assert_index_equal(e, a, obj="Index")
+            pd.testing.assert_index_equal(e, a, obj="Index", exact=True, **how)
     except AssertionError as exc:
+        cells = _differing_cells(pd, e, a)
+        if cells:
+            return DIFFERENT, cells
         text = str(exc).replace("[left]", "[notebook]").replace("[right]", "[flow]")
         return DIFFERENT, _short(text)
     return EQUAL, ""
+
+
+def _differing_cells(pd: Any, e: Any, a: Any, shown: int = 5) -> str:
+    """Same shape, labels and dtypes but other values: the first differing cells with both values
+    and how many differ (pandas' own message prints the rows, rounded, equal ones included)."""
+    try:
+        if isinstance(e, pd.Index) or e.shape != a.shape or not e.index.equals(a.index):
+            return ""
+        if isinstance(e, pd.Series):
+            e, a = e.to_frame(), a.to_frame()
+        if not e.columns.equals(a.columns) or list(e.dtypes) != list(a.dtypes):
+            return ""  # pandas' message says which labels or dtypes differ
+        found: list[str] = []
+        total = 0
+        for j, column in enumerate(e.columns):
+            left, right = e.iloc[:, j], a.iloc[:, j]
+            for i in range(len(left)):
+                x, y = left.iloc[i], right.iloc[i]
+                if _compare(x, y)[0] == EQUAL:
+                    continue
+                total += 1
+                if len(found) < shown:
+                    found.append(f"row {e.index[i]!r} column {column!r}: notebook {_exact(x)}, flow {_exact(y)}")
+    except Exception:
+        return ""
+    if not total:
+        return ""
+    cells = e.shape[0] * max(e.shape[1], 1)
+    return "\n".join([f"{total} of {cells} cells differ; first {found[0]}", *found[1:]])
 
 
 def _compare_arrays(e: Any, a: Any) -> tuple[str, str]:
@@ -225,8 +318,14 @@ def _compare_arrays(e: Any, a: Any) -> tuple[str, str]:
 
     if e.shape != a.shape or e.dtype != a.dtype:
         return DIFFERENT, f"notebook array {e.dtype} {e.shape}, flow array {a.dtype} {a.shape}"
+    if e.dtype == object:  # item by item, so NaT, pd.NA and None equal themselves as elsewhere
+        status, detail = _compare_sequences(list(e.ravel()), list(a.ravel()))
+        return status, detail.replace("item ", "flat item ", 1) if status != EQUAL else detail
     try:
-        np.testing.assert_array_equal(e, a, strict=True)
+        if _RTOL.get() and np.issubdtype(e.dtype, np.inexact):
+            np.testing.assert_allclose(e, a, rtol=_RTOL.get(), atol=0.0, equal_nan=True, strict=True)
+        else:
+            np.testing.assert_array_equal(e, a, strict=True)
     except AssertionError as exc:
         return DIFFERENT, _short(str(exc).replace("ACTUAL", "notebook").replace("DESIRED", "flow"))
     return EQUAL, ""
@@ -465,9 +564,9 @@ def format_report(report: ParityReport, notebook: str, failure: str = "") -> str
     lines += [m.line(notebook) for m in report.mismatches]
     if not lines:
         files = f", {report.files_compared} written files equal" if report.files_compared else ""
-        lines.append(f"{notebook}: parity ok ({report.compared} values equal{files})")
+        lines.append(f"{notebook}: parity ok ({report.compared} values equal{files}; {rule()})")
     elif report.mismatches:
-        lines.append(f"    {len(report.mismatches)} difference(s); {report.compared} values compared")
+        lines.append(f"    {len(report.mismatches)} difference(s); {report.compared} values compared ({rule()})")
     for f in report.not_compared:
         lines.append(f"    not compared: {f.label} {f.name}: {f.detail}")
     for f in report.ignored:

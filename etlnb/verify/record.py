@@ -38,6 +38,7 @@ RUN_SETTINGS = (
     "dask_adapt_max",
     "retries",
     "parity_ignore",
+    "parity_rtol",
 )
 RECORDED_ROLES = ("parameters", "imports", "functions", "extract", "transform", "load", "validate", "sample")
 
@@ -70,7 +71,6 @@ def content(compiled: Any) -> dict[str, Any]:
     settings = {name: getattr(compiled.settings, name, None) for name in RUN_SETTINGS}
     meta = analysis.notebook.etlnb_metadata
     settings["parity_ignore_metadata"] = meta.get("parity_ignore")
-    settings["parity_rtol"] = meta.get("parity_rtol")
     # as JSON has it (tuples become lists), so the content read back from a record compares equal
     return json.loads(json.dumps({"etlnb": etlnb.__version__, "cells": cells, "settings": settings}, default=repr))
 

@@ -258,7 +258,15 @@ def run_parity(compiled, notebook: Path, server: local_server.Server | None, par
     import shutil
 
     from etlnb.verify.notebook_run import run_notebook, step_outputs
-    from etlnb.verify.parity import compare_folders, compare_runs, format_report, merge, writers_from_witness
+    from etlnb.verify.parity import (
+        compare_folders,
+        compare_runs,
+        format_report,
+        merge,
+        rule,
+        tolerance,
+        writers_from_witness,
+    )
 
     analysis = compiled.analysis
     build = compiled.path.parent
@@ -291,11 +299,13 @@ def run_parity(compiled, notebook: Path, server: local_server.Server | None, par
         if hint := target_of(compiled).failure_hint(compiled, notebook, run.output):
             failure += f"\n  {hint}"
     ignore = parity_ignore(notebook) | set(getattr(compiled.settings, "parity_ignore", ()) or ())
-    values = compare_runs(steps, capture_root / "notebook", capture_root / "flow", ignore)
     record = witness.record if witness is not None else {}
-    files = compare_folders(notebook.resolve().parent, nb_dir, flow_dir, writers_from_witness(record))
-    report = merge(values, files)
-    text = format_report(report, str(notebook), failure)
+    with tolerance(getattr(compiled.settings, "parity_rtol", None) or 0.0):
+        values = compare_runs(steps, capture_root / "notebook", capture_root / "flow", ignore)
+        files = compare_folders(notebook.resolve().parent, nb_dir, flow_dir, writers_from_witness(record))
+        report = merge(values, files)
+        text = format_report(report, str(notebook), failure)
+        compared_with = rule()
     ok = report.ok and run.ok
     if on_samples:
         summary = {
@@ -305,6 +315,7 @@ def run_parity(compiled, notebook: Path, server: local_server.Server | None, par
             "mismatches": [f.line(str(notebook)).splitlines()[0] for f in report.mismatches],
             "not_compared": [f"{f.label} {f.name}: {f.detail}" for f in report.not_compared],
             "ignored": [f"{f.label} {f.name}" for f in report.ignored],
+            "rule": compared_with,
         }
         text += "\n" + keep_record(notebook, compiled, ok, summary)
     return ParityOutcome(ok, text), nb_run, run
