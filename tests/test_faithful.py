@@ -5,7 +5,8 @@ notebooks written to break the compiler's analysis: aliases, loops, helpers chan
 arguments, library in-place calls, mapped functions, outside state, hoisting, helper globals,
 round-tripped values, valid idioms. Each declares its expectation in its metadata:
 
-    "etlnb_test": {"expect": "parity" | "refuse", "class": ..., "why": ..., ["or": ...], ["cell": N]}
+    "etlnb_test": {"expect": "parity" | "refuse" | "differ", "class": ..., "why": ..., ["or": ...], ["cell": N],
+                   ["says": TEXT], ["left_out": [FILE, ...]]}
 
 - refuse: `etlnb check NOTEBOOK` exits 1 and its first line names the notebook, the cell (index and
   id) and a line; "cell" (if given) is the index that line must name.
@@ -14,6 +15,10 @@ round-tripped values, valid idioms. Each declares its expectation in its metadat
   the compiled flow script (`python build/<project>/<flow>.py`, on the sample parameters, against
   the session's Prefect server) each run in their own fresh copy of the notebook's folder, and must
   both succeed or both fail and leave the same files (bytes; CSV by content) and SQLite tables.
+- differ: `etlnb check` accepts it and parity must report the difference, its text containing "says"
+  (a file both runs would share, outside the notebook's folder: the alone runs cannot tell either).
+- "says" on a parity case: text parity's report must contain; "left_out": files only exploration
+  cells write (the notebook alone writes them, the flow alone does not; parity lists them as left out).
 - "or": the other outcome DESIGN.md also allows (a redefinition emitted per step instead of refused;
   a generator output refused instead of handled); the test then accepts either.
 
@@ -214,7 +219,7 @@ def _tail(text: str, n: int = 12) -> str:
     return "\n".join("    " + line for line in text.strip().splitlines()[-n:])
 
 
-def check_parity(notebook: Path, tmp_path: Path, request) -> None:
+def check_parity(notebook: Path, tmp_path: Path, request, exp: dict) -> None:
     from etlnb.verify.runner import parity_check
 
     server = request.getfixturevalue("prefect_server")
@@ -246,6 +251,8 @@ def check_parity(notebook: Path, tmp_path: Path, request) -> None:
     problems: list[str] = []
     if outcome is None:
         problems.append(parity_error)
+    elif outcome.ok and exp.get("says") and exp["says"] not in outcome.text:
+        problems.append(f"parity's report does not say {exp['says']!r}:\n{outcome.text}")
     elif not outcome.ok:
         lines = outcome.text.strip().splitlines()
         problems.append(f"parity_check: {lines[0] if lines else '(no text)'}")
@@ -262,7 +269,13 @@ def check_parity(notebook: Path, tmp_path: Path, request) -> None:
             problems.append(
                 f"exit status: the notebook {'succeeded' if nb_ok else 'failed'}, the flow {state}:\n{_tail(flow_out)}"
             )
-        problems.extend(compare_folders(snapshot(nb_copy.parent), snapshot(flow_copy.parent)))
+        nb_files, flow_files = snapshot(nb_copy.parent), snapshot(flow_copy.parent)
+        for name in exp.get("left_out", []):  # exploration output: the notebook alone writes it, the flow never
+            rel = name
+            if rel not in nb_files or rel in flow_files:
+                problems.append(f"file {rel}: expected from the notebook alone only (an exploration cell writes it)")
+            nb_files.pop(rel, None)
+        problems.extend(compare_folders(nb_files, flow_files))
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
 
@@ -271,8 +284,18 @@ def check_parity(notebook: Path, tmp_path: Path, request) -> None:
 @pytest.mark.parametrize("notebook", CASES, ids=lambda p: p.stem)
 def test_faithful(notebook: Path, tmp_path: Path, request) -> None:
     exp = expectation(notebook)
-    assert exp["expect"] in ("parity", "refuse"), exp
+    assert exp["expect"] in ("parity", "refuse", "differ"), exp
     code, first, output = run_check(notebook)
+    if exp["expect"] == "differ":
+        assert code == 0, f"etlnb check refused a notebook parity must judge: {first}\n{output[-2000:]}"
+        from etlnb.verify.runner import parity_check
+
+        outcome = parity_check(
+            fresh_copy(notebook, tmp_path), tmp_path / "build", request.getfixturevalue("prefect_server")
+        )
+        assert not outcome.ok, f"parity passed a notebook whose runs differ:\n{outcome.text}"
+        assert exp["says"] in outcome.text, outcome.text
+        return
     if exp["expect"] == "refuse" and not (code == 0 and exp.get("or") == "parity"):
         assert_refused(notebook, code, first, output, exp)
         return
@@ -281,7 +304,7 @@ def test_faithful(notebook: Path, tmp_path: Path, request) -> None:
         return
     if code != 0:
         pytest.fail(f"etlnb check refused a notebook that must compile: {first}\n{output[-2000:]}", pytrace=False)
-    check_parity(notebook, tmp_path, request)
+    check_parity(notebook, tmp_path, request, exp)
 
 
 def test_corpus_is_well_formed() -> None:
@@ -289,7 +312,7 @@ def test_corpus_is_well_formed() -> None:
     classes: dict[str, int] = {}
     for notebook in CASES:
         exp = expectation(notebook)
-        assert exp["expect"] in ("parity", "refuse") and exp.get("why"), notebook
+        assert exp["expect"] in ("parity", "refuse", "differ") and exp.get("why"), notebook
         assert exp.get("or") in (None, "parity", "refuse") and exp.get("or") != exp["expect"], notebook
         ids = cell_ids(notebook)
         assert ids == [f"c{i}" for i in range(len(ids))] and 3 <= len(ids) <= 8, notebook

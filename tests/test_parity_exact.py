@@ -92,3 +92,65 @@ def test_parity_rtol_must_be_a_tolerance(tmp_path, bad):
         compile_file(notebook, tmp_path / "build")
     message = refused.value.diagnostics[0].message
     assert "parity_rtol" in message and "metadata.etlnb" in message, message
+
+
+def _gzip(data: bytes, mtime: int) -> bytes:
+    import gzip
+    import io
+
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", mtime=mtime, filename="report.csv") as f:
+        f.write(data)
+    return out.getvalue()
+
+
+def _zip(members: dict[str, bytes], year: int) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, data in members.items():
+            z.writestr(zipfile.ZipInfo(name, date_time=(year, 1, 1, 0, 0, 0)), data)
+    return out.getvalue()
+
+
+def test_archives_whose_bytes_differ_only_in_embedded_timestamps_are_equal(tmp_path):
+    from etlnb.verify.parity import compare_files
+
+    def findings(left: bytes, right: bytes, name: str) -> list[str]:
+        (tmp_path / "nb").mkdir(exist_ok=True)
+        (tmp_path / "flow").mkdir(exist_ok=True)
+        (tmp_path / "nb" / name).write_bytes(left)
+        (tmp_path / "flow" / name).write_bytes(right)
+        return [f.detail for f in compare_files(name, tmp_path / "nb" / name, tmp_path / "flow" / name, "cell 3", {})]
+
+    rows = b"city,temp\noslo,3.5\n"
+    assert _gzip(rows, 1) != _gzip(rows, 2)
+    assert findings(_gzip(rows, 1), _gzip(rows, 2), "out.csv.gz") == []
+    [detail] = findings(_gzip(rows, 1), _gzip(b"city,temp\noslo,3.6\n", 1), "out.csv.gz")
+    assert detail.startswith("contents differ (decompressed): line 2 differs"), detail
+    sheet = {"xl/worksheets/sheet1.xml": b"<row>1</row>", "docProps/core.xml": b"<created>2026-01-01</created>"}
+    later = dict(sheet, **{"docProps/core.xml": b"<created>2026-01-02</created>"})
+    assert findings(_zip(sheet, 2020), _zip(later, 2024), "out.xlsx") == []
+    [detail] = findings(
+        _zip(sheet, 2020), _zip(dict(sheet, **{"xl/worksheets/sheet1.xml": b"<row>2</row>"}), 2020), "o.xlsx"
+    )
+    assert detail.startswith("archive member xl/worksheets/sheet1.xml differs"), detail
+
+
+def test_paths_that_differ_only_by_each_runs_folder_are_equal(tmp_path):
+    from pathlib import PurePosixPath
+
+    from etlnb.verify.parity import scratch_roots
+
+    nb, flow = tmp_path / "parity" / "notebook", tmp_path / "parity" / "flow"
+    left, right = f"{nb.resolve()}/proj/data.csv", f"{flow.resolve()}/proj/data.csv"
+    assert difference_between(left, right) is not None  # outside parity: different strings
+    with scratch_roots(nb, flow):
+        assert difference_between(left, right) is None
+        assert difference_between({"src": PurePosixPath(left)}, {"src": PurePosixPath(right)}) is None
+        assert difference_between(left, f"{flow.resolve()}/proj/other.csv") is not None
+    # a temporary folder's random name (tempfile) differs in every run
+    assert difference_between("/tmp/tmpab3_x9yz/v.txt", "/tmp/tmp0q1w2e3r/v.txt") is None
+    assert difference_between("/tmp/tmpab3_x9yz/v.txt", "/tmp/tmp0q1w2e3r/w.txt") is not None

@@ -91,7 +91,7 @@ def test_unpredicted_change_fails_sample_run_with_one_line_naming_the_cell(tmp_p
     assert errors[0].startswith(
         f"etlnb run: {path}: cell 2 [transform] id=c1: changed `xs` in place, which etlnb's analysis did not see"
     ), done.stderr
-    assert f"{path}: cell 3 [untagged] id=c2: changed `xs` in place, which is step data" in errors[1]
+    assert f"{path}: cell 3 [untagged] id=c2: changed `xs` in place, which a later step reads" in errors[1]
     assert "Traceback" not in done.stderr
     assert "witness: 3 step cells, 1 untagged cells observed; 2 unpredicted change(s)" in done.stdout
     assert (tmp_path / "build" / "proj" / "wit.executed.witness.json").exists()
@@ -198,4 +198,7 @@ def test_parity_fails_first_with_the_witness_error(tmp_path, prefect_server):
         "to etlnb"
     ), outcome.text
     assert not (tmp_path / "proj" / "out").exists()
-    assert os.listdir(tmp_path / "proj") == ["wit.ipynb"]  # parity ran in scratch copies
+    # parity ran in scratch copies: beside the notebook only its verification record (a failed one)
+    assert sorted(os.listdir(tmp_path / "proj")) == [".etlnb", "wit.ipynb"]
+    [record] = (tmp_path / "proj" / ".etlnb" / "verified").glob("*.json")
+    assert json.loads(record.read_text())["ok"] is False

@@ -14,7 +14,7 @@ import json
 import re
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ class StepOutputs:
     label: str  # "cell 6 [transform] id=..."
     names: list[str]  # outputs first (what later steps read), then the rest it writes
     outputs: list[str]
+    reads: list[str] = field(default_factory=list)  # data names it reads from earlier cells
 
 
 @dataclass
@@ -52,6 +53,7 @@ def step_outputs(graph: FlowGraph) -> list[StepOutputs]:
         index = seg.cell.cell.index
         step = steps.setdefault(index, StepOutputs(f"cell{index}", seg.cell.label, [], []))
         step.outputs += [n for n in seg.outputs if n not in step.outputs]
+        step.reads += [n for n in [*seg.inputs, *seg.reads] if n not in step.reads and n not in graph.code_names]
         step.names += sorted(n for n in data_writes(seg, graph) if n not in step.names)
     for step in steps.values():
         step.names = step.outputs + [n for n in step.names if n not in step.outputs]
@@ -129,7 +131,7 @@ def witness_plan(
         ident = cell.get("id") if isinstance(cell.get("id"), str) else None
         if index in by_index:
             step = by_index[index]
-            entry = {"label": step.label, "kind": "step", "predicted": list(step.names)}
+            entry = {"label": step.label, "kind": "step", "predicted": list(step.names), "reads": list(step.reads)}
         elif not roles:
             label = f"cell {cell_number(index)} [untagged]" + (f" id={ident}" if ident else "")
             entry = {"label": label, "kind": "untagged"}

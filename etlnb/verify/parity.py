@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextvars
 import math
 import os
+import re
 import reprlib
 import sqlite3
 import sys
@@ -57,6 +58,30 @@ def tolerance(rtol: float):
         yield
     finally:
         _RTOL.reset(token)
+
+
+# Each run's scratch root (notebook side, flow side): a path that differs only by it is the same path.
+_ROOTS: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar("parity_roots", default=None)
+
+
+@contextmanager
+def scratch_roots(notebook_root: Path, flow_root: Path):
+    """Inside this block, text that differs only by each run's scratch root compares equal."""
+    token = _ROOTS.set((str(notebook_root.resolve()), str(flow_root.resolve())))
+    try:
+        yield
+    finally:
+        _ROOTS.reset(token)
+
+
+def _same_but_root(e: str, a: str) -> bool:
+    """Equal but for each run's scratch root, or the random name of a temporary file or folder."""
+    roots = _ROOTS.get()
+    if roots is not None:
+        e, a = e.replace(roots[0], "\0ROOT"), a.replace(roots[1], "\0ROOT")
+    if e == a:
+        return True
+    return _TEMP_NAME.sub("\0TMP", e) == _TEMP_NAME.sub("\0TMP", a)
 
 
 def rule() -> str:
@@ -89,6 +114,7 @@ class ParityReport:
     mismatches: list[Finding] = field(default_factory=list)
     not_compared: list[Finding] = field(default_factory=list)
     ignored: list[Finding] = field(default_factory=list)
+    left_out: list[Finding] = field(default_factory=list)  # written only by cells the flow leaves out
 
     @property
     def ok(self) -> bool:
@@ -241,6 +267,10 @@ def _compare(e: Any, a: Any) -> tuple[str, str]:
     if isinstance(e, type) or type(e).__name__ in _BY_NAME:  # pickled by reference: compare the reference
         ref_e, ref_a = _reference(e), _reference(a)
         return (EQUAL, "") if ref_e == ref_a else (DIFFERENT, f"notebook {ref_e}, flow {ref_a}")
+    if isinstance(e, str) and e != a and _same_but_root(e, a):
+        return EQUAL, ""
+    if isinstance(e, os.PathLike) and e != a and _same_but_root(os.fspath(e), os.fspath(a)):
+        return EQUAL, ""
     if type(e).__eq__ is object.__eq__:
         if _module(e).startswith("sklearn"):  # estimator internals (trees): their pickled state
             state_e, state_a = e.__getstate__(), a.__getstate__()
@@ -412,12 +442,23 @@ def _walk(root: Path) -> dict[str, os.stat_result]:
     return found
 
 
-def compare_folders(original: Path, notebook_root: Path, flow_root: Path, writers: dict[str, str]) -> ParityReport:
+def compare_folders(
+    original: Path,
+    notebook_root: Path,
+    flow_root: Path,
+    writers: dict[str, str],
+    left_out: frozenset[str] | set[str] = frozenset(),
+    prefix: str = "",
+) -> ParityReport:
     """Files either run wrote, created or removed under its scratch copy of the notebook folder:
     bytes, CSV/Parquet by content when the bytes differ, SQLite databases table by table.
-    `writers` maps a relative path (or "db:table") to the cell that wrote it."""
+    `writers` maps a relative path (or "db:table") to the cell that wrote it; `left_out` holds
+    the paths only cells the flow leaves out (exploration) wrote: listed, never a mismatch."""
     report = ParityReport()
     base, nb, fl = _walk(original), _walk(notebook_root), _walk(flow_root)
+    if prefix:  # a folder beside the copy (`../out/`): names as the notebook wrote them
+        base, nb, fl = ({prefix + k: v for k, v in d.items()} for d in (base, nb, fl))
+        notebook_root, flow_root = notebook_root.parent, flow_root.parent
 
     def unchanged(rel: str, side: dict[str, os.stat_result]) -> bool:
         a, b = base.get(rel), side.get(rel)
@@ -430,6 +471,9 @@ def compare_folders(original: Path, notebook_root: Path, flow_root: Path, writer
             continue
         label = writers.get(rel, "files")
         name = f"file {rel}"
+        if rel in left_out and rel in nb and rel not in fl:
+            report.left_out.append(Finding(label, name, f"left out: written by exploration {label}"))
+            continue
         report.files_compared += 1
         if rel not in nb or rel not in fl:
             side = "the notebook run" if rel in nb else "the flow run"
@@ -437,7 +481,8 @@ def compare_folders(original: Path, notebook_root: Path, flow_root: Path, writer
             other = "the flow run" if rel in nb else "the notebook run"
             report.mismatches.append(Finding(label, name, f"only {side} {verb} it ({other} did not, or removed it)"))
             continue
-        for finding in compare_files(rel, notebook_root / rel, flow_root / rel, label, writers):
+        inside = rel.removeprefix("../")  # beside the copy: under the side's root
+        for finding in compare_files(rel, notebook_root / inside, flow_root / inside, label, writers):
             report.mismatches.append(finding)
     return report
 
@@ -453,6 +498,14 @@ def compare_files(rel: str, left: Path, right: Path, label: str, writers: dict[s
         return compare_databases(rel, left, right, label, writers)
     if a == b:
         return []
+    archive = _archive_difference(a, b)
+    if archive == "":
+        return []  # the same content; only embedded timestamps or names differ
+    if archive is not None:
+        return [Finding(label, name, archive)]
+    roots = _ROOTS.get()
+    if roots is not None and a.replace(roots[0].encode(), b"\0") == b.replace(roots[1].encode(), b"\0"):
+        return []  # the same text but for each run's own folder (an absolute path written into it)
     suffix = left.suffix.lower()
     if suffix in (".csv", ".tsv", ".parquet", ".pq"):
         try:
@@ -470,6 +523,39 @@ def compare_files(rel: str, left: Path, right: Path, label: str, writers: dict[s
         except Exception:
             pass  # not readable as a table: compare as bytes
     return [Finding(label, name, _bytes_difference(a, b))]
+
+
+_ZIP_METADATA = {"docProps/core.xml", "docProps/app.xml"}  # Office files: creation and save times
+
+
+def _archive_difference(a: bytes, b: bytes) -> str | None:
+    """gzip and zip files (xlsx, docx, ...) by content: "" when only embedded timestamps differ,
+    what differs otherwise, None when these are not two archives of one kind."""
+    import gzip
+    import io
+    import zipfile
+
+    try:
+        if a[:2] == b[:2] == b"\x1f\x8b":
+            inner_a, inner_b = gzip.decompress(a), gzip.decompress(b)
+            return (
+                "" if inner_a == inner_b else f"contents differ (decompressed): {_bytes_difference(inner_a, inner_b)}"
+            )
+        if a[:4] == b[:4] == b"PK\x03\x04":
+            with zipfile.ZipFile(io.BytesIO(a)) as za, zipfile.ZipFile(io.BytesIO(b)) as zb:
+                names_a, names_b = za.namelist(), zb.namelist()
+                if names_a != names_b:
+                    return f"archive members differ: notebook {show(names_a)}, flow {show(names_b)}"
+                for member in names_a:
+                    if member in _ZIP_METADATA:
+                        continue
+                    inner_a, inner_b = za.read(member), zb.read(member)
+                    if inner_a != inner_b:
+                        return f"archive member {member} differs: {_bytes_difference(inner_a, inner_b)}"
+            return ""
+    except Exception:  # not a readable archive after all: compare as bytes
+        return None
+    return None
 
 
 def _bytes_difference(a: bytes, b: bytes) -> str:
@@ -547,14 +633,56 @@ def writers_from_witness(record: dict[str, Any]) -> dict[str, str]:
     return writers
 
 
-def merge(values: ParityReport, files: ParityReport) -> ParityReport:
+def exploration_files(record: dict[str, Any]) -> set[str]:
+    """Paths written only by untagged cells (figures an exploration cell saves): the flow never
+    runs those cells, so the file is "left out", not a difference."""
+    by_steps: set[str] = set()
+    by_others: set[str] = set()
+    for cell in record.get("cells", []):
+        written = set(cell.get("files", {}).get("written", []))
+        (by_steps if cell.get("kind") == "step" else by_others).update(written)
+    return by_others - by_steps
+
+
+_RUN_TEMP = re.compile(r"^tmp[a-z0-9_]{8}")  # tempfile's names: a folder or file of this run only
+_TEMP_NAME = re.compile(r"(?<=[/\\])tmp[a-z0-9_]{8}")
+
+
+def outside_writes(record: dict[str, Any], side_root: Path) -> list[Finding]:
+    """Files a step wrote outside the notebook's scratch copy that the flow's run writes too: one
+    real file both runs share, which parity cannot compare. Beside the copy (`../out/`, each run
+    has its own) and temporary files (tempfile) are not shared."""
+    side = str(side_root.resolve()) + os.sep
+    found: list[Finding] = []
+    for cell in record.get("cells", []):
+        if cell.get("kind") != "step":
+            continue
+        for path in cell.get("files", {}).get("written", []):
+            if not os.path.isabs(path) or path.startswith(side):
+                continue
+            if any(_RUN_TEMP.match(part) for part in Path(path).parts):
+                continue
+            found.append(
+                Finding(
+                    cell["label"],
+                    f"file {path}",
+                    "written outside the notebook's folder: the notebook and the flow would both write this one"
+                    " real file, so parity cannot compare them; in a sample cell, point it to a path under the"
+                    " notebook's folder (each run then writes its own copy, and parity compares the two)",
+                )
+            )
+    return found
+
+
+def merge(*reports: ParityReport) -> ParityReport:
     """One report: value findings first (notebook order), then files and tables."""
     return ParityReport(
-        values.compared,
-        files.files_compared,
-        values.mismatches + files.mismatches,
-        values.not_compared + files.not_compared,
-        values.ignored + files.ignored,
+        sum(r.compared for r in reports),
+        sum(r.files_compared for r in reports),
+        [m for r in reports for m in r.mismatches],
+        [f for r in reports for f in r.not_compared],
+        [f for r in reports for f in r.ignored],
+        [f for r in reports for f in r.left_out],
     )
 
 
@@ -571,4 +699,6 @@ def format_report(report: ParityReport, notebook: str, failure: str = "") -> str
         lines.append(f"    not compared: {f.label} {f.name}: {f.detail}")
     for f in report.ignored:
         lines.append(f"    ignored: {f.label} {f.name} ({f.detail})")
+    for f in report.left_out:
+        lines.append(f"    {f.detail}: {f.name}")
     return "\n".join(lines)

@@ -24,6 +24,8 @@ class FlowRun:
     report: dict[str, Any] = field(default_factory=dict)
     origin: str = ""  # notebook cell and line of the error, if the flow failed
     output: str = ""
+    started: float = 0.0  # wall clock (time.time()) of the process's start and end
+    ended: float = 0.0
 
 
 def compile_to(notebook: Path, out_dir: Path, flags: dict[str, Any] | None = None):
@@ -82,43 +84,86 @@ def run_compiled_flow(
     """Run the written script's flow in a child process against `server`, in the notebook's
     folder (or `cwd`, a scratch copy of it). A Prefect 1 script runs `flow.run()` in the
     Prefect 1 venv instead, with no server."""
-    work = Path(tempfile.mkdtemp(prefix="etlnb-flow-"))
-    manifest = {
-        "script": str(compiled.path.resolve()),
-        "flow_function": f"{compiled.analysis.flow_name}_flow",
-        "parameters": params,
-        "cwd": str((cwd or notebook.parent).resolve()),
-        "capture": str(capture.resolve()) if capture else None,
-        "segments": segments_manifest(compiled.analysis.graph),
-        "report": str(work / "report.json"),
-    }
-    # a set parameter travels as a list, as Prefect sends it; the flow's `set[...]` type restores it
-    (work / "manifest.json").write_text(json.dumps(manifest, default=_json_set))
-    command, env = target_of(compiled).flow_process(compiled, notebook, server.api_url if server else None)
-    process = subprocess.Popen(
-        [*command, str(work / "manifest.json")],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    marker = f'File "{compiled.path.resolve()}", line '
-    origins: list[str] = []
-    output: list[str] = []
-    assert process.stdout is not None
-    for line in process.stdout:
-        output.append(line)
-        if echo:
-            sys.stdout.write(line)
-        if marker in line:
-            number = line.split(marker, 1)[1].split(",", 1)[0]
-            found = origin(compiled.script, int(number)) if number.isdigit() else None
-            if found is not None:
-                origins.append(str(found))
-    returncode = process.wait()
-    report_path = Path(manifest["report"])
-    report = json.loads(report_path.read_text()) if report_path.exists() else {}
-    return FlowRun(returncode == 0, returncode, report, origins[-1] if origins else "", "".join(output))
+    return FlowProcess(compiled, notebook, server, params, capture, echo, cwd).wait()
+
+
+class FlowProcess:
+    """The flow's child process, started at once and read in a thread: parity runs the notebook
+    meanwhile (the flow's `import prefect` and the kernel's start overlap)."""
+
+    def __init__(
+        self,
+        compiled,
+        notebook: Path,
+        server: local_server.Server | None,
+        params: dict[str, Any],
+        capture: Path | None = None,
+        echo: bool = True,
+        cwd: Path | None = None,
+    ):
+        import threading
+        import time
+
+        self.compiled, self.echo = compiled, echo
+        work = Path(tempfile.mkdtemp(prefix="etlnb-flow-"))
+        manifest = {
+            "script": str(compiled.path.resolve()),
+            "flow_function": f"{compiled.analysis.flow_name}_flow",
+            "parameters": params,
+            "cwd": str((cwd or notebook.parent).resolve()),
+            "capture": str(capture.resolve()) if capture else None,
+            "segments": segments_manifest(compiled.analysis.graph),
+            "report": str(work / "report.json"),
+        }
+        self.report_path = Path(manifest["report"])
+        # a set parameter travels as a list, as Prefect sends it; the flow's `set[...]` type restores it
+        (work / "manifest.json").write_text(json.dumps(manifest, default=_json_set))
+        command, env = target_of(compiled).flow_process(compiled, notebook, server.api_url if server else None)
+        self.started = time.time()
+        self.process = subprocess.Popen(
+            [*command, str(work / "manifest.json")],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.origins: list[str] = []
+        self.output: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        marker = f'File "{self.compiled.path.resolve()}", line '
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.output.append(line)
+            if self.echo:
+                sys.stdout.write(line)
+            if marker in line:
+                number = line.split(marker, 1)[1].split(",", 1)[0]
+                found = origin(self.compiled.script, int(number)) if number.isdigit() else None
+                if found is not None:
+                    self.origins.append(str(found))
+
+    def wait(self) -> FlowRun:
+        import time
+
+        returncode = self.process.wait()
+        self.reader.join()
+        ended = time.time()
+        report = json.loads(self.report_path.read_text()) if self.report_path.exists() else {}
+        run = FlowRun(
+            returncode == 0, returncode, report, self.origins[-1] if self.origins else "", "".join(self.output)
+        )
+        run.started, run.ended = self.started, ended
+        return run
+
+    def stop(self) -> None:
+        """The notebook failed first: the flow's result would mean nothing."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.reader.join(timeout=5)
 
 
 def code_cells(notebook: Path) -> str:
@@ -256,14 +301,19 @@ def run_parity(compiled, notebook: Path, server: local_server.Server | None, par
 
     Returns (ParityOutcome, the notebook run, the flow run or None)."""
     import shutil
+    import time
 
     from etlnb.verify.notebook_run import run_notebook, step_outputs
     from etlnb.verify.parity import (
+        ParityReport,
         compare_folders,
         compare_runs,
+        exploration_files,
         format_report,
         merge,
+        outside_writes,
         rule,
+        scratch_roots,
         tolerance,
         writers_from_witness,
     )
@@ -277,20 +327,32 @@ def run_parity(compiled, notebook: Path, server: local_server.Server | None, par
     executed = build / f"{notebook.stem}.executed.ipynb"
     if echo:
         print(f"running {notebook} on its samples: {code_cells(notebook)} (papermill, in {nb_dir})...", file=sys.stderr)
-    # no papermill progress bar: it counts etlnb's hidden capture cells, and piped (%etl_run) it is a line per tick
-    nb_run = run_notebook(
-        notebook, analysis.graph, executed, capture_root / "notebook", pickles=True, progress=False, cwd=nb_dir
-    )
+        print(f"running the compiled flow at the same time (in {flow_dir})...", file=sys.stderr)
+    # both at once, each in its own scratch copy: the flow does not wait for the notebook
+    flow = FlowProcess(compiled, notebook, server, params, capture_root / "flow", echo=echo, cwd=flow_dir)
+    try:
+        notebook_started = time.time()
+        # no papermill progress bar: it counts etlnb's hidden capture cells, and piped (%etl_run) it is a line per tick
+        nb_run = run_notebook(
+            notebook, analysis.graph, executed, capture_root / "notebook", pickles=True, progress=False, cwd=nb_dir
+        )
+        notebook_ended = time.time()
+    except BaseException:
+        flow.stop()
+        raise
     if not nb_run.ok:
+        flow.stop()
         return ParityOutcome(False, f"{nb_run.error}\n(the notebook itself fails on its samples)"), nb_run, None
     witness = nb_run.witness
     on_samples = params == compiled.sample  # only a parity on the samples speaks for the content
     if witness is not None and witness.errors:
+        flow.stop()
         text = "\n".join(e.message for e in witness.errors)
         if on_samples:
             text += "\n" + keep_record(notebook, compiled, False, {"failure": witness.errors[0].message})
         return ParityOutcome(False, text), nb_run, None
-    run = run_compiled_flow(compiled, notebook, server, params, capture_root / "flow", echo=echo, cwd=flow_dir)
+    run = flow.wait()
+    timing = {"notebook": [notebook_started, notebook_ended], "flow": [run.started, run.ended]}
     failure = ""
     if not run.ok:
         where = f" ({run.origin})" if run.origin else ""
@@ -300,10 +362,21 @@ def run_parity(compiled, notebook: Path, server: local_server.Server | None, par
             failure += f"\n  {hint}"
     ignore = parity_ignore(notebook) | set(getattr(compiled.settings, "parity_ignore", ()) or ())
     record = witness.record if witness is not None else {}
-    with tolerance(getattr(compiled.settings, "parity_rtol", None) or 0.0):
+    rtol = getattr(compiled.settings, "parity_rtol", None) or 0.0
+    with tolerance(rtol), scratch_roots(nb_dir.parent, flow_dir.parent):
         values = compare_runs(steps, capture_root / "notebook", capture_root / "flow", ignore)
-        files = compare_folders(notebook.resolve().parent, nb_dir, flow_dir, writers_from_witness(record))
-        report = merge(values, files)
+        writers, left_out = writers_from_witness(record), exploration_files(record)
+        files = compare_folders(notebook.resolve().parent, nb_dir, flow_dir, writers, left_out)
+        # folders beside the copy (`../out/x.csv`): each run has its own, compared as the notebook names them
+        beside = {p.name for side in (nb_dir.parent, flow_dir.parent) for p in side.iterdir()} - {nb_dir.name}
+        extra = [
+            compare_folders(
+                Path("/nonexistent"), nb_dir.parent / name, flow_dir.parent / name, {}, prefix=f"../{name}/"
+            )
+            for name in sorted(beside)
+        ]
+        shared = ParityReport(mismatches=outside_writes(record, nb_dir.parent))
+        report = merge(values, files, *extra, shared)
         text = format_report(report, str(notebook), failure)
         compared_with = rule()
     ok = report.ok and run.ok
@@ -316,6 +389,7 @@ def run_parity(compiled, notebook: Path, server: local_server.Server | None, par
             "not_compared": [f"{f.label} {f.name}: {f.detail}" for f in report.not_compared],
             "ignored": [f"{f.label} {f.name}" for f in report.ignored],
             "rule": compared_with,
+            "timing": timing,
         }
         text += "\n" + keep_record(notebook, compiled, ok, summary)
     return ParityOutcome(ok, text), nb_run, run

@@ -445,6 +445,7 @@ def before(ns: dict[str, Any], index: int) -> None:
             "label": cell["label"],
             "kind": cell["kind"],
             "predicted": cell.get("predicted", []),
+            "reads": cell.get("reads", []),
             "files": {"read": [], "written": [], "removed": []},
             "outside": set(),
         }
@@ -722,14 +723,35 @@ _HOW = {
 }
 
 
+def _read_later(cells: list[dict[str, Any]], position: int, name: str) -> bool:
+    """Liveness: whether a step after `position` reads `name` before a step binds it anew. An
+    untagged cell's change no later step reads (a plot's `price = df.Price` after the last step)
+    is not hidden state: the flow never needs it."""
+    for cell in cells[position + 1 :]:
+        if cell.get("kind") != "step":
+            continue
+        if "reads" not in cell or name in cell["reads"]:  # an older record: assume it is read
+            return True
+        if name in cell.get("predicted", []):
+            return False
+    return False
+
+
 def _analyse(report: WitnessReport, notebook: str, sources: dict[int, str]) -> None:
     written_by: dict[str, list[str]] = {}
     tables_by: dict[tuple[str, str], list[str]] = {}
-    for cell in report.record.get("cells", []):
+    cells = report.record.get("cells", [])
+    for position, cell in enumerate(cells):
         label, index, predicted = cell["label"], cell["index"], set(cell.get("predicted", []))
         for change in cell.get("changed", []):
             name = change["name"]
             if cell["kind"] == "step" and name in predicted:
+                continue
+            if cell["kind"] != "step" and not _read_later(cells, position, name):
+                report.notes.append(
+                    f"{label} {_HOW.get(change['how'], 'changed `{name}`').format(name=name)}"
+                    " after the steps that read it: the flow does not need it"
+                )
                 continue
             line = name_line(sources.get(index, ""), name)
             where = f"{notebook}: {label}: " + (f"line {line}: " if line else "")
@@ -739,10 +761,15 @@ def _analyse(report: WitnessReport, notebook: str, sources: dict[int, str]) -> N
                     "which etlnb's analysis did not see, so the compiled flow would not pass the change on: "
                     f"make it visible by assigning the result (`{name} = ...`); please also report this to etlnb"
                 )
+            elif change["how"] in ("rebound", "bound", "deleted"):
+                hint = (
+                    "which a later step reads: an untagged cell that rebinds step data is hidden notebook state"
+                    f" the compiled flow never has; tag the cell as a step, or use another name than `{name}`"
+                )
             else:
                 hint = (
-                    "which is step data: an untagged cell that changes step data is hidden notebook state the "
-                    f"compiled flow never has; tag the cell as a step, or work on a copy (`{name}.copy()`)"
+                    "which a later step reads: an untagged cell that changes step data in place is hidden notebook"
+                    f" state the compiled flow never has; tag the cell as a step, or work on a copy (`{name}.copy()`)"
                 )
             report.errors.append(WitnessError(index, label, name, line, f"{where}{what}, {hint}"))
         files = cell.get("files", {})

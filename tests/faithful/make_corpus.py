@@ -59,6 +59,8 @@ class Case:
     files: dict[str, str] = field(default_factory=dict)  # path relative to the folder -> text
     alt: str | None = None  # the other outcome DESIGN.md allows
     cell: int | None = None  # refuse: the cell the first error line should name
+    says: str | None = None  # parity's text must contain this ("differ": its first line)
+    left_out: list[str] = field(default_factory=list)  # files only exploration cells write
 
 
 def notebook_json(case: Case) -> str:
@@ -83,6 +85,10 @@ def notebook_json(case: Case) -> str:
         test["or"] = case.alt
     if case.cell is not None:
         test["cell"] = case.cell
+    if case.says is not None:
+        test["says"] = case.says
+    if case.left_out:
+        test["left_out"] = case.left_out
     metadata = {
         "etlnb_test": test,
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
@@ -1056,6 +1062,61 @@ case("extra_unpacked_element_alias", "1-inplace", "parity",
      "unpacking a tuple of lists, then changing one element",
      [("I", "import json"), ("E", "pair = ([1], [2])"), ("T", "first, second = pair\nfirst.append(9)"),
       ("L", "with open(\"p.json\", \"w\") as f:\n    json.dump(pair, f)")])
+
+
+# --- 8-verify: parity is complete, exact and free of false alarms (issue 23) ----------------------
+
+case("verify_exploration_saves_figure", "8-verify", "parity",
+     "an exploration cell saves a figure the flow never writes: left out, not a mismatch",
+     [("I", "import json"), ("E", "values = [3, 1, 2]"),
+      ("U", "with open(\"figure.txt\", \"w\") as f:\n    f.write(str(sorted(values)))"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(values, f)")],
+     says="left out: written by exploration cell 3", left_out=["figure.txt"])
+
+case("verify_writes_beside_folder", "8-verify", "parity",
+     "a load writes beside the notebook's folder (../): each run has its own copy, compared",
+     [("I", "import json\nimport os"), ("E", "values = [1, 2, 3]"),
+      ("L", "os.makedirs(\"../verify_beside_out\", exist_ok=True)\n"
+            "with open(\"../verify_beside_out/values.json\", \"w\") as f:\n    json.dump(values, f)")],
+     says="written files equal")
+
+case("verify_tempfile_roundtrip", "8-verify", "parity",
+     "a step writes and reads back a temporary file: per run, never a shared file",
+     [("I", "import json\nimport os\nimport tempfile"), ("E", "values = [4, 5]"),
+      ("T", "with tempfile.TemporaryDirectory() as work:\n    with open(os.path.join(work, \"v.txt\"), \"w\") as f:\n"
+            "        f.write(\",\".join(map(str, values)))\n"
+            "    with open(os.path.join(work, \"v.txt\")) as f:\n        total = sum(map(int, f.read().split(\",\")))"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(total, f)")])
+
+case("verify_missing_values", "8-verify", "parity",
+     "NaT, pd.NA, None and NaN inside object arrays, tuples, dicts and frames are equal to themselves",
+     [("I", "import json\nimport numpy as np\nimport pandas as pd"),
+      ("E", "marks = np.array([pd.NaT, None, np.nan, \"x\"], dtype=object)\nrow = (pd.NA, float(\"nan\"), None)\n"
+            "lookup = {\"a\": pd.NaT, \"b\": np.datetime64(\"NaT\")}\n"
+            "frame = pd.DataFrame({\"when\": pd.Series([pd.NaT, pd.Timestamp(\"2024-01-01\")], dtype=object),"
+            " \"v\": pd.array([pd.NA, 1], dtype=\"Int64\")})"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n"
+            "    json.dump([len(marks), len(row), sorted(lookup), int(frame[\"v\"].isna().sum())], f)")])
+
+case("verify_abspath_value", "8-verify", "parity",
+     "a step keeps os.path.abspath of its input: equal but for each run's own folder",
+     [("I", "import json\nimport os"), ("E", "source = os.path.abspath(\"data.txt\")\n"
+            "with open(source) as f:\n    rows = f.read().split()"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump({\"rows\": rows, \"name\": os.path.basename(source)}, f)")],
+     files={"data.txt": "a b c\n"})
+
+case("verify_rebind_after_last_step", "8-verify", "parity",
+     "a plot cell after the last step rebinds a step's name: no later step reads it, so not hidden state",
+     [("I", "import json"), ("E", "prices = [3.0, 1.0, 2.0]"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(prices, f)"),
+      ("U", "prices = sorted(prices)  # for the plot\nprint(prices)")])
+
+case("verify_writes_outside_folder", "8-verify", "differ",
+     "a load writes a fixed absolute path: both runs would share one real file, so parity refuses to call it equal",
+     [("I", "import json\nimport os"), ("E", "values = [1, 2]"),
+      ("L", "os.makedirs(\"/tmp/etlnb-verify-shared\", exist_ok=True)\n"
+            "with open(\"/tmp/etlnb-verify-shared/report.json\", \"w\") as f:\n    json.dump(values, f)")],
+     says="file /tmp/etlnb-verify-shared/report.json: written outside the notebook's folder")
 
 
 def main() -> None:
