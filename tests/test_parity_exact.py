@@ -154,3 +154,48 @@ def test_paths_that_differ_only_by_each_runs_folder_are_equal(tmp_path):
     # a temporary folder's random name (tempfile) differs in every run
     assert difference_between("/tmp/tmpab3_x9yz/v.txt", "/tmp/tmp0q1w2e3r/v.txt") is None
     assert difference_between("/tmp/tmpab3_x9yz/v.txt", "/tmp/tmp0q1w2e3r/w.txt") is not None
+
+
+def test_a_fitted_search_is_compared_without_its_timings():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV
+
+    x = np.array([[0.0], [1.0], [2.0], [3.0], [4.0], [5.0]])
+    y = np.array([0, 0, 0, 1, 1, 1])
+    first = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=2).fit(x, y)
+    second = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=2).fit(x, y)
+    second.refit_time_ = first.refit_time_ + 1.0  # timings differ run to run
+    second.cv_results_["mean_fit_time"] = first.cv_results_["mean_fit_time"] + 1.0
+    assert difference_between(first, second) is None
+    third = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=2).fit(x, 1 - y)
+    assert difference_between(first, third) is not None
+
+
+@pytest.mark.parametrize(
+    ("source", "cause"),
+    [
+        ("model = RandomForestClassifier(n_estimators=10)\nmodel.fit(x, y)", "without `random_state`"),
+        ("X_res, y_res = SMOTE().fit_resample(X, y)", "without `random_state`"),
+        ("noise = np.random.randint(0, 10, size=5)", "numpy's global random generator"),
+        ("picked = df.sample(frac=0.5)", "`.sample()` without `random_state`"),
+        ("stamp = datetime.now()", "the clock"),
+        ("run_id = str(uuid.uuid4())", "a random `uuid`"),
+    ],
+)
+def test_a_difference_from_unseeded_randomness_or_the_clock_says_why_and_what_to_do(source, cause):
+    from etlnb.verify.parity import Finding, explain
+
+    found = explain(Finding("cell 4 [transform] id=c3", "`model`", "notebook 1, flow 2"), source, [])
+    first, why = found.detail.splitlines()
+    assert first == "notebook 1, flow 2"
+    assert why.startswith("why: cell 4 [transform] id=c3 reads ") and cause in why, why
+    assert "random_state=0" in why and "parity_ignore" in why
+
+
+def test_seeded_code_gets_no_explanation_but_the_witness_can_add_one():
+    from etlnb.verify.parity import Finding, explain
+
+    plain = Finding("cell 2 [extract] id=c1", "`x`", "notebook 1, flow 2")
+    seeded = "model = RandomForestClassifier(random_state=0)\nsampled = df.sample(3, random_state=1)"
+    assert explain(plain, seeded, []).detail == "notebook 1, flow 2"
+    assert "the witness saw its state change" in explain(plain, "x = helper()", ["random state"]).detail

@@ -243,6 +243,12 @@ def _compare(e: Any, a: Any) -> tuple[str, str]:
         return DIFFERENT, f"notebook has {type(e).__name__} {show(e)}, flow has {type(a).__name__} {show(a)}"
     if _module(e) == "numpy" and type(e).__name__ == "ndarray":
         return _compare_arrays(e, a)
+    if _module(e).startswith("numpy.ma") and type(e).__name__ == "MaskedArray":  # e.g. cv_results_' param_*
+        import numpy as np
+
+        if e.shape != a.shape or not np.array_equal(np.ma.getmaskarray(e), np.ma.getmaskarray(a)):
+            return DIFFERENT, f"notebook masked array {show(e)}, flow {show(a)}"
+        return _compare_sequences(list(e.compressed()), list(a.compressed()))
     if isinstance(e, (list, tuple)):
         return _compare_sequences(e, a)
     if isinstance(e, dict):
@@ -406,13 +412,24 @@ def _compare_dicts(e: dict, a: dict, what: str = "key") -> tuple[str, str]:
     return (NOT_COMPARED, unknown) if unknown else (EQUAL, "")
 
 
+_TIMING = re.compile(r"(^|_)(fit|score|refit)?_?times?_?$|_time$")  # refit_time_, mean_fit_time, ...
+
+
 def _compare_estimators(e: Any, a: Any) -> tuple[str, str]:
     status, detail = _compare_dicts(e.get_params(deep=False), a.get_params(deep=False), "parameter")
     if status != EQUAL:
         return status, detail
 
     def fitted(model: Any) -> dict[str, Any]:
-        return {k: v for k, v in vars(model).items() if k.endswith("_") and not k.startswith("_")}
+        """Fitted attributes, without timings: how long a fit took is not what it learned."""
+        found = {}
+        for k, v in vars(model).items():
+            if not k.endswith("_") or k.startswith("_") or _TIMING.search(k):
+                continue
+            if k == "cv_results_" and isinstance(v, dict):
+                v = {key: col for key, col in v.items() if not _TIMING.search(key)}
+            found[k] = v
+        return found
 
     return _compare_dicts(fitted(e), fitted(a), "fitted attribute")
 
@@ -631,6 +648,52 @@ def writers_from_witness(record: dict[str, Any]) -> dict[str, str]:
             for table in db.get("tables_written", []):
                 writers[f"{db['database']}:{table}"] = cell["label"]
     return writers
+
+
+# What makes two runs of the same code differ, as a cell's source shows it (the witness adds what it saw)
+_CAUSES = [
+    (
+        re.compile(r"\b(np\.random|numpy\.random)\.(?!seed|default_rng\(\s*\d|RandomState\(\s*\d)"),
+        "numpy's global random generator",
+    ),
+    (
+        re.compile(r"\brandom\.(random|randint|choice|choices|shuffle|sample|uniform|gauss)\("),
+        "the global `random` generator",
+    ),
+    (re.compile(r"\.sample\((?![^)]*random_state)"), "`.sample()` without `random_state`"),
+    (re.compile(r"\b(default_rng|RandomState)\(\s*\)"), "a generator made without a seed"),
+    (
+        re.compile(
+            r"\b(RandomForest\w*|ExtraTrees\w*|GradientBoosting\w*|SMOTE|KMeans|MLP\w*|SGD\w*|"
+            r"train_test_split|KFold|StratifiedKFold|ShuffleSplit|\w*SearchCV)\((?![^)]*random_state)"
+        ),
+        "an estimator or splitter without `random_state`",
+    ),
+    (
+        re.compile(
+            r"\b(datetime\.now|datetime\.utcnow|date\.today|time\.time|time\.perf_counter|pd\.Timestamp\.now)\("
+        ),
+        "the clock",
+    ),
+    (re.compile(r"\buuid\.uuid[14]\("), "a random `uuid`"),
+    (re.compile(r"\bhash\("), "`hash()`, which differs between processes for text"),
+]
+
+
+def explain(finding: Finding, source: str, outside: list[str]) -> Finding:
+    """Add why a value can differ between two runs of the same code, and what to do, where the
+    cell's source or the witness shows it (unseeded randomness, the clock, uuids, hash())."""
+    causes = [what for pattern, what in _CAUSES if pattern.search(source)]
+    if "random state" in outside and not any("random" in c or "generator" in c for c in causes):
+        causes.insert(0, "the global random generator (the witness saw its state change)")
+    if not causes:
+        return finding
+    why = (
+        f"why: {finding.label} reads {', '.join(dict.fromkeys(causes))}, so the notebook and the flow get different"
+        " values; seed it (`random.seed(0)`, `np.random.seed(0)`, `random_state=0`) or pass the time in as a"
+        f" parameter, or list {finding.name} in metadata.etlnb.parity_ignore if it may differ"
+    )
+    return Finding(finding.label, finding.name, f"{finding.detail}\n{why}")
 
 
 def exploration_files(record: dict[str, Any]) -> set[str]:

@@ -308,6 +308,7 @@ def run_parity(compiled, notebook: Path, server: local_server.Server | None, par
         ParityReport,
         compare_folders,
         compare_runs,
+        explain,
         exploration_files,
         format_report,
         merge,
@@ -377,6 +378,9 @@ def run_parity(compiled, notebook: Path, server: local_server.Server | None, par
         ]
         shared = ParityReport(mismatches=outside_writes(record, nb_dir.parent))
         report = merge(values, files, *extra, shared)
+        sources = {pc.rc.label: pc.rc.cell.source for pc in analysis.parsed}
+        outside = {c.get("label"): c.get("outside", []) for c in record.get("cells", [])}
+        report.mismatches = [explain(m, sources.get(m.label, ""), outside.get(m.label, [])) for m in report.mismatches]
         text = format_report(report, str(notebook), failure)
         compared_with = rule()
     ok = report.ok and run.ok

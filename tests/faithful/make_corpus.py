@@ -1118,6 +1118,12 @@ case("verify_writes_outside_folder", "8-verify", "differ",
             "with open(\"/tmp/etlnb-verify-shared/report.json\", \"w\") as f:\n    json.dump(values, f)")],
      says="file /tmp/etlnb-verify-shared/report.json: written outside the notebook's folder")
 
+case("verify_unseeded_random_explained", "8-verify", "differ",
+     "an unseeded draw differs between notebook and flow: parity says why and what to do",
+     [("I", "import json\nimport random"), ("E", "draws = [random.randint(0, 10**9) for _ in range(3)]"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(draws, f)")],
+     says="why: cell 2 [extract] id=c1 reads the global `random` generator")
+
 
 def main() -> None:
     names = [c.name for c in CASES]
