@@ -257,6 +257,42 @@ def test_run_on_samples_shows_each_step(lab, open_notebook):
     ui.shot("run")
 
 
+def test_a_failed_parity_is_red_with_the_difference_on_its_step_and_a_link_to_the_cell(lab, open_notebook):
+    folder = copy_project(WEATHER, lab.root / "weather_unseeded").parent
+    notebook = folder / "weather.ipynb"
+    nb = json.loads(notebook.read_text())
+    transform = nb["cells"][6]
+    assert "transform" in transform["metadata"]["tags"]
+    # an unseeded draw in the transform step: the notebook and the flow get different numbers
+    transform["source"] = "".join(transform["source"]) + "\n\nimport random\n\nnoise = random.random()\n"
+    notebook.write_text(json.dumps(nb))
+    ui = open_notebook("weather_unseeded/weather.ipynb")
+    panel = ui.panel()
+    panel.locator(".etlnb-parity-button").click()
+    run = panel.locator(".etlnb-section-run")
+    sync_api.expect(run.locator(".etlnb-job-status")).to_have_text("parity: failed", timeout=180_000)
+    verdict = run.locator(".etlnb-parity-failed")
+    sync_api.expect(verdict).to_contain_text("parity failed: 1 difference(s); first in cell 7 [transform]")
+    assert verdict.evaluate("e => getComputedStyle(e).color") == run.locator(".etlnb-job-status").evaluate(
+        "e => getComputedStyle(e).color"
+    )  # both in the theme's error colour
+    failed = run.locator(".etlnb-step.etlnb-step-failed")
+    names = failed.evaluate_all("s => s.map(x => x.dataset.step)")
+    assert names and all(n.startswith("transform") for n in names), run.inner_text()  # the transform cell's tasks
+    failed = failed.first
+    difference = failed.locator(".etlnb-step-difference")
+    sync_api.expect(difference).to_contain_text("`noise`: notebook ")
+    sync_api.expect(difference.locator(".etlnb-step-why")).to_contain_text("the global `random` generator")
+    ok = run.locator(".etlnb-step.etlnb-step-ok")
+    assert ok.count() >= 2  # the other steps' values were equal: green
+    ui.shot("parity-failed")
+    ui.cell(1).click()
+    failed.click()  # the link: the mismatching step's cell becomes the active one
+    ui.page.wait_for_function("() => document.querySelector('.jp-Notebook .jp-Cell:nth-child(7).jp-mod-active')")
+    assert ui.active_cell_index() == 6
+    ui.shot("parity-failed-cell-selected")
+
+
 def test_deploy_from_the_panel_registers_and_links_to_a_flow_run(lab, open_notebook, browser, prefect_server):
     ui = open_notebook("weather/weather.ipynb")
     panel = ui.panel()

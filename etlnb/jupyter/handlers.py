@@ -181,12 +181,14 @@ class Job:
     status: str = "running"  # running / ok / failed
     message: str = ""
     result: dict[str, Any] = field(default_factory=dict)
+    cells: dict[int, list[str]] = field(default_factory=dict)  # parity: cell index -> its tasks
+    details: dict[str, dict[str, Any]] = field(default_factory=dict)  # step -> its first difference and cell
 
     def view(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "kind": self.kind,
-            "steps": [{"name": k, "status": v} for k, v in self.steps.items()],
+            "steps": [{"name": k, "status": v, **self.details.get(k, {})} for k, v in self.steps.items()],
             "lines": self.lines[-200:],
             "status": self.status,
             "message": self.message,
@@ -204,6 +206,11 @@ TASK_START = re.compile(r"Task run '([A-Za-z_][A-Za-z0-9_]*)-[^']*' - ")
 TASK1_DONE = re.compile(r"Task '([A-Za-z_][A-Za-z0-9_]*)': Finished task run for task with final state: '(\w+)'")
 TASK1_START = re.compile(r"Task '([A-Za-z_][A-Za-z0-9_]*)': Starting task run")
 EVENT = "@@etlnb "  # lines of etlnb.jupyter.job meant for the panel
+# parity's report (etlnb.verify.parity.Finding.line): "NB: cell 5 [transform] id=x: parity mismatch in `t`: ..."
+MISMATCH = re.compile(
+    r"^.+?: (?P<label>cell (?P<number>\d+) \[[^\]]+\](?: id=(?P<id>\S+))?): parity mismatch in (?P<name>.+?): (?P<detail>.*)$"
+)
+VERIFIED = re.compile(r"^\s+(?P<not>not )?verified: content (?P<key>[0-9a-f]+)")
 
 
 async def _run_job(job: Job, command: list[str], cwd: Path) -> None:
@@ -226,13 +233,23 @@ async def _run_job(job: Job, command: list[str], cwd: Path) -> None:
         return
     if job.status == "running":
         job.status = "ok" if code == 0 else "failed"
+    if job.status == "failed" and job.result.get("mismatches"):
+        found = job.result["mismatches"]
+        first = found[0]
+        job.message = (
+            f"parity failed: {len(found)} difference(s); first in {first['label']}: {first['name']}: {first['detail']}"
+        )
     if job.status == "failed":
         for step, state in job.steps.items():
             if state == "running":
                 job.steps[step] = "failed"
         if not job.message:  # one line for the panel: what etlnb said, else the last line
             lines = [ln for ln in job.lines if ln.strip()]
-            said = [ln for ln in lines if ln.startswith("etlnb") or ": error:" in ln]
+            said = [
+                ln
+                for ln in lines
+                if ln.startswith("etlnb") or ": error:" in ln or "parity mismatch in" in ln or "compiled flow failed" in ln
+            ]
             job.message = said[0] if said else (lines or [f"exited with status {code}"])[-1]
 
 
@@ -253,6 +270,8 @@ def _line(job: Job, line: str) -> None:
         return
     job.lines.append(line)
     del job.lines[:-MAX_LINES]
+    if job.cells and _parity_line(job, line):
+        return
     done = TASK_DONE.search(line) or TASK1_DONE.search(line)
     if done and done.group(1) in job.steps:
         job.steps[done.group(1)] = "ok" if done.group(2) in ("Completed", "Success", "Mapped") else "failed"
@@ -262,8 +281,38 @@ def _line(job: Job, line: str) -> None:
         job.steps[started.group(1)] = "running"
 
 
-def start_job(kind: str, command: list[str], cwd: Path, steps: list[str]) -> Job:
-    job = Job(uuid.uuid4().hex, kind, dict.fromkeys(steps, "pending"))
+def _parity_line(job: Job, line: str) -> bool:
+    """Parity's report: each difference marks its cell's steps failed, with the difference and the cell
+    (the panel shows both and links the cell); the record line says whether the content is verified."""
+    mismatches = job.result.setdefault("mismatches", [])
+    if found := MISMATCH.match(line):
+        index = int(found["number"]) - 1
+        entry = {"label": found["label"], "cell": index, "id": found["id"], "name": found["name"]}
+        entry.update(detail=found["detail"], why="")
+        mismatches.append(entry)
+        for key in job.cells.get(index, []):
+            job.steps[key] = "failed"
+            job.details.setdefault(
+                key, {"difference": f"{entry['name']}: {entry['detail']}", "cell": index, "cell_id": found["id"]}
+            )
+        return True
+    if mismatches and line.startswith("    why: "):
+        mismatches[-1]["why"] = line.strip()
+        for key in job.cells.get(mismatches[-1]["cell"], []):
+            if key in job.details and not job.details[key].get("why"):
+                job.details[key]["why"] = line.strip()
+        return True
+    if found := VERIFIED.match(line):
+        job.result["verified"] = None if found["not"] else found["key"]
+        job.result["content"] = found["key"]
+        return True
+    return False
+
+
+def start_job(
+    kind: str, command: list[str], cwd: Path, steps: list[str], cells: dict[int, list[str]] | None = None
+) -> Job:
+    job = Job(uuid.uuid4().hex, kind, dict.fromkeys(steps, "pending"), cells=cells or {})
     for old in [j for j in JOBS.values() if j.status != "running"][: max(0, len(JOBS) - MAX_JOBS)]:
         del JOBS[old.id]
     JOBS[job.id] = job
@@ -294,7 +343,8 @@ class RunHandler(EtlnbHandler):
                 raise Problem(f"fix this first (Check lists all): {first['text'] if first else 'analysis failed'}")
             steps = [key for cell in payload["cells"] for key in cell["tasks"]]
             command = [sys.executable, "-m", "etlnb", "run", str(path), f"--{mode}", "-o", str(build_dir(path))]
-            return start_job(f"run-{mode}", command, path.parent, steps).view()
+            cells = {cell["index"]: cell["tasks"] for cell in payload["cells"]} if mode == "parity" else None
+            return start_job(f"run-{mode}", command, path.parent, steps, cells).view()
 
         await self.guarded(action)
 

@@ -37,7 +37,14 @@ export interface ICheck {
 export interface IJob {
   id: string;
   kind: string;
-  steps: { name: string; status: string }[];
+  steps: {
+    name: string;
+    status: string;
+    difference?: string; // parity: this step's first difference
+    why?: string;
+    cell?: number;
+    cell_id?: string | null;
+  }[];
   lines: string[];
   status: 'running' | 'ok' | 'failed';
   message: string;

@@ -192,17 +192,39 @@ export class EtlnbPanel extends Widget {
     body.replaceChildren();
     const status = el('div', `etlnb-job-status etlnb-job-${job.status}`, `${title}: ${job.status}`);
     body.appendChild(status);
+    // parity's verdict first, where the eye lands: red with the first difference, or "verified"
+    if (job.kind === 'run-parity' && job.status === 'failed' && job.message) {
+      body.appendChild(el('div', 'etlnb-error-message etlnb-parity-failed', job.message));
+    } else if (job.kind === 'run-parity' && job.status === 'ok' && job.result?.verified) {
+      body.appendChild(
+        el('div', 'etlnb-ok etlnb-verified', `✔ verified: content ${job.result.verified} (deploy accepts it)`)
+      );
+    }
     if (job.steps.length) {
       const steps = el('ol', 'etlnb-steps');
       for (const step of job.steps) {
         const item = el('li', `etlnb-step etlnb-step-${step.status}`);
         item.dataset.step = step.name;
         item.append(span('etlnb-step-icon', STATUS_ICON[step.status] ?? '?'), span('etlnb-step-name', step.name));
+        if (step.difference) {
+          const detail = el('div', 'etlnb-step-difference', step.difference);
+          if (step.why) {
+            detail.appendChild(el('div', 'etlnb-step-why', step.why));
+          }
+          item.appendChild(detail);
+          const state = this.state;
+          const cell = state?.cellFor(step.cell ?? null, step.cell_id ?? null);
+          if (state && cell) {
+            item.classList.add('etlnb-step-link');
+            item.title = 'go to the cell';
+            item.onclick = () => void state.select(cell, null);
+          }
+        }
         steps.appendChild(item);
       }
       body.appendChild(steps);
     }
-    if (job.message) {
+    if (job.message && !(job.kind === 'run-parity' && job.status === 'failed')) {
       body.appendChild(el('div', 'etlnb-error-message', job.message));
     }
     if (job.lines.length) {
