@@ -202,6 +202,9 @@ def test_etl_run_streams_the_flow_run_and_parity(ip, weather, prefect_server, mo
     assert "Executing:" not in cap.stdout and "without encryption" not in cap.stdout, cap.stdout
     table = cap.stdout.split("  task ", 1)[1].split("parity ok", 1)[0].splitlines()[1:-1]
     assert table and all(row.split()[1] == "Completed" for row in table), table  # final states, once recorded
+    verdict = cap.outputs[-1].data  # the display on top, updated once parity is done
+    assert verdict["text/plain"].startswith("parity ok: verified, content "), verdict
+    assert "&#10003;" in verdict["text/html"]
     cap = run(ip, "etl_run --param min_valid_temp_c=oops")
     assert "%etl_run: the run failed" in cap.stderr
 
@@ -373,3 +376,26 @@ def test_deploy_panel_for_prefect1_registers(weather, p1_python, prefect1_home, 
     assert f"with the flow&#x27;s labels [{socket.gethostname()}]" in page
     assert "<code>prefect agent local start --label " in page
     assert "worker" not in page and "Traceback" not in page
+
+
+def test_a_failed_parity_shows_on_top_in_red_with_each_difference_linked_to_its_cell():
+    from etlnb.jupyter.magics import _parity_bundle
+    from etlnb.verify.parity import Finding
+    from etlnb.verify.runner import keep_record  # noqa: F401 - the record line's producer
+
+    finding = Finding("cell 7 [transform] id=250bed23", "`noise`", "notebook 0.1, flow 0.2")
+    lines = [
+        "running weather.ipynb on its samples: 8 code cells",
+        finding.line("weather.ipynb"),
+        "    why: cell 7 [transform] id=250bed23 reads the global `random` generator, so ...",
+        "    1 difference(s); 5 values compared (exact)",
+        "    not verified: content 0123456789ab failed parity; `etlnb deploy` refuses it until parity passes",
+    ]
+    bundle = _parity_bundle(1, lines)
+    assert bundle["text/plain"].splitlines()[:2] == [
+        "parity failed: 1 difference(s)",
+        "  cell 7 [transform] id=250bed23: `noise`: notebook 0.1, flow 0.2",
+    ]
+    page = bundle["text/html"]
+    assert "var(--jp-error-color1" in page and '<a href="#cell-id=250bed23">cell 7 [transform] id=250bed23</a>' in page
+    assert "reads the global `random` generator" in html.unescape(page)

@@ -22,6 +22,7 @@ from tornado import web
 
 from etlnb.analyse.diagnostics import printable
 from etlnb.deploy.progress import STEPS
+from etlnb.verify.parity import MISMATCH_LINE, RECORD_LINE
 
 
 class Problem(Exception):
@@ -206,11 +207,6 @@ TASK_START = re.compile(r"Task run '([A-Za-z_][A-Za-z0-9_]*)-[^']*' - ")
 TASK1_DONE = re.compile(r"Task '([A-Za-z_][A-Za-z0-9_]*)': Finished task run for task with final state: '(\w+)'")
 TASK1_START = re.compile(r"Task '([A-Za-z_][A-Za-z0-9_]*)': Starting task run")
 EVENT = "@@etlnb "  # lines of etlnb.jupyter.job meant for the panel
-# parity's report (etlnb.verify.parity.Finding.line): "NB: cell 5 [transform] id=x: parity mismatch in `t`: ..."
-MISMATCH = re.compile(
-    r"^.+?: (?P<label>cell (?P<number>\d+) \[[^\]]+\](?: id=(?P<id>\S+))?): parity mismatch in (?P<name>.+?): (?P<detail>.*)$"
-)
-VERIFIED = re.compile(r"^\s+(?P<not>not )?verified: content (?P<key>[0-9a-f]+)")
 
 
 async def _run_job(job: Job, command: list[str], cwd: Path) -> None:
@@ -248,7 +244,10 @@ async def _run_job(job: Job, command: list[str], cwd: Path) -> None:
             said = [
                 ln
                 for ln in lines
-                if ln.startswith("etlnb") or ": error:" in ln or "parity mismatch in" in ln or "compiled flow failed" in ln
+                if ln.startswith("etlnb")
+                or ": error:" in ln
+                or "parity mismatch in" in ln
+                or "compiled flow failed" in ln
             ]
             job.message = said[0] if said else (lines or [f"exited with status {code}"])[-1]
 
@@ -285,7 +284,7 @@ def _parity_line(job: Job, line: str) -> bool:
     """Parity's report: each difference marks its cell's steps failed, with the difference and the cell
     (the panel shows both and links the cell); the record line says whether the content is verified."""
     mismatches = job.result.setdefault("mismatches", [])
-    if found := MISMATCH.match(line):
+    if found := MISMATCH_LINE.match(line):
         index = int(found["number"]) - 1
         entry = {"label": found["label"], "cell": index, "id": found["id"], "name": found["name"]}
         entry.update(detail=found["detail"], why="")
@@ -302,7 +301,7 @@ def _parity_line(job: Job, line: str) -> bool:
             if key in job.details and not job.details[key].get("why"):
                 job.details[key]["why"] = line.strip()
         return True
-    if found := VERIFIED.match(line):
+    if found := RECORD_LINE.match(line):
         job.result["verified"] = None if found["not"] else found["key"]
         job.result["content"] = found["key"]
         return True

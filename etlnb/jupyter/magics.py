@@ -223,11 +223,18 @@ class EtlMagics(Magics):
         if args.target:
             command += ["--target", args.target]
         env = dict(os.environ, PYTHONUNBUFFERED="1")
+        # parity's verdict goes at the top, above the streamed lines, once it is known
+        verdict = display(_parity_bundle(None, []), raw=True, display_id=True) if args.parity else None
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         assert process.stdout is not None
+        lines: list[str] = []
         for out_line in process.stdout:  # live: each line as it comes
             print(out_line, end="")
-        if process.wait():
+            lines.append(out_line.rstrip("\n"))
+        code = process.wait()
+        if verdict is not None:
+            verdict.update(_parity_bundle(code, lines), raw=True)
+        if code:
             raise MagicError(f"%etl_run: the run failed (exit {process.returncode}); see above")
 
     @line_magic
@@ -304,6 +311,57 @@ def _diagnostics_bundle(path: Path, diagnostics: list[Diagnostic], tasks: int) -
     head = "".join(f"<th style='{LEFT}'>{h}</th>" for h in ("severity", "cell", "line", "problem", "what to do"))
     table = f"<table class='etlnb-check' style='{LEFT}'><tr>{head}</tr>" + "".join(rows) + "</table>"
     return {"text/html": table, "text/plain": "\n".join(d.format() for d in diagnostics)}
+
+
+def _parity_bundle(code: int | None, lines: list[str]) -> dict[str, str]:
+    """Parity's verdict as %etl_run --parity shows it on top: red with each difference (its cell a link)
+    and why, or green "verified" with the content's short hash; "running" until the run ends."""
+    from etlnb.verify.parity import MISMATCH_LINE, RECORD_LINE
+
+    if code is None:
+        text = "parity: running the notebook and the flow..."
+        return {"text/plain": text, "text/html": f"<div class='etlnb-parity'>{html.escape(text)}</div>"}
+    mismatches, record = [], None
+    for line in lines:
+        if found := MISMATCH_LINE.match(line):
+            mismatches.append([found, ""])
+        elif line.startswith("    why: ") and mismatches:
+            mismatches[-1][1] = line.strip()
+        elif found := RECORD_LINE.match(line):
+            record = found
+    if code == 0 and record is not None and not record["not"]:
+        text = f"parity ok: verified, content {record['key']} (deploy accepts it)"
+        return {
+            "text/plain": text,
+            "text/html": f"<div class='etlnb-parity' style='color:#1a7f37'>&#10003; {text}</div>",
+        }
+    if not mismatches:
+        said = next((ln for ln in lines if "parity mismatch" in ln or ": error" in ln or "failed" in ln), "")
+        text = f"parity failed: {said.strip() or 'see below'}"
+        return {
+            "text/plain": text,
+            "text/html": f"<div class='etlnb-parity' style='{ERROR_STYLE}'>&#10007; {html.escape(text)}</div>",
+        }
+    rows = []
+    for found, why in mismatches:
+        label = html.escape(found["label"])
+        link = f'<a href="#cell-id={html.escape(found["id"])}">{label}</a>' if found["id"] else label
+        rows.append(
+            f"<li>{link}: {html.escape(found['name'])}: {html.escape(found['detail'])}"
+            + (f"<br><span style='color:var(--jp-ui-font-color1)'>{html.escape(why)}</span>" if why else "")
+            + "</li>"
+        )
+    head = f"parity failed: {len(mismatches)} difference(s)"
+    plain = [head] + [
+        f"  {f['label']}: {f['name']}: {f['detail']}" + (f"\n    {why}" if why else "") for f, why in mismatches
+    ]
+    return {
+        "text/plain": "\n".join(plain),
+        "text/html": f"<div class='etlnb-parity' style='{ERROR_STYLE}'><b>&#10007; {head}</b><ul>{''.join(rows)}</ul></div>",
+    }
+
+
+ERROR_STYLE = "color:var(--jp-error-color1, #b00020)"
 
 
 def _script_bundle(path: Path, compiled: Any, notebook: Path) -> dict[str, str]:

@@ -107,6 +107,14 @@ class Finding:
         )
 
 
+# How a difference reads in parity's report (Finding.line), for the faces that show it in place
+MISMATCH_LINE = re.compile(
+    r"^.+?: (?P<label>cell (?P<number>\d+) \[[^\]]+\](?: id=(?P<id>\S+))?): parity mismatch in (?P<name>.+?): "
+    r"(?P<detail>.*)$"
+)
+RECORD_LINE = re.compile(r"^\s+(?P<not>not )?verified: content (?P<key>[0-9a-f]+)")  # runner.keep_record's line
+
+
 @dataclass
 class ParityReport:
     compared: int = 0
