@@ -74,10 +74,39 @@ PYTHON = sys.executable
 
 @pytest.fixture(scope="session")
 def p1_python() -> Path:
-    """The Prefect 1.4.1 venv's python (created once, ~1 minute; a no-op when up to date)."""
-    done = subprocess.run([str(REPO / "scripts" / "setup-prefect1")], capture_output=True, text=True, timeout=900)
+    """The Prefect 1.4.1 venv's python (created once, ~1 minute; a no-op when up to date). Under a lock:
+    two test workers (pytest-xdist) must not build the one venv at the same time."""
+    import fcntl
+
+    with open(REPO / ".venv-prefect1.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = subprocess.run([str(REPO / "scripts" / "setup-prefect1")], capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr
     return REPO / ".venv-prefect1" / "bin" / "python"
+
+
+# The suite runs on two workers (pytest-xdist, `--dist loadgroup`, scripts/test). A module's tests stay
+# together on one worker (module fixtures; tests that share state in order), the JupyterLab modules share
+# one group (one lab per session), and the long corpora of independent tests are spread test by test.
+SPREAD = {
+    "test_faithful.py",
+    "test_properties.py",
+    "test_parity.py",
+    "test_witness.py",
+    "test_run_cli.py",
+    "test_verification_gate.py",
+    "test_integration.py",
+    "test_sample_secrets.py",
+}
+ONE_LAB = {"test_browser.py", "test_labextension.py", "test_ui.py"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        name = item.path.name
+        if name not in SPREAD:
+            item.add_marker(pytest.mark.xdist_group("jupyterlab" if name in ONE_LAB else str(item.path)))
 
 
 class GraphQLStub:
