@@ -161,7 +161,10 @@ def run_locally(notebook: Path, out_dir: Path, mode: str, params: list[str], fla
         steps = step_outputs(analysis.graph)
         executed = build / f"{notebook.stem}.executed.ipynb"
         print(f"running {notebook} on its samples: {code_cells(notebook)} (papermill)...", file=sys.stderr)
-        nb_run = run_notebook(notebook, analysis.graph, executed, capture_root / "notebook", progress=False)
+        shared = getattr(compiled.settings, "task_runner", "threads") == "threads"  # as parity judges it
+        nb_run = run_notebook(
+            notebook, analysis.graph, executed, capture_root / "notebook", progress=False, shared=shared
+        )
         if not nb_run.ok:
             print(f"etlnb run: the notebook failed: {nb_run.error}", file=sys.stderr)
             print(f"  executed copy: {executed}", file=sys.stderr)

@@ -202,3 +202,21 @@ def test_parity_fails_first_with_the_witness_error(tmp_path, prefect_server):
     assert sorted(os.listdir(tmp_path / "proj")) == [".etlnb", "wit.ipynb"]
     [record] = (tmp_path / "proj" / ".etlnb" / "verified").glob("*.json")
     assert json.loads(record.read_text())["ok"] is False
+
+
+@pytest.mark.integration
+def test_an_unpredicted_in_place_change_the_flow_passes_on_is_a_warning_kept_in_the_record(tmp_path, prefect_server):
+    """The step's task gets the very object (it reads the name) and the thread runner shares it with
+    later steps: the flow passes the change on, so it is a miss of the analysis, not an error."""
+    cells = [
+        ("xs = [3, 1, 2]", ["extract"]),
+        ("getattr(xs, 'sort')()\nn = len(xs)", ["transform"]),  # a call the analysis cannot read as a change
+        ("first = xs[0]", ["load"]),
+    ]
+    outcome = parity_check(_write(tmp_path, cells), tmp_path / "build", prefect_server)
+    assert outcome.ok, outcome.text
+    [record] = (tmp_path / "build" / "proj").glob("*.witness.json")
+    data = json.loads(record.read_text())
+    assert not data["errors"]
+    [miss] = data["misses"]
+    assert "cell 2 [transform] id=c1: line 1: warning: changed `xs` in place, which etlnb's analysis did not" in miss

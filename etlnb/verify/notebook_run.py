@@ -34,6 +34,7 @@ class StepOutputs:
     names: list[str]  # outputs first (what later steps read), then the rest it writes
     outputs: list[str]
     reads: list[str] = field(default_factory=list)  # data names it reads from earlier cells
+    mapped: bool = False  # a segment of it fans out (its items may run in other processes)
 
 
 @dataclass
@@ -53,6 +54,7 @@ def step_outputs(graph: FlowGraph) -> list[StepOutputs]:
         index = seg.cell.cell.index
         step = steps.setdefault(index, StepOutputs(f"cell{index}", seg.cell.label, [], []))
         step.outputs += [n for n in seg.outputs if n not in step.outputs]
+        step.mapped = step.mapped or seg.map is not None
         step.reads += [n for n in [*seg.inputs, *seg.reads] if n not in step.reads and n not in graph.code_names]
         step.names += sorted(n for n in data_writes(seg, graph) if n not in step.names)
     for step in steps.values():
@@ -118,9 +120,17 @@ def without_etl_magics(source: str) -> str | None:
 
 
 def witness_plan(
-    notebook: dict[str, Any], steps: list[StepOutputs], data: list[str], record: Path, folder: Path, name: str
+    notebook: dict[str, Any],
+    steps: list[StepOutputs],
+    data: list[str],
+    record: Path,
+    folder: Path,
+    name: str,
+    shared: bool = False,
 ) -> dict[str, Any]:
-    """What the kernel half of the witness needs: which cells it observes and the step data names."""
+    """What the kernel half of the witness needs: which cells it observes and the step data names.
+    `shared`: the flow runs its steps in one process, passing objects by reference (thread runner),
+    so an unmapped step's in-place change reaches later steps there too."""
     by_index = {int(s.key[4:]): s for s in steps}
     cells: dict[str, dict[str, Any]] = {}
     previous_observed = False
@@ -132,6 +142,7 @@ def witness_plan(
         if index in by_index:
             step = by_index[index]
             entry = {"label": step.label, "kind": "step", "predicted": list(step.names), "reads": list(step.reads)}
+            entry["shared"] = shared and not step.mapped
         elif not roles:
             label = f"cell {cell_number(index)} [untagged]" + (f" id={ident}" if ident else "")
             entry = {"label": label, "kind": "untagged"}
@@ -235,9 +246,11 @@ def run_notebook(
     progress: bool = True,
     cwd: Path | None = None,
     witness: bool = True,
+    shared: bool = False,
 ) -> NotebookRun:
     """Execute the notebook with papermill in its folder (or `cwd`, a scratch copy of it),
-    capturing step outputs and, with `witness`, what each cell really did."""
+    capturing step outputs and, with `witness`, what each cell really did. `shared`: the flow
+    passes objects between unmapped steps by reference (see witness_plan)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -248,7 +261,9 @@ def run_notebook(
     folder = (cwd or path.parent).resolve()
     record = witness_path(executed.resolve())
     record.unlink(missing_ok=True)
-    plan = witness_plan(notebook, steps, data_names(graph, steps), record, folder, str(path)) if witness else None
+    plan = (
+        witness_plan(notebook, steps, data_names(graph, steps), record, folder, str(path), shared) if witness else None
+    )
     prepared, origin = instrumented(notebook, steps, capture.resolve(), pickles, plan)
     executed.parent.mkdir(parents=True, exist_ok=True)
     source = executed.with_suffix(".input.ipynb")

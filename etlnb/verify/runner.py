@@ -334,8 +334,17 @@ def run_parity(compiled, notebook: Path, server: local_server.Server | None, par
     try:
         notebook_started = time.time()
         # no papermill progress bar: it counts etlnb's hidden capture cells, and piped (%etl_run) it is a line per tick
+        # the thread runner passes objects between unmapped steps by reference, as the notebook does
+        shared = getattr(compiled.settings, "task_runner", "threads") == "threads"
         nb_run = run_notebook(
-            notebook, analysis.graph, executed, capture_root / "notebook", pickles=True, progress=False, cwd=nb_dir
+            notebook,
+            analysis.graph,
+            executed,
+            capture_root / "notebook",
+            pickles=True,
+            progress=False,
+            cwd=nb_dir,
+            shared=shared,
         )
         notebook_ended = time.time()
     except BaseException:

@@ -446,6 +446,7 @@ def before(ns: dict[str, Any], index: int) -> None:
             "kind": cell["kind"],
             "predicted": cell.get("predicted", []),
             "reads": cell.get("reads", []),
+            "shared": cell.get("shared", False),
             "files": {"read": [], "written": [], "removed": []},
             "outside": set(),
         }
@@ -643,6 +644,7 @@ class WitnessReport:
     record: dict[str, Any]
     errors: list[WitnessError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # outside effects and cross-cell file/table use
+    misses: list[str] = field(default_factory=list)  # unpredicted changes the flow passes on anyway: warnings
 
     @property
     def ok(self) -> bool:
@@ -708,6 +710,7 @@ def finalize(path: Path, notebook: str, sources: dict[int, str]) -> WitnessRepor
         {"cell": e.cell, "label": e.label, "name": e.name, "line": e.line, "message": e.message} for e in report.errors
     ]
     record["notes"] = report.notes
+    record["misses"] = report.misses
     try:
         Path(path).write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
     except OSError:
@@ -746,6 +749,21 @@ def _analyse(report: WitnessReport, notebook: str, sources: dict[int, str]) -> N
         for change in cell.get("changed", []):
             name = change["name"]
             if cell["kind"] == "step" and name in predicted:
+                continue
+            # the flow's task gets this very object (it reads the name) and later steps get it too
+            if (
+                cell["kind"] == "step"
+                and change["how"] == "in place"
+                and cell.get("shared")
+                and name in cell.get("reads", [])
+            ):
+                line = name_line(sources.get(index, ""), name)
+                where = f"{notebook}: {label}: " + (f"line {line}: " if line else "")
+                report.misses.append(
+                    f"{where}warning: changed `{name}` in place, which etlnb's analysis did not predict; the flow"
+                    " passes it on (this step runs in the flow's process and later steps get the same object),"
+                    " so it is kept in the witness record as a miss of the static analysis, not an error"
+                )
                 continue
             if cell["kind"] != "step" and not _read_later(cells, position, name):
                 report.notes.append(
@@ -810,5 +828,6 @@ def format_summary(report: WitnessReport) -> str:
         f"tables written: {', '.join(tables) or 'none'} ({report.path.name}, "
         f"{report.record.get('witness_seconds', 0):.2f}s)"
     ]
+    lines += [f"  {m}" for m in report.misses]
     lines += [f"  note: {n}" for n in report.notes]
     return "\n".join(lines)
