@@ -14,6 +14,7 @@ functions themselves as `NotebookRef`, so that both sides compare by value.
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import sys
 from pathlib import Path
@@ -90,6 +91,8 @@ def dumps(value: Any) -> tuple[bool, Any]:
     import io
 
     buffer = io.BytesIO()
+    if isinstance(value, io.IOBase) and value.closed:  # `with open(...) as f` leaves `f`: a name, not data
+        value = _notebook_ref("closed file", os.path.basename(str(getattr(value, "name", ""))))
     try:
         _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
     except Exception as exc:  # any object may refuse pickling

@@ -4,6 +4,7 @@ local Prefect server, and parity between the two."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -417,8 +418,10 @@ def keep_record(notebook: Path, compiled, ok: bool, summary: dict[str, Any]) -> 
     except OSError as exc:  # the verdict stands; only its record is missing
         return f"    the verification record could not be written ({exc}): deploy will say unverified"
     key = short(content_key(compiled))
+    shown = os.path.relpath(path)
+    shown = path if shown.startswith("..") else shown
     if ok:
-        return f"    verified: content {key} (record {path}); `etlnb deploy` accepts it"
+        return f"    verified: content {key} (record {shown}); `etlnb deploy` accepts it"
     return f"    not verified: content {key} failed parity; `etlnb deploy` refuses it until parity passes"
 
 
