@@ -99,6 +99,11 @@ def test_deploy_requires_a_passing_parity_of_the_current_content(prefect_server,
     assert len(records) == 1
     record = json.loads(records[0].read_text())
     assert record["ok"] is True and record["values_equal"] >= 3 and record["notebook"] == f"{PROJECT}/{PROJECT}.ipynb"
+    assert record["rule"] == "exact"
+    # the notebook and the flow ran at the same time, and parity said where they were meanwhile
+    (nb_start, nb_end), (flow_start, flow_end) = record["timing"]["notebook"], record["timing"]["flow"]
+    assert max(nb_start, flow_start) < min(nb_end, flow_end), record["timing"]
+    assert "parity: notebook 0 of 3 steps done, now cell 4 [extract] id=c3; flow " in parity.stderr, parity.stderr
 
     done = _deploy(prefect_server, tmp_path, notebook, "--name", "first")
     assert done.returncode == 0, done.stdout + done.stderr

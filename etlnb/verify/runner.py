@@ -332,6 +332,7 @@ def run_parity(compiled, notebook: Path, server: local_server.Server | None, par
         print(f"running the compiled flow at the same time (in {flow_dir})...", file=sys.stderr)
     # both at once, each in its own scratch copy: the flow does not wait for the notebook
     flow = FlowProcess(compiled, notebook, server, params, capture_root / "flow", echo=echo, cwd=flow_dir)
+    progress = ParityProgress(steps, capture_root, flow) if echo else None
     try:
         notebook_started = time.time()
         # no papermill progress bar: it counts etlnb's hidden capture cells, and piped (%etl_run) it is a line per tick
@@ -351,6 +352,9 @@ def run_parity(compiled, notebook: Path, server: local_server.Server | None, par
     except BaseException:
         flow.stop()
         raise
+    finally:
+        if progress is not None:
+            progress.stop()
     if not nb_run.ok:
         flow.stop()
         return ParityOutcome(False, f"{nb_run.error}\n(the notebook itself fails on its samples)"), nb_run, None
@@ -407,6 +411,41 @@ def run_parity(compiled, notebook: Path, server: local_server.Server | None, par
         }
         text += "\n" + keep_record(notebook, compiled, ok, summary)
     return ParityOutcome(ok, text), nb_run, run
+
+
+class ParityProgress:
+    """Never silent: while the two runs go on, a line every few seconds (when it changed) saying which
+    step each has finished and what the notebook runs next, read from what each run has captured."""
+
+    def __init__(self, steps, capture_root: Path, flow: FlowProcess, every: float = 3.0):
+        import threading
+
+        self.steps, self.root, self.flow, self.every = steps, capture_root, flow, every
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _finished(self, side: str) -> int:
+        return sum((self.root / side / step.key).is_dir() for step in self.steps)
+
+    def line(self) -> str:
+        total = len(self.steps)
+        notebook = self._finished("notebook")
+        next_step = f", now {self.steps[notebook].label}" if notebook < total else ""
+        flow = "finished" if self.flow.process.poll() is not None else f"{self._finished('flow')} of {total} steps done"
+        return f"parity: notebook {notebook} of {total} steps done{next_step}; flow {flow}"
+
+    def _run(self) -> None:
+        said = ""
+        while not self.done.wait(self.every):
+            line = self.line()
+            if line != said:
+                print(line, file=sys.stderr, flush=True)
+                said = line
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join(timeout=5)
 
 
 def keep_record(notebook: Path, compiled, ok: bool, summary: dict[str, Any]) -> str:
