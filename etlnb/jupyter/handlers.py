@@ -395,7 +395,22 @@ def deploy_fields(path: Path) -> dict[str, Any]:
         "schedule": "" if settings.schedule is None else str(settings.schedule),
         "storage": settings.storage or "",
         "storage_placeholder": storage_placeholder,
+        **verification(path),
     }
+
+
+def verification(path: Path) -> dict[str, Any]:
+    """Whether deploy would accept the notebook as it is on disk (a passing parity of this content)."""
+    from etlnb.analyse.diagnostics import CompileError
+    from etlnb.pipeline import compile_file
+    from etlnb.verify.record import verdict
+
+    try:
+        found = verdict(path, compile_file(path, build_dir(path)))
+    except (CompileError, OSError):
+        return {"verified": False, "verification": "not verified: the notebook does not compile (Check says why)"}
+    line = found.line.replace(f"{path}", path.name, 1)  # the panel names the notebook as the lab does
+    return {"verified": found.verified, "verification": line}
 
 
 class DeploySettingsHandler(EtlnbHandler):

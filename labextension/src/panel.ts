@@ -247,6 +247,9 @@ export class EtlnbPanel extends Widget {
       await state.saveAndCheck();
       const job = await post<IJob>('run', { path: state.path, mode });
       await follow(job, j => this.renderJob(body, j, title));
+      if (mode === 'parity') {
+        void this.loadDeployFields(); // the Deploy form says whether this content is verified now
+      }
     } catch (error) {
       body.replaceChildren(el('div', 'etlnb-error-message', (error as Error).message));
     }
@@ -324,6 +327,10 @@ export class EtlnbPanel extends Widget {
     unverified.name = 'unverified';
     unverifiedRow.append(unverified, span('', ' deploy unverified (no passing parity; tagged "unverified")'));
     form.appendChild(unverifiedRow);
+    // what deploy will say about the content on disk: verified by a passing parity, or why not
+    form.appendChild(
+      el('div', fields.verified ? 'etlnb-ok etlnb-verification' : 'etlnb-error-message etlnb-verification', fields.verification ?? '')
+    );
     const progress = el('div', 'etlnb-deploy-progress');
     const deploy = button('Deploy', 'etlnb-deploy-button jp-mod-accept', async () => {
       deploy.disabled = true;
