@@ -399,3 +399,12 @@ def test_a_failed_parity_shows_on_top_in_red_with_each_difference_linked_to_its_
     page = bundle["text/html"]
     assert "var(--jp-error-color1" in page and '<a href="#cell-id=250bed23">cell 7 [transform] id=250bed23</a>' in page
     assert "reads the global `random` generator" in html.unescape(page)
+
+
+def test_etl_deploy_refuses_unverified_content_in_one_line(ip, weather):
+    cap = run(ip, "etl_deploy --now")
+    lines = cap.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in cap.stderr, cap.stderr
+    assert lines[0].startswith(f"deploy: verify failed: {weather} is not verified: no parity has run"), lines
+    assert "--parity" in lines[0] and lines[0].endswith("(nothing was registered)"), lines
+    assert not (weather.parent / ".etlnb" / "storage").exists()  # nothing uploaded

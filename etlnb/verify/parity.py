@@ -685,6 +685,7 @@ _CAUSES = [
     ),
     (re.compile(r"\buuid\.uuid[14]\("), "a random `uuid`"),
     (re.compile(r"\bhash\("), "`hash()`, which differs between processes for text"),
+    (re.compile(r"\bset\(|\bfrozenset\("), "the order of a set, which differs between processes for text"),
 ]
 
 
