@@ -412,8 +412,16 @@ def start(server: Server, quiet: bool = False) -> Server:
         quiet,
     )
     with open(server.log_file, "ab") as log:
+        # in its home, not the caller's folder: a server outlives the command that started it, and a
+        # working directory removed under it (a scratch copy, a checkout) fails its next start-up
         process = subprocess.Popen(
-            command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            command,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=server.home,
         )
     server.state_file.write_text(json.dumps({**process_record(process.pid, command), "port": server.port}))
     deadline = time.monotonic() + START_TIMEOUT

@@ -768,7 +768,7 @@ def _analyse(report: WitnessReport, notebook: str, sources: dict[int, str]) -> N
             if cell["kind"] != "step" and not _read_later(cells, position, name):
                 report.notes.append(
                     f"{label} {_HOW.get(change['how'], 'changed `{name}`').format(name=name)}"
-                    " after the steps that read it: the flow does not need it"
+                    ", which no later step reads: the flow does not need it"
                 )
                 continue
             line = name_line(sources.get(index, ""), name)
