@@ -85,30 +85,6 @@ def p1_python() -> Path:
     return REPO / ".venv-prefect1" / "bin" / "python"
 
 
-# The suite runs on two workers (pytest-xdist, `--dist loadgroup`, scripts/test). A module's tests stay
-# together on one worker (module fixtures; tests that share state in order), the JupyterLab modules share
-# one group (one lab per session), and the long corpora of independent tests are spread test by test.
-SPREAD = {
-    "test_faithful.py",
-    "test_properties.py",
-    "test_parity.py",
-    "test_witness.py",
-    "test_run_cli.py",
-    "test_verification_gate.py",
-    "test_integration.py",
-    "test_sample_secrets.py",
-}
-ONE_LAB = {"test_browser.py", "test_labextension.py", "test_ui.py"}
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        name = item.path.name
-        if name not in SPREAD:
-            item.add_marker(pytest.mark.xdist_group("jupyterlab" if name in ONE_LAB else str(item.path)))
-
-
 class GraphQLStub:
     """Answers what Prefect 1's registration and KV store ask (hand-written: a Prefect 1 server
     needs Hasura, Postgres and Apollo); records every request."""

@@ -219,7 +219,7 @@ def test_full_disk_is_a_clear_upload_error_with_nothing_half_written(tmp_path, a
         assert done.returncode == 1
         error = next(line for line in done.stderr.splitlines() if line.startswith("etlnb deploy:"))
         assert error.startswith("etlnb deploy: upload failed: cannot write"), done.stderr
-        assert "[3/4] upload" in done.stderr and "FAILED" in done.stderr  # the progress shows where it stopped
+        assert "[4/5] upload" in done.stderr and "FAILED" in done.stderr  # the progress shows where it stopped
         assert "No space left on device" in done.stderr and "Traceback" not in done.stderr
         leftovers = [p for p in (disk / "store").rglob("*") if p.is_file()] if (disk / "store").exists() else []
         assert leftovers == []

@@ -376,6 +376,8 @@ def test_deploy_from_the_panel_with_target_prefect1_shows_the_commands(lab, open
     sync_api.expect(image).to_be_visible()
     assert image.get_attribute("placeholder") == "$WEATHER1_BASE_IMAGE, else KV key weather1_base_image"
     deploy.locator("select[name='work_pool_type']").select_option("process")
+    sync_api.expect(deploy.locator(".etlnb-verification-no")).to_contain_text("is not verified")
+    deploy.locator("input[name='unverified']").check()
     ui.shot("deploy-form-prefect1")
     deploy.locator(".etlnb-deploy-button").click()
     sync_api.expect(deploy.locator(".etlnb-job-status")).to_have_text(

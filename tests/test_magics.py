@@ -115,7 +115,7 @@ def test_deploy_panel_is_prefilled_and_its_button_deploys(weather, prefect_serve
     panel.work_pool.value = "panel-pool"
     panel.unverified.value = True
     panel.deploy()
-    assert panel.progress.value == 4 and panel.progress.bar_style == "success", panel.summary.value
+    assert panel.progress.value == 5 and panel.progress.bar_style == "success", panel.summary.value
     assert "etlnb-deploy-summary" in panel.summary.value and "panel-pool" in panel.summary.value
     assert "etlnb worker start --pool panel-pool" in panel.summary.value  # no worker serves it yet
     assert "text-decoration:underline" in panel.summary.value  # the UI link looks like a link
@@ -166,7 +166,7 @@ def test_panel_settings_are_kept_for_the_cli(weather, prefect_server, monkeypatc
         return deployment.version, [s.schedule.cron for s in deployment.schedules], sorted(deployment.tags)
 
     first = live()
-    assert first[1:] == (["0 6 * * *"], ["daily", "etl"])
+    assert first[1:] == (["0 6 * * *"], ["daily", "etl", "unverified"])  # deployed with the box ticked
     assert cli(["deploy", str(weather), "--unverified", "-o", str(weather.parent.parent / "build")]) == 0
     assert live() == first  # same version, schedule kept
     build_yaml = (weather.parent.parent / "build" / "weather" / "prefect.yaml").read_text()
@@ -300,7 +300,7 @@ def test_etl_deploy_target_prefect1_registers_and_shows_the_flow_id_and_version(
 ):
     monkeypatch.setenv("PREFECT__BACKEND", "server")
     monkeypatch.setenv("PREFECT__SERVER__ENDPOINT", prefect1_graphql.url)
-    cap = run(ip, "etl_deploy --target prefect1 --tag etl")  # options alone deploy at once
+    cap = run(ip, "etl_deploy --target prefect1 --tag etl --unverified")  # options alone deploy at once
     assert "register: ok" in cap.stdout and "Traceback" not in cap.stderr, cap.stdout + cap.stderr
     out = cap.outputs[-1].data
     assert "registered Prefect 1 flow weather in project weather (id flow-1, version 1)" in out["text/plain"]
@@ -349,7 +349,7 @@ def test_deploy_panel_for_prefect1_without_a_backend_shows_the_commands(weather,
     saved = weather.read_bytes()
     panel.unverified.value = True
     panel.deploy()
-    assert panel.progress.bar_style == "warning" and panel.progress.value == 2, panel.summary.value
+    assert panel.progress.bar_style == "warning" and panel.progress.value == 3, panel.summary.value
     assert "not registered: no Prefect 1 backend" in panel.status.value
     page = panel.summary.value
     assert "Not registered" in page and "etlnb-prefect1-commands" in page and " register --json " in page
@@ -369,7 +369,7 @@ def test_deploy_panel_for_prefect1_registers(weather, p1_python, prefect1_home, 
     panel = DeployPanel(weather)
     panel.unverified.value = True
     panel.deploy()
-    assert panel.progress.bar_style == "success" and panel.progress.value == 4, panel.summary.value
+    assert panel.progress.bar_style == "success" and panel.progress.value == 5, panel.summary.value
     assert "registered with Prefect 1" in panel.status.value
     page = panel.summary.value
     assert "Registered with Prefect 1" in page and ">flow-1<" in page

@@ -277,7 +277,7 @@ def test_deploy_builds_to_s3_then_registers_what_the_script_describes(tmp_path, 
     done = etlnb_cli("deploy", str(notebook), "--unverified", "--target", "prefect1", *args, env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "registered Prefect 1 flow weather in project weather (id flow-1, version 1)" in done.stdout
-    assert "[3/4] upload" in done.stderr and "[4/4] register" in done.stderr
+    assert "[4/5] upload" in done.stderr and "[5/5] register" in done.stderr
     script = tmp_path / "build" / "weather" / "weather.py"
     assert s3.read("deployed/weather/weather.py") == script.read_bytes()  # uploaded before registering
 

@@ -320,17 +320,21 @@ export class EtlnbPanel extends Widget {
     showImage();
     field('schedule', 'schedule', fields.schedule, 'cron or seconds');
     field('storage', 'storage', fields.storage, fields.storage_placeholder ?? '.etlnb/storage');
-    // deploy requires a passing parity of the current content; this deploys without one, tagged
-    const unverifiedRow = el('label', 'etlnb-field etlnb-unverified');
-    const unverified = el('input', '');
+    // deploy requires a passing parity of the current content: say whether it has one, and offer to
+    // deploy without (the deployment is then tagged "unverified")
+    form.appendChild(
+      el(
+        'div',
+        `etlnb-verification ${fields.verified ? 'etlnb-verification-yes' : 'etlnb-verification-no'}`,
+        fields.verification ?? ''
+      )
+    );
+    const unverifiedRow = el('label', 'etlnb-unverified');
+    const unverified = el('input', 'etlnb-unverified-box');
     unverified.type = 'checkbox';
     unverified.name = 'unverified';
     unverifiedRow.append(unverified, span('', ' deploy unverified (no passing parity; tagged "unverified")'));
     form.appendChild(unverifiedRow);
-    // what deploy will say about the content on disk: verified by a passing parity, or why not
-    form.appendChild(
-      el('div', fields.verified ? 'etlnb-ok etlnb-verification' : 'etlnb-error-message etlnb-verification', fields.verification ?? '')
-    );
     const progress = el('div', 'etlnb-deploy-progress');
     const deploy = button('Deploy', 'etlnb-deploy-button jp-mod-accept', async () => {
       deploy.disabled = true;
