@@ -351,22 +351,25 @@ def run_parity(compiled, notebook: Path, server: local_server.Server | None, par
         notebook_ended = time.time()
     except BaseException:
         flow.stop()
-        raise
-    finally:
         if progress is not None:
             progress.stop()
+        raise
+    stopped = not nb_run.ok or (nb_run.witness is not None and bool(nb_run.witness.errors))
+    if stopped:
+        flow.stop()  # the notebook failed first: the flow's result would mean nothing
+    run = None if stopped else flow.wait()
+    if progress is not None:
+        progress.stop()  # once both are done: the flow may well outlast the notebook
     if not nb_run.ok:
-        flow.stop()
         return ParityOutcome(False, f"{nb_run.error}\n(the notebook itself fails on its samples)"), nb_run, None
     witness = nb_run.witness
     on_samples = params == compiled.sample  # only a parity on the samples speaks for the content
     if witness is not None and witness.errors:
-        flow.stop()
         text = "\n".join(e.message for e in witness.errors)
         if on_samples:
             text += "\n" + keep_record(notebook, compiled, False, {"failure": witness.errors[0].message})
         return ParityOutcome(False, text), nb_run, None
-    run = flow.wait()
+    assert run is not None
     timing = {"notebook": [notebook_started, notebook_ended], "flow": [run.started, run.ended]}
     failure = ""
     if not run.ok:
@@ -417,7 +420,7 @@ class ParityProgress:
     """Never silent: while the two runs go on, a line every few seconds (when it changed) saying which
     step each has finished and what the notebook runs next, read from what each run has captured."""
 
-    def __init__(self, steps, capture_root: Path, flow: FlowProcess, every: float = 3.0):
+    def __init__(self, steps, capture_root: Path, flow: FlowProcess, every: float = 2.0):
         import threading
 
         self.steps, self.root, self.flow, self.every = steps, capture_root, flow, every
