@@ -258,6 +258,9 @@ def test_tasks_loaded_from_the_entrypoint_run_where_the_script_cannot_be_importe
 
     notebook = copy_project(WEATHER, tmp_path / "weather")
     result = compiled(notebook, tmp_path / "build", task_runner="dask")
+    # an earlier test in this worker process may have loaded another script named weather.py: Prefect
+    # then names the module otherwise; a worker process starts without it, as this test must
+    monkeypatch.delitem(sys.modules, "weather", raising=False)
     flow = load_flow_from_entrypoint(f"{result.path}:{result.entrypoint.split(':')[1]}")
     module = sys.modules[flow.fn.__module__]
     assert module.__name__ == "weather"  # by reference, a worker would `import weather`
