@@ -119,10 +119,24 @@ def task_report(flow_run_id: str) -> list[dict[str, Any]]:
     return rows
 
 
+def isolate_prefect_jitter() -> None:
+    """Prefect's task engine draws its polling jitter (`clamped_poisson_interval`) from the global
+    `random` while a task run waits in Pending, as often as the server's answers make it wait. A
+    notebook that seeds `random` in one step and draws in a later one would then draw other numbers
+    in a run where the server was slow: nondeterminism parity cannot judge. Here Prefect draws from a
+    generator of its own. (A deployed flow still shares the global one: the compiler's to fix.)"""
+    import random
+
+    import prefect.utilities.math
+
+    prefect.utilities.math.random = random.Random()  # type: ignore[attr-defined]
+
+
 def main(manifest_path: str) -> int:
     manifest = json.loads(Path(manifest_path).read_text())
     os.chdir(manifest["cwd"])
     sys.path.insert(0, manifest["cwd"])  # as in Jupyter: modules beside the notebook import
+    isolate_prefect_jitter()
     module = load_module(Path(manifest["script"]))
     flow = getattr(module, manifest["flow_function"])
     parameters = manifest["parameters"]
