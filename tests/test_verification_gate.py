@@ -24,12 +24,14 @@ POOL = "etlnb-gate-test"  # no worker serves it: nothing here runs a deployment
 PROJECT = "gated"
 
 
-def _cells(word: str = "ok", sample_rows: int = 3, plot: str = "print(total)") -> list[tuple[str, list[str]]]:
+def _cells(
+    word: str = "ok", sample_rows: int = 3, plot: str = "print(total)", pause: float = 0
+) -> list[tuple[str, list[str]]]:
     return [
-        ("import json", ["imports"]),
+        ("import json\nimport time", ["imports"]),
         ("rows = 10\ndestination = 'out.json'", ["parameters"]),
         (f"rows = {sample_rows}", ["sample"]),
-        (f"values = [i * 2 for i in range(rows)]\nword = {word!r}", ["extract"]),
+        (f"values = [i * 2 for i in range(rows)]\nword = {word!r}\ntime.sleep({pause})", ["extract"]),
         ("total = sum(values)", ["transform"]),
         (plot, []),  # exploration: never reaches the flow
         ("with open(destination, 'w') as f:\n    json.dump({'total': total, 'word': word}, f)", ["load"]),
@@ -86,7 +88,7 @@ def _edit(notebook: Path, index: int, source: str) -> None:
 
 @pytest.mark.integration
 def test_deploy_requires_a_passing_parity_of_the_current_content(prefect_server, tmp_path):
-    notebook = _project(tmp_path)
+    notebook = _project(tmp_path, pause=3)  # long enough for parity's progress lines (every 2 s)
     line = _refusal(_deploy(prefect_server, tmp_path, notebook, "--name", "first"))
     assert line.startswith(f"etlnb deploy: verify failed: {notebook} is not verified: no parity has run"), line
     assert f"etlnb run {notebook} --parity" in line and "--unverified" in line, line

@@ -43,8 +43,17 @@ class Target:
     # compiled, notebook, project root, deploy progress, version to roll back to -> its result
     deploy: Callable[[Any, Path, Path, Any, str | None], Any]
     needs_server: bool = True  # local runs report to etlnb's local Prefect server
+    # (argv, environment) from flow_process -> the started child, as much of a text-mode
+    # `subprocess.Popen` (stdout and stderr merged) as the runner uses
+    spawn: Callable[[list[str], dict[str, str]], Any] = lambda command, env: spawn_process(command, env)
     # compiled, notebook, the failed run's output -> advice for the user, or ""
     failure_hint: Callable[[Any, Path, str], str] = lambda compiled, notebook, output: ""
+
+
+def spawn_process(command: list[str], env: dict[str, str]) -> Any:
+    import subprocess
+
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def target(name: str) -> Target:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -119,15 +118,10 @@ class FlowProcess:
         self.report_path = Path(manifest["report"])
         # a set parameter travels as a list, as Prefect sends it; the flow's `set[...]` type restores it
         (work / "manifest.json").write_text(json.dumps(manifest, default=_json_set))
-        command, env = target_of(compiled).flow_process(compiled, notebook, server.api_url if server else None)
+        runs = target_of(compiled)
+        command, env = runs.flow_process(compiled, notebook, server.api_url if server else None)
         self.started = time.time()
-        self.process = subprocess.Popen(
-            [*command, str(work / "manifest.json")],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        self.process = runs.spawn([*command, str(work / "manifest.json")], env)
         self.origins: list[str] = []
         self.output: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)

@@ -12,6 +12,7 @@ from typing import Any
 from etlnb.analyse.diagnostics import CompileError, Diagnostic
 from etlnb.targets import Target
 from etlnb.targets.prefect3 import emit as emitter
+from etlnb.targets.prefect3 import warm
 
 
 def seal(compiled: Any, notebook_dir: Path, emit_version: Any) -> None:
@@ -86,4 +87,5 @@ TARGET = Target(
     seal=seal,
     flow_process=flow_process,
     deploy=deploy_compiled,
+    spawn=warm.spawn,
 )
