@@ -84,6 +84,8 @@ def assert_refused(notebook: Path, code: int, first: str, output: str, exp: dict
         pytest.fail(f"cell {index} is not id={match['id']}: {first}", pytrace=False)
     if "cell" in exp and index != exp["cell"]:
         pytest.fail(f"refusal names cell {index}, expected cell {exp['cell']}: {first}", pytrace=False)
+    if exp.get("says") and exp["says"] not in first:
+        pytest.fail(f"refusal does not say {exp['says']!r}: {first}", pytrace=False)
 
 
 def fresh_copy(notebook: Path, parent: Path) -> Path:

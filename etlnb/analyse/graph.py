@@ -140,6 +140,34 @@ def identifier(text: str) -> str:
     return "_" + name if name[0].isdigit() else name
 
 
+# Attribute names of pydantic's BaseModel: Prefect validates a flow's parameters with a pydantic
+# model of its signature, where a field of such a name shadows the attribute (`model_extra` then
+# arrives as None). Listed, not read from pydantic: `etlnb check` imports neither it nor Prefect.
+PYDANTIC_NAMES = frozenset(
+    "construct copy dict from_orm json model_computed_fields model_config model_construct model_copy model_dump"
+    " model_dump_json model_extra model_fields model_fields_set model_json_schema model_parametrized_name"
+    " model_post_init model_rebuild model_validate model_validate_json model_validate_strings parse_file"
+    " parse_obj parse_raw schema schema_json update_forward_refs validate Config".split()
+)
+FLOW_CALL_NAMES = frozenset({"self", "return_state", "wait_for"})  # Prefect's `Flow.__call__` takes these
+
+
+def prefect_owned_parameter(name: str) -> str:
+    """Why a flow could not take a parameter called `name`, or ""."""
+    if name in FLOW_CALL_NAMES:
+        return f"Prefect's flow call takes `{name}` for itself"
+    if name.startswith("_"):
+        return "Prefect validates parameters with pydantic, which refuses names starting with `_`"
+    if name in PYDANTIC_NAMES or name.startswith("v__"):
+        return f"Prefect validates parameters with a pydantic model, where `{name}` is pydantic's own name"
+    return ""
+
+
+def _other_name(name: str) -> str:
+    bare = name.lstrip("_")
+    return bare if bare and not prefect_owned_parameter(bare) else f"{bare or 'value'}_value"
+
+
 def build_graph(path: str, parsed: list[ParsedCell], flow_name: str) -> tuple[FlowGraph, list[Diagnostic]]:
     b = _Builder(path, flow_name)
     for pc in parsed:
@@ -227,6 +255,16 @@ class _Builder:
                     node.lineno,
                     f"parameter `{target.id}` is not a literal",
                     "parameters must be literals (numbers, strings, lists, dicts...); compute values in a sample or step cell",
+                )
+                continue
+            owned = prefect_owned_parameter(target.id)
+            if owned:
+                self.defs.setdefault(target.id, _Def("param", rc))  # reported once, here
+                self.error(
+                    rc,
+                    node.lineno,
+                    f"parameter `{target.id}` cannot be a flow parameter: {owned}",
+                    f"rename it in the parameters cell and where it is read (e.g. `{_other_name(target.id)}`)",
                 )
                 continue
             bad = _not_json(literal)

@@ -197,6 +197,16 @@ def step_preamble(seg: Segment) -> list[str]:
     return lines
 
 
+def renamed_argument(name: str, reserved: frozenset[str]) -> str:
+    """A task's argument name for a notebook name: names the target's task call reserves get a suffix."""
+    return f"{name}_arg" if name in reserved else name
+
+
+def rebind_arguments(names: list[str], reserved: frozenset[str], owner: str, indent: str = INDENT) -> list[str]:
+    """Lines that give renamed arguments their notebook names back, first thing in the task."""
+    return [f"{indent}{n} = {n}_arg  # {owner} reserves the argument name `{n}`" for n in names if n in reserved]
+
+
 def mapped_task(
     seg: Segment,
     decorator: str,

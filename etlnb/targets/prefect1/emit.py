@@ -33,13 +33,11 @@ RESERVED_ARGS = frozenset({"upstream_tasks", "mapped", "task_args", "flow"})
 
 
 def arg(name: str) -> str:
-    """A task's argument name for a notebook name: Prefect 1's reserved ones get a suffix."""
-    return f"{name}_arg" if name in RESERVED_ARGS else name
+    return common.renamed_argument(name, RESERVED_ARGS)
 
 
 def rebind(names: list[str], indent: str = INDENT) -> list[str]:
-    """Lines that give renamed arguments their notebook names back, first thing in the task."""
-    return [f"{indent}{n} = {arg(n)}  # Prefect 1 reserves the argument name `{n}`" for n in names if arg(n) != n]
+    return common.rebind_arguments(names, RESERVED_ARGS, "Prefect 1", indent)
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,18 @@ from etlnb.targets.common import (
     mapped_task,
     marker,
     module_globals_block,
+    rebind_arguments,
+    renamed_argument,
     render_literal,
     sample_function,
     step_preamble,
     without_globals,
 )
 
+# Prefect refuses a task function with these argument names; `Task.map` takes one more keyword.
+# A step input or a mapped task's closure input of such a name becomes `NAME_arg`.
+TASK_KEYWORDS = frozenset({"return_state", "wait_for"})
+MAP_KEYWORDS = TASK_KEYWORDS | {"deferred"}
 PREFECT_NAMES = ("flow", "task", "unmapped", "NO_CACHE", "ThreadPoolTaskRunner", "DaskTaskRunner")
 
 
@@ -178,8 +184,16 @@ class _Emitter:
         options += [f"cache_policy={self.p('NO_CACHE')}", "persist_result=False"]
         decorator = f"@{self.p('task')}({', '.join(options)})"
         if seg.map is not None:
-            return mapped_task(seg, decorator)
-        lines = [decorator, f"def {seg.key}({', '.join(seg.inputs)}):", *step_preamble(seg)]
+            return mapped_task(
+                seg,
+                decorator,
+                MAP_KEYWORDS,
+                lambda n: renamed_argument(n, MAP_KEYWORDS),
+                lambda names: rebind_arguments(names, MAP_KEYWORDS, "Prefect's `Task.map`"),
+            )
+        arguments = ", ".join(renamed_argument(n, TASK_KEYWORDS) for n in seg.inputs)
+        lines = [decorator, f"def {seg.key}({arguments}):", *step_preamble(seg)]
+        lines += rebind_arguments(seg.inputs, TASK_KEYWORDS, "Prefect's `task`")
         # the marker sits right above the copied lines: `etlnb where` counts from it
         lines += [INDENT + marker(seg.block), indent_code(without_globals(seg))]
         if seg.outputs:
@@ -212,7 +226,10 @@ class _Emitter:
                 it = seg.map.iterable  # a module constant is read as such
                 iterable = self.var(seg, it) if it in seg.sources else it
                 args = [iterable if seg.iterable_is_list else f"list({iterable})"]
-                args += [f"{n}={self.p('unmapped')}({self.var(seg, n)})" for n in seg.closure_inputs]
+                args += [
+                    f"{renamed_argument(n, MAP_KEYWORDS)}={self.p('unmapped')}({self.var(seg, n)})"
+                    for n in seg.closure_inputs
+                ]
                 call = f"{seg.key}.map({', '.join(args)}).result()"
             else:
                 call = f"{seg.key}({', '.join(self.var(seg, n) for n in seg.inputs)})"
