@@ -534,3 +534,19 @@ def test_graph_of_a_broken_notebook_prints_diagnostics_not_a_graph(tmp_path: Pat
 
     assert_error(result, "etl.ipynb", cell=2, line=1)
     assert "flowchart" not in result.stdout
+
+
+def test_a_sample_value_json_cannot_carry_names_the_sample_cell_and_line(tmp_path: Path) -> None:
+    """A computed sample value (NaN here) cannot travel as a flow parameter: compile says which
+    sample cell and line set it, writes nothing, and shows no traceback."""
+    cells: Cells = [
+        ("threshold = 0.5", ["parameters"]),
+        ("import math\nthreshold = math.nan", ["sample"]),
+        ("kept = [v for v in [0.1, 0.9] if not v < threshold]", ["transform"]),
+        ("print(kept)", ["load"]),
+    ]
+    write_notebook(tmp_path / "etl.ipynb", cells)
+    result = etlnb(tmp_path, "compile", "etl.ipynb", "-o", "out")
+    head = assert_error(result, "etl.ipynb", cell=1, line=2)
+    assert "sample value of parameter `threshold` is a float infinity or NaN" in head, head
+    assert not (tmp_path / "out").exists()

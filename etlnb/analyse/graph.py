@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -274,7 +275,9 @@ class _Builder:
                     rc,
                     node.lineno,
                     f"parameter `{target.id}` holds a {bad}, which a flow parameter cannot carry (parameters travel as JSON)",
-                    "use a list (or str) in the parameters cell and convert it in a step, e.g. `set(names)`",
+                    "use a finite number, None or a str in the parameters cell and convert it in a step"
+                    if "float" in bad
+                    else "use a list (or str) in the parameters cell and convert it in a step, e.g. `set(names)`",
                 )
                 continue
             previous = self.defs.get(target.id)
@@ -959,6 +962,8 @@ def _not_json(value: Any) -> str | None:
         return next((b for b in map(_not_json, value) if b), None)
     if isinstance(value, (bytes, complex)):
         return type(value).__name__
+    if isinstance(value, float) and not math.isfinite(value):
+        return "float infinity or NaN"
     if isinstance(value, (list, tuple)):
         return next((b for b in map(_not_json, value) if b), None)
     if isinstance(value, dict):

@@ -135,15 +135,32 @@ def sample_parameters(
         try:
             json.dumps(value, allow_nan=False, default=_set_as_list)
         except (TypeError, ValueError):
+            kind = getattr(value, "type_name", type(value).__name__)
+            if isinstance(value, float):
+                kind = "float infinity or NaN"
+            where = _last_binding(parsed, name)
             diagnostics.append(
                 Diagnostic(
                     "error",
-                    f"sample value of parameter `{name}` is a {getattr(value, 'type_name', type(value).__name__)}, not JSON data",
+                    f"sample value of parameter `{name}` is a {kind}, not JSON data (parameters travel as JSON)",
                     path,
-                    hint="sample parameters must be JSON-serialisable (str, numbers, lists, dicts)",
+                    *(where or (None, None, None)),
+                    hint="sample parameters must be JSON-serialisable (str, finite numbers, lists, dicts);"
+                    " convert in a step cell",
                 )
             )
     return sample, diagnostics, sample_code
+
+
+def _last_binding(parsed: list[ParsedCell], name: str) -> tuple[int, str, int] | None:
+    """(cell index, cell id, line) of the last parameters or sample statement that sets `name`."""
+    found = None
+    for pc in parsed:
+        if pc.ok and pc.rc.role in ("parameters", "sample"):
+            for st in pc.statements:
+                if name in st.binds:
+                    found = (pc.rc.cell.index, pc.rc.cell.id, st.node.lineno)
+    return found
 
 
 def _run_child(

@@ -1125,33 +1125,33 @@ case("verify_unseeded_random_explained", "8-verify", "differ",
      says="why: cell 2 [extract] id=c1 reads the global `random` generator")
 
 
-# --- 9-prefect-names: names Prefect or pydantic own -------------------------------------------------
+# --- 9-prefect-owns: names and values Prefect or pydantic own -------------------------------------------------
 
-case("prefect_param_wait_for", "9-prefect-names", "refuse",
+case("prefect_param_wait_for", "9-prefect-owns", "refuse",
      "a parameter named like a keyword of Prefect's flow call (`wait_for`)",
      [("I", "import json"), ("P", "wait_for = 3"), ("E", "values = list(range(wait_for))"),
       ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(values, f)")],
      cell=1, says="parameter `wait_for` cannot be a flow parameter")
 
-case("prefect_param_underscore", "9-prefect-names", "refuse",
+case("prefect_param_underscore", "9-prefect-owns", "refuse",
      "a parameter whose name starts with `_` (pydantic refuses it as a field)",
      [("I", "import json"), ("P", "limit = 2\n_scale = 10"), ("E", "values = [i * _scale for i in range(limit)]"),
       ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(values, f)")],
      cell=1, says="parameter `_scale` cannot be a flow parameter")
 
-case("prefect_param_pydantic_attribute", "9-prefect-names", "refuse",
+case("prefect_param_pydantic_attribute", "9-prefect-owns", "refuse",
      "a parameter named like a pydantic model attribute (`model_extra` would reach the flow as None)",
      [("I", "import json"), ("P", "model_extra = {\"depth\": 3}"), ("E", "depth = model_extra[\"depth\"] * 2"),
       ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(depth, f)")],
      cell=1, says="parameter `model_extra` cannot be a flow parameter")
 
-case("prefect_param_self", "9-prefect-names", "refuse",
+case("prefect_param_self", "9-prefect-owns", "refuse",
      "a parameter named `self` (Prefect's flow call takes it positionally)",
      [("I", "import json"), ("P", "self = \"me\""), ("E", "greeting = f\"hi {self}\""),
       ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(greeting, f)")],
      cell=1, says="parameter `self` cannot be a flow parameter")
 
-case("prefect_map_keyword_globals", "9-prefect-names", "parity",
+case("prefect_map_keyword_globals", "9-prefect-owns", "parity",
      "a mapped helper reads step values named like Task.map's own keywords (wait_for, deferred, return_state)",
      [("I", "import json"), ("P", "k = 2"),
       ("F", "def score(x):\n    return x * wait_for + deferred + len(return_state)"),
@@ -1159,12 +1159,19 @@ case("prefect_map_keyword_globals", "9-prefect-names", "parity",
       ("T", "scores = [score(i) for i in items]"),
       ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(scores, f)")])
 
-case("prefect_step_values_named_like_keywords", "9-prefect-names", "parity",
+case("prefect_step_values_named_like_keywords", "9-prefect-owns", "parity",
      "plain steps pass values named wait_for / return_state / self between them (positional task calls)",
      [("I", "import json"), ("P", "n = 3"),
       ("E", "wait_for = list(range(n))\nreturn_state = {\"ok\": True}\nself = \"runner\""),
       ("T", "summary = {\"total\": sum(wait_for), \"state\": return_state, \"who\": self}"),
       ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(summary, f)")])
+
+case("prefect_param_infinity", "9-prefect-owns", "refuse",
+     "a parameter literal JSON cannot carry (1e999 is a float infinity)",
+     [("I", "import json"), ("P", "ceiling = 1e999\nrows = 3"), ("E", "values = [min(i, ceiling) for i in range(rows)]"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(values, f)")],
+     cell=1, says="parameter `ceiling` holds a float infinity or NaN")
+
 
 
 def main() -> None:
