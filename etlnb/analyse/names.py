@@ -10,6 +10,7 @@ where they stand, so their free names are reads of the statement.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 from etlnb.analyse import effects
@@ -81,10 +82,20 @@ def analyse_statement(stmt: ast.stmt, displayed: bool = False) -> StatementInfo:
     walker = _ModuleWalker(info, displayed)
     walker.visit(stmt)
     info.maybe_binds = (walker.maybe - walker.bound) & info.binds
-    if isinstance(stmt, ast.ClassDef):  # a class body runs where it stands
+    if isinstance(stmt, ast.ClassDef):  # a class body runs where it stands: its reads are the statement's
+        in_body: set[str] = set()
         for node in stmt.body:
             if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                info.definition_reads |= set(analyse_statement(node).reads)
+                inner = analyse_statement(node)
+                for name in inner.reads:
+                    if name not in in_body:
+                        info.definition_reads.add(name)
+                        if name not in info.read_lines:
+                            info.reads.append(name)
+                            info.read_lines[name] = inner.read_lines.get(name, node.lineno)
+                in_body |= inner.binds | inner.code
+            else:
+                in_body.add(node.name)
     fx = effects.scan([stmt])
     bound_here = info.binds | info.code
     info.mutates |= effects.closure(fx.mutated, fx.aliases)
@@ -132,6 +143,47 @@ def _target_names(target: ast.expr) -> list[ast.expr]:
     if isinstance(target, ast.Starred):
         return _target_names(target.value)
     return [target]
+
+
+_AT_NAME = re.compile(r"@([A-Za-z_]\w*)")
+
+
+def string_reads(call: ast.Call) -> list[str]:
+    """Names a call reads through a literal string, which Python's own scoping never sees: pandas'
+    `df.query("temp > @min_temp")` and `df.eval(...)` look `@name` up in the caller's scope,
+    `pd.eval(...)` bare names too, and builtin `eval`/`exec` every free name of their code. They
+    are soft reads: an input when an earlier cell defines the name, nothing otherwise (`@x` may
+    be an SQL parameter)."""
+    text = next(
+        (
+            a.value
+            for a in [*call.args[:1], *(k.value for k in call.keywords if k.arg in ("expr", "source"))]
+            if isinstance(a, ast.Constant) and isinstance(a.value, str)
+        ),
+        None,
+    )
+    if text is None:
+        return []
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in ("query", "eval"):
+        names = _AT_NAME.findall(text)
+        if func.attr == "eval" and isinstance(func.value, ast.Name) and func.value.id in ("pd", "pandas"):
+            names += _code_reads(_AT_NAME.sub(r"\1", text))
+        return list(dict.fromkeys(names))
+    if isinstance(func, ast.Name) and func.id in ("eval", "exec"):
+        return _code_reads(text)
+    return []
+
+
+def _code_reads(text: str) -> list[str]:
+    try:
+        tree = ast.parse(text.strip())
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    stored = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    return [
+        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in stored
+    ]
 
 
 class _ModuleWalker(ast.NodeVisitor):
@@ -204,6 +256,13 @@ class _ModuleWalker(ast.NodeVisitor):
     def _bind(self, name: str, code: bool = False) -> None:
         self.bound.add(name)
         (self.info.code if code else self.info.binds).add(name)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self.generic_visit(node)
+        for name in string_reads(node):
+            if name not in self.bound and name not in self.info.reads and name not in self.info.maybe_reads:
+                self.info.maybe_reads.append(name)
+                self.info.read_lines.setdefault(name, node.lineno)
 
     def visit_Name(self, node: ast.Name) -> None:
         if isinstance(node.ctx, ast.Load):
@@ -544,6 +603,8 @@ class _Scope:
             self._walk(node.value)
             self._walrus(node.target.id)
             return
+        if isinstance(node, ast.Call):
+            self.loads.extend(string_reads(node))
         if isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Load):
                 self.loads.append(node.id)

@@ -1174,6 +1174,42 @@ case("prefect_param_infinity", "9-prefect-owns", "refuse",
 
 
 
+# --- 10-unseen-names: names read where Python's scoping does not show them -------------------------
+
+case("unseen_query_eval_at_names", "10-unseen-names", "parity",
+     "df.query and df.eval read a parameter and a step value through `@name` in their strings",
+     [("I", "import pandas as pd"), ("P", "min_temp = 10"),
+      ("E", "df = pd.DataFrame({\"temp\": [5, 12, 20], \"qty\": [1, 2, 3]})"),
+      ("T", "rate = 2.5\nhot = df.query(\"temp > @min_temp\")\ntotals = df.eval(\"total = qty * @rate\")"),
+      ("L", "hot.to_csv(\"hot.csv\", index=False)\ntotals.to_csv(\"totals.csv\", index=False)")])
+
+case("unseen_query_in_helper", "10-unseen-names", "parity",
+     "a helper's df.query reads a parameter through `@name` (a module global of the flow)",
+     [("I", "import pandas as pd"), ("P", "min_temp = 10"),
+      ("F", "def hot(frame):\n    return frame.query(\"temp > @min_temp\")"),
+      ("E", "df = pd.DataFrame({\"temp\": [5, 12, 20]})"), ("T", "h = hot(df)"),
+      ("L", "h.to_csv(\"hot.csv\", index=False)")])
+
+case("unseen_class_body_reads_step", "10-unseen-names", "parity",
+     "a class body in a step reads step data (`cutoff = limit`), another attribute reads the first",
+     [("I", "import json"), ("P", "threshold = 3"), ("E", "limit = threshold * 2"),
+      ("T", "class Rule:\n    cutoff = limit\n    wide = cutoff + 1\n\n    def ok(self, v):\n"
+            "        return v < self.wide\n\n\nkept = [v for v in range(10) if Rule().ok(v)]"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(kept, f)")])
+
+case("unseen_builtin_eval", "10-unseen-names", "parity",
+     "builtin eval of a literal string reads a parameter and a step value",
+     [("I", "import json"), ("P", "a = 2"), ("E", "b = a * 10"), ("T", "total = eval(\"a + b\")"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(total, f)")])
+
+case("unseen_sql_at_parameter", "10-unseen-names", "parity",
+     "an `@name` in another object's .query string (an SQL parameter) is not a notebook name: no refusal",
+     [("I", "import json"), ("P", "n = 3"),
+      ("F", "class Db:\n    def query(self, sql):\n        return sql.count(\"@\")"),
+      ("E", "db = Db()\nhits = db.query(\"select * from t where a = @not_a_notebook_name\")"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(hits + n, f)")])
+
+
 def main() -> None:
     names = [c.name for c in CASES]
     assert len(names) == len(set(names)), "duplicate case names"
