@@ -212,6 +212,7 @@ class _Builder:
         self.maybe_unbound: dict[str, Segment] = {}  # bound on some paths only, nothing before
         self.maybe_gone: set[str] = set()  # deleted on some paths
         self.steps_seen = False
+        self.import_path_changed = False  # a step changed `sys.path`: later imports run in order
         self.diagnostics: list[Diagnostic] = []
         self.module_names: dict[str, RoleCell] = {}
         self.module_lines: dict[str, int] = {}
@@ -369,6 +370,8 @@ class _Builder:
                     flush_module()
                 continue
             flush_module()
+            if "sys" in st.mutates:
+                self.import_path_changed = True
             spec = self._map_spec(st, cell_bound)
             cell_bound |= st.binds | st.code
             if spec is not None or not groups or groups[-1][1] is not None:
@@ -389,6 +392,36 @@ class _Builder:
         d = self.defs.get(name)
         return d is not None and d.kind in ("param", "step")
 
+    def _inert(self, st: StatementInfo) -> bool:
+        """Whether evaluating a statement early reads nothing computed and changes nothing outside
+        itself, so it may move to module level above steps that come before it: imports, and
+        definitions and constants whose decorators, defaults, class bodies and values call nothing
+        but known side-effect-free callables."""
+        node = st.node
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            return True
+        if st.mutates - st.binds or st.deletes or st.global_names:
+            return False
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = node.args
+            parts: list[ast.AST] = [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
+            decorators = node.decorator_list
+        elif isinstance(node, ast.ClassDef):
+            parts = [*node.bases, *(k.value for k in node.keywords)]
+            parts += [b for b in node.body if not isinstance(b, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            decorators = node.decorator_list
+        else:
+            parts, decorators = [node], []
+        for dec in decorators:  # applying a decorator calls it: a notebook-defined one may register or count
+            root = dec.func if isinstance(dec, ast.Call) else dec
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if not isinstance(root, ast.Name) or root.id in self.functions or root.id in self.def_blocks:
+                return False
+            if isinstance(dec, ast.Call):
+                parts += [*dec.args, *(k.value for k in dec.keywords)]
+        return all(_calls_only_pure(part) for part in parts)
+
     def _placement(self, pc: ParsedCell, st: StatementInfo) -> str:
         """ "module": hoisted (defs, imports, constants) because that keeps its meaning; "task": runs in
         a task; "skip": an identical repeat of a definition already at module level."""
@@ -404,6 +437,10 @@ class _Builder:
             return "task"  # reported as hidden state by the task that runs it
         if not hoistable and (st.mutates - st.binds) & {n for n in self.defs if self._data(n)}:
             return "task"
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and self.import_path_changed:
+            return "task"  # after a step changed `sys.path`: the import must run after that step, as in the notebook
+        if not rc.is_step and self.steps_seen and not self._inert(st):
+            return "task"  # a later cell's code runs after the steps above it, as in the notebook
         text = "\n".join(line.rstrip() for line in pc.lines[node.lineno - 1 : node.end_lineno or node.lineno])
         bound = st.code | st.binds
         for name in sorted(bound):
@@ -954,6 +991,39 @@ def _ordered_binds(st: StatementInfo) -> list[str]:
             if node.id not in out:
                 out.append(node.id)
     return out
+
+
+# Callables that compute a value from their arguments and change nothing else: a later imports or
+# functions cell may call them at module level (`PATTERN = re.compile(...)`, `ROOT = Path("data")`).
+PURE_CALLS = frozenset(
+    {
+        *"abs all any bool bytes chr complex dict divmod enumerate float format frozenset hash int isinstance"
+        " issubclass len list max min ord pow range repr reversed round set slice sorted str sum tuple type"
+        " zip".split(),
+        *"re.compile Path PurePath PosixPath pathlib.Path os.path.join os.path.basename os.path.dirname"
+        " os.path.splitext datetime date timedelta datetime.datetime datetime.date datetime.timedelta"
+        " Decimal decimal.Decimal Fraction namedtuple collections.namedtuple defaultdict OrderedDict"
+        " Counter deque TypeVar NewType field dataclasses.field".split(),
+    }
+)
+
+
+def _calls_only_pure(node: ast.AST) -> bool:
+    """No call in `node` (lambda bodies aside: they run later) but to PURE_CALLS."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Lambda):
+            continue
+        if isinstance(current, ast.Call):
+            try:
+                name = ast.unparse(current.func)
+            except (ValueError, RecursionError):
+                return False
+            if name not in PURE_CALLS:
+                return False
+        stack.extend(ast.iter_child_nodes(current))
+    return True
 
 
 def _not_json(value: Any) -> str | None:

@@ -1210,6 +1210,49 @@ case("unseen_sql_at_parameter", "10-unseen-names", "parity",
       ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(hits + n, f)")])
 
 
+# --- 11-later-cells: a later imports/functions cell's code runs after the steps above it -------------
+
+case("later_imports_reseed", "11-later-cells", "parity",
+     "a second imports cell reseeds random between two steps that draw",
+     [("I", "import json\nimport random\nrandom.seed(0)"), ("E", "a = [random.randint(0, 999) for _ in range(3)]"),
+      ("I", "random.seed(1)"), ("T", "b = [random.randint(0, 999) for _ in range(3)]"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump([a, b], f)")])
+
+case("later_imports_decimal_precision", "11-later-cells", "parity",
+     "a later imports cell sets the decimal context's precision after a step computed with the default",
+     [("I", "import json\nfrom decimal import Decimal, getcontext"), ("E", "x = str(Decimal(1) / Decimal(7))"),
+      ("I", "getcontext().prec = 8"), ("T", "y = str(Decimal(1) / Decimal(7))"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump([x, y], f)")])
+
+case("later_functions_register_decorator", "11-later-cells", "parity",
+     "a functions cell's decorator registers into a registry an earlier step created",
+     [("I", "import json"), ("P", "n = 2"), ("E", "REGISTRY = {}"),
+      ("F", "def register(fn):\n    REGISTRY[fn.__name__] = fn\n    return fn\n\n\n@register\ndef double(v):\n    return v * 2"),
+      ("T", "out = {k: f(n) for k, f in REGISTRY.items()}"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(out, f)")])
+
+case("later_imports_reads_step_file", "11-later-cells", "parity",
+     "a later imports cell reads a constant from a file an earlier step wrote",
+     [("I", "import json"), ("P", "n = 2"),
+      ("E", "with open(\"cfg.json\", \"w\") as f:\n    json.dump({\"k\": n * 5}, f)"),
+      ("I", "with open(\"cfg.json\") as f:\n    K = json.load(f)[\"k\"]"), ("T", "val = K + 1"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(val, f)")])
+
+case("later_step_sys_path_then_import", "11-later-cells", "parity",
+     "a step puts lib/ on sys.path, then imports a module from it: the import stays after the insert",
+     [("I", "import json\nimport os\nimport sys"), ("P", "n = 2"),
+      ("E", "sys.path.insert(0, os.path.abspath(\"lib\"))\nimport helper_mod\n\nv = helper_mod.times_seven(n)"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(v, f)")],
+     files={"lib/helper_mod.py": "def times_seven(n):\n    return n * 7\n"})
+
+case("later_functions_inert_hoisted", "11-later-cells", "parity",
+     "a later functions cell with only inert code (a def, a compiled pattern, a literal) still works",
+     [("I", "import json\nimport re"), ("E", "words = [\"a1\", \"b22\", \"c\"]"),
+      ("F", "PATTERN = re.compile(r\"\\d+\")\nLIMIT = 2 * 3\n\n\ndef digits(w, pattern=PATTERN):\n    return pattern.findall(w)"),
+      ("T", "found = [digits(w) for w in words][:LIMIT]"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(found, f)")])
+
+
 def main() -> None:
     names = [c.name for c in CASES]
     assert len(names) == len(set(names)), "duplicate case names"

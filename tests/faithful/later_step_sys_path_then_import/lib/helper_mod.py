@@ -1,0 +1,2 @@
+def times_seven(n):
+    return n * 7
