@@ -290,7 +290,9 @@ MUTATING_METHODS = _RECEIVER_ONLY | frozenset(
     }
 )
 # Builtins that consume an iterator they are given.
-_CONSUMERS = frozenset({"list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max", "any", "all"})
+_CONSUMERS = frozenset(
+    {"list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max", "any", "all", "next"}
+)
 # Calls that return iterators (advanced by whoever loops over them) or generators.
 _ITERATOR_FUNCTIONS = frozenset({"iter", "map", "filter", "zip", "enumerate", "reversed"})
 _ITERATOR_METHODS = frozenset({"iterrows", "itertuples", "reader", "DictReader", "finditer", "imap", "islice"})

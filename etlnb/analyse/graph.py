@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from etlnb.analyse import outside
 from etlnb.analyse.cells import ParsedCell
 from etlnb.analyse.diagnostics import Diagnostic
 from etlnb.analyse.effects import closure
@@ -213,6 +214,9 @@ class _Builder:
         self.maybe_gone: set[str] = set()  # deleted on some paths
         self.steps_seen = False
         self.import_path_changed = False  # a step changed `sys.path`: later imports run in order
+        self.imports: dict[str, str] = {}  # alias -> dotted module name, from every import so far
+        self.seeded: set[str] = set()  # random generators some cell seeded
+        self.outside: list[tuple[outside.Change, RoleCell]] = []  # hidden cells' changes of outside state
         self.diagnostics: list[Diagnostic] = []
         self.module_names: dict[str, RoleCell] = {}
         self.module_lines: dict[str, int] = {}
@@ -296,6 +300,13 @@ class _Builder:
     def _hidden_cell(self, pc: ParsedCell) -> None:
         rc = pc.rc
         for st in pc.statements:
+            self.imports.update(outside.imported_names(st.node))
+            for change in outside.changes(st.node, self.imports):
+                if change.seeds:
+                    self.seeded.add(change.kind)
+                if change.kind in outside.DRAWS and not change.seeds and change.kind not in self.seeded:
+                    continue  # a draw from an unseeded generator disturbs nothing reproducible
+                self.outside.append((change, rc))
             if rc.role == "sample" and self.steps_seen:
                 for name in sorted(st.binds):
                     current = self.defs.get(name)
@@ -315,7 +326,7 @@ class _Builder:
                 self.defs[name] = _Def("hidden", rc)
             # exploration may look at step data; changing it is hidden state (the witness checks the rest).
             # A notebook helper known to change its arguments or globals changes them surely, too.
-            changed = set(st.surely_mutates)
+            changed = set(st.surely_mutates) | (st.iterated & self.iterators)  # `next(reader)` advances it
             for callee, args in st.calls:
                 if callee in self.functions or callee in self.deferred:
                     if self._call_mutates(callee):
@@ -323,7 +334,14 @@ class _Builder:
                     changed |= set(self._function_closure(callee)[1])
             for name in sorted(self._group(changed) - st.binds):
                 current = self.defs.get(name)
-                if current is not None and current.kind in ("step", "param"):
+                module_state = (
+                    current is not None
+                    and current.kind == "code"
+                    and name not in self.def_blocks
+                    and name not in self.imports
+                    and name not in self.functions
+                )
+                if current is not None and (current.kind in ("step", "param") or module_state):
                     in_place = st.node.lineno if rc.role == "sample" and current.kind == "param" else None
                     self.defs[name] = _Def("hidden", rc, in_place_line=in_place)
             for name, sources in st.alias_sources.items():
@@ -334,6 +352,11 @@ class _Builder:
         rc = pc.rc
         if rc.is_step:
             self.steps_seen = True
+        for st in pc.statements:
+            self.imports.update(outside.imported_names(st.node))
+            self.seeded |= {c.kind for c in outside.changes(st.node, self.imports) if c.seeds}
+        if rc.is_step and self.outside:
+            self._outside_state_used(pc)
         extents: dict[int, tuple[int, int]] = {}
         prev_end = 0
         for st in pc.statements:
@@ -391,6 +414,39 @@ class _Builder:
     def _data(self, name: str) -> bool:
         d = self.defs.get(name)
         return d is not None and d.kind in ("param", "step")
+
+    def _outside_state_used(self, pc: ParsedCell) -> None:
+        """A step after exploration that changed outside state it uses: the flow, which leaves the
+        exploration out, would compute something else. Refused at the exploration cell's line."""
+        helper_reads: set[str] = set()
+        for st in pc.statements:
+            for callee, _ in st.calls:
+                if callee in self.functions or callee in self.deferred:
+                    helper_reads |= set(self._function_closure(callee)[0])
+        used = outside.uses([st.node for st in pc.statements], self.imports, helper_reads)
+        names = {n for st in pc.statements for n in st.reads} | helper_reads
+        if any("getLogger" in self.module_text.get(n, "") for n in names):
+            used.add("logging")
+        for change, hidden in list(self.outside):
+            key = f"file:{change.path}" if change.kind == "file" else change.kind
+            if change.kind not in outside.ANY_LATER_STEP and key not in used:
+                continue
+            self.outside.remove((change, hidden))
+            if change.kind == "file":
+                did, then, hint = f"writes `{change.path}`", "reads it", _FILE_HINT
+            elif change.kind in outside.DRAWS:
+                did, then, hint = f"draws from {outside.KINDS[change.kind]}", "draws from it too", _DRAW_HINT
+                if change.seeds:
+                    did, then = f"seeds {outside.KINDS[change.kind]}", "draws from it"
+            else:
+                did, then, hint = f"changes {outside.KINDS[change.kind]}", "runs under it", _SETTING_HINT
+            self.error(
+                hidden,
+                change.line,
+                f"{did} (`{change.what}`) and {pc.rc.label} {then}: the flow leaves this {hidden.role} cell out,"
+                " so that step would run differently there",
+                hint,
+            )
 
     def _inert(self, st: StatementInfo) -> bool:
         """Whether evaluating a statement early reads nothing computed and changes nothing outside
@@ -1006,6 +1062,14 @@ PURE_CALLS = frozenset(
         " Counter deque TypeVar NewType field dataclasses.field".split(),
     }
 )
+
+
+_FILE_HINT = "give the exploration file another name, or tag this cell as a step if the flow needs the file"
+_DRAW_HINT = (
+    "give exploration its own generator (`random.Random(0)`, `np.random.default_rng(0)`, `random_state=0`),"
+    " or move the line into the step that needs it"
+)
+_SETTING_HINT = "move this line into an imports cell (settings belong there), or delete it"
 
 
 def _calls_only_pure(node: ast.AST) -> bool:

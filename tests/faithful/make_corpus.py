@@ -1253,6 +1253,57 @@ case("later_functions_inert_hoisted", "11-later-cells", "parity",
       ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(found, f)")])
 
 
+# --- 12-exploration-state: exploration cells that change outside state a later step uses -------------
+
+case("explore_display_option_rendered", "12-exploration-state", "refuse",
+     "an exploration cell sets pandas' display precision; a later step renders the frame as text",
+     [("I", "import pandas as pd"), ("E", "df = pd.DataFrame({\"v\": [1.123456789, 2.5]})"),
+      ("U", "pd.set_option(\"display.precision\", 2)"), ("T", "text = df.to_string()"),
+      ("L", "with open(\"out.txt\", \"w\") as f:\n    f.write(text)")],
+     cell=2, says="changes pandas display options")
+
+case("explore_logging_to_file", "12-exploration-state", "refuse",
+     "an exploration cell sends logging to a file; a later step logs",
+     [("I", "import logging"), ("P", "n = 3"),
+      ("U", "logging.basicConfig(filename=\"run.log\", level=logging.INFO, force=True)"),
+      ("T", "logging.info(\"rows %d\", n)\nv = n * 2"), ("L", "print(v)")],
+     cell=2, says="changes logging's configuration")
+
+case("explore_adds_to_module_set", "12-exploration-state", "refuse",
+     "an exploration cell adds to a module-level set a later step reads",
+     [("I", "import json\n\nSEEN = set()"), ("P", "n = 3"), ("U", "SEEN.add(\"explore\")"),
+      ("T", "vals = sorted(SEEN) + [n]"), ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(vals, f)")],
+     cell=3, says="hidden state")
+
+case("explore_peeks_step_iterator", "12-exploration-state", "refuse",
+     "an exploration cell calls next() on a step's iterator; a later step consumes the rest",
+     [("I", "import json"), ("E", "reader = iter([1, 2, 3, 4])"), ("U", "next(reader)"),
+      ("T", "rows = list(reader)"), ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(rows, f)")],
+     cell=3, says="hidden state")
+
+case("explore_draws_between_seeded_steps", "12-exploration-state", "refuse",
+     "an exploration cell draws from the seeded global generator between two steps that draw",
+     [("I", "import json\nimport random"), ("E", "random.seed(42)\na = random.random()"), ("U", "random.random()"),
+      ("T", "b = random.random()"), ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump([a, b], f)")],
+     cell=2, says="draws from the global `random` generator")
+
+case("explore_writes_file_step_reads", "12-exploration-state", "refuse",
+     "an exploration cell writes a file a later step reads",
+     [("I", "import json"), ("P", "n = 3"),
+      ("U", "with open(\"extra.json\", \"w\") as f:\n    json.dump([9], f)"),
+      ("T", "with open(\"extra.json\") as f:\n    extra = json.load(f)\nvals = extra + [n]"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(vals, f)")],
+     cell=2, says="writes `extra.json`")
+
+case("explore_harmless_state", "12-exploration-state", "parity",
+     "exploration that changes nothing a step uses: display width, a log level, an unseeded peek, its own file",
+     [("I", "import logging\nimport pandas as pd"), ("E", "df = pd.DataFrame({\"v\": [3, 1, 2]})"),
+      ("U", "pd.set_option(\"display.max_columns\", None)\nlogging.basicConfig(level=logging.INFO)\n"
+            "df.sample(2)\nwith open(\"peek.txt\", \"w\") as f:\n    f.write(str(len(df)))"),
+      ("T", "ordered = df.sort_values(\"v\")"), ("L", "ordered.to_csv(\"out.csv\", index=False)")],
+     left_out=["peek.txt"])
+
+
 def main() -> None:
     names = [c.name for c in CASES]
     assert len(names) == len(set(names)), "duplicate case names"
