@@ -144,3 +144,38 @@ def test_the_daemon_leaves_when_its_server_stops(tmp_path):
         assert time.monotonic() < deadline, "the runner outlived its server"
         time.sleep(0.5)
     assert not path.exists()
+
+
+CALLER = """
+import json, sys
+sys.path.insert(0, {tests!r})
+from test_warm_runner import start, facts
+from pathlib import Path
+process, _ = start(Path({tmp!r}), json.loads({env!r}), seconds=120, name="orphan")
+print(type(process).__name__, process.pid, flush=True)
+facts(process)
+print("running", flush=True)
+process.wait()
+"""
+
+
+@pytest.mark.integration
+def test_a_warm_child_dies_with_its_caller(tmp_path, flow_env):
+    """Ctrl-C or a kill of `etlnb run` ends the flow it started, as with a cold child."""
+    import subprocess
+
+    env = dict(flow_env, PYTHONUNBUFFERED="1")
+    process, _ = start(tmp_path, env, name="warmup")
+    process.wait()
+    wait_for_daemon(env)
+    code = CALLER.format(tests=str(Path(__file__).parent), tmp=str(tmp_path), env=json.dumps(env))
+    caller = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
+    kind, pid = caller.stdout.readline().split()
+    assert kind == "WarmProcess"
+    assert caller.stdout.readline().strip() == "running"
+    caller.kill()
+    caller.wait()
+    deadline = time.monotonic() + 15
+    while Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]:
+        assert time.monotonic() < deadline, "the warm child outlived its caller"
+        time.sleep(0.2)

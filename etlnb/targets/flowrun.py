@@ -22,11 +22,18 @@ MISSING: Snapshot = (False, "was not captured (the flow did not run this step to
 
 
 def load_module(script: Path) -> Any:
-    """The compiled script as a module (not `__main__`: its flow must not run on import)."""
+    """The compiled script as a module (not `__main__`: its flow must not run on import), registered
+    in `sys.modules` as the notebook's `__main__` is: pickle and joblib find the notebook's own
+    functions and classes by module name (a fork Pool, `joblib.dump` of a notebook-defined class)."""
     spec = importlib.util.spec_from_file_location("etlnb_flow_under_run", script)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(spec.name, None)
+        raise
     return module
 
 

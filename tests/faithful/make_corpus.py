@@ -1304,6 +1304,33 @@ case("explore_harmless_state", "12-exploration-state", "parity",
      left_out=["peek.txt"])
 
 
+# --- 13-pickle: the notebook's own functions and classes pickle in the flow as in the notebook -----
+
+case("pickle_fork_pool_notebook_function", "13-pickle", "parity",
+     "a step maps a notebook-defined function over a fork Pool (pickled by reference)",
+     [("I", "import json\nimport multiprocessing"), ("F", "def square(v):\n    return v * v"),
+      ("E", "items = [1, 2, 3, 4]"),
+      ("T", "with multiprocessing.get_context(\"fork\").Pool(2) as pool:\n    squares = pool.map(square, items)"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(squares, f)")])
+
+case("pickle_notebook_class_roundtrip", "13-pickle", "parity",
+     "a step pickles an instance of a notebook-defined class to a temporary file; a later step loads it",
+     [("I", "import json\nimport os\nimport pickle\nimport tempfile"),
+      ("F", "class Model:\n    def __init__(self, k):\n        self.k = k\n\n    def predict(self, v):\n"
+            "        return v * self.k"),
+      ("E", "store = os.path.join(tempfile.mkdtemp(), \"model.pkl\")\nwith open(store, \"wb\") as f:\n"
+            "    pickle.dump(Model(3), f)"),
+      ("T", "with open(store, \"rb\") as f:\n    model = pickle.load(f)\npredictions = [model.predict(v) for v in [1, 2]]"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(predictions, f)")])
+
+case("pickle_copy_deepcopy_notebook_class", "13-pickle", "parity",
+     "copy.deepcopy and pickle.dumps/loads of a notebook dataclass inside one step",
+     [("I", "import copy\nimport json\nimport pickle\nfrom dataclasses import dataclass"),
+      ("F", "@dataclass\nclass Box:\n    items: list"),
+      ("E", "box = Box([1, 2])\ntwin = pickle.loads(pickle.dumps(box))\nclone = copy.deepcopy(box)\nclone.items.append(3)"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump([box.items, twin.items, clone.items], f)")])
+
+
 def main() -> None:
     names = [c.name for c in CASES]
     assert len(names) == len(set(names)), "duplicate case names"

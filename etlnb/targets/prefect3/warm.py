@@ -7,7 +7,12 @@ children are not handed the caller's stdout, environment and folder.
 
 A child is the same as a fresh `python -m etlnb.targets.prefect3.run MANIFEST` in what a flow can
 see: the caller's environment, folder, `sys.path[0]` and stdout/stderr; fresh `random` and numpy
-seeds; default signal handlers. The daemon is keyed by what a fork cannot change afterwards (the
+seeds; default signal handlers. One thing Python fixes at start cannot be fresh: the seed of
+`hash()` for text (and so the order of a set of strings) is the runner's for all its runs, not a new
+one per run. Parity still sees set-order differences (the notebook's kernel has its own seed); set
+`ETLNB_WARM_RUNNER=0` to vary it per flow run. The child dies with its caller: when the
+connection closes before the run ends (the caller was killed or interrupted), its process group
+is killed. The daemon is keyed by what a fork cannot change afterwards (the
 interpreter, etlnb's source files, the PREFECT_*, PYTHON*, locale and TZ variables): a run whose
 key differs gets a daemon of its own. The daemon exits when the Prefect server it reports to
 stops answering, or after IDLE_SECONDS without a run. When no daemon answers, the run starts
@@ -85,10 +90,12 @@ class WarmProcess:
         return self.returncode
 
     def kill(self) -> None:
-        try:
-            os.kill(self.pid, 9)
-        except ProcessLookupError:
-            pass
+        """The child and what it started (a fork Pool's workers): its own process group."""
+        for kill in (lambda: os.killpg(self.pid, 9), lambda: os.kill(self.pid, 9)):
+            try:
+                kill()
+            except (ProcessLookupError, PermissionError):
+                pass
 
 
 def spawn(command: list[str], env: dict[str, str]) -> Any:
@@ -208,6 +215,7 @@ def _child(connection: socket.socket, request: dict[str, Any], stdout_fd: int) -
     if "numpy" in sys.modules:
         sys.modules["numpy"].random.seed()
     _send(connection, {"pid": os.getpid()})
+    _die_with_caller(connection)
     try:
         return run.main(request["manifest"])
     except SystemExit as exc:
@@ -217,6 +225,23 @@ def _child(connection: socket.socket, request: dict[str, Any], stdout_fd: int) -
 
         traceback.print_exc()
         return 1
+
+
+def _die_with_caller(connection: socket.socket) -> None:
+    """The caller never writes after its request: the connection reads end-of-file only when the
+    caller is gone (killed, interrupted). Then this run and its process group go too, as a cold
+    child would with its terminal's Ctrl-C."""
+    import threading
+
+    def watch() -> None:
+        try:
+            while connection.recv(1):
+                pass
+        except OSError:
+            pass
+        os.killpg(0, 9)
+
+    threading.Thread(target=watch, name="etlnb-caller-watch", daemon=True).start()
 
 
 def serve(path: str | Path) -> None:
