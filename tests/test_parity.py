@@ -38,14 +38,20 @@ def test_good_notebook_has_parity(tmp_path, prefect_server):
 
 @pytest.mark.integration
 def test_step_depending_on_notebook_only_state_is_named(tmp_path, prefect_server):
-    """An untagged cell sets an environment variable that a step reads: invisible to the name analysis."""
+    """An untagged cell sets an environment variable that a step reads. Written in the cell, check
+    refuses it; through a notebook helper it is invisible to the analysis, and parity names the step."""
     cells = list(GOOD)
     cells.insert(2, ("os.environ['ETLNB_TEST_OFFSET'] = '10'", []))
     cells[4] = ("scaled = [v * rate + float(os.environ.get('ETLNB_TEST_OFFSET', '0')) for v in values]", ["transform"])
+    refused = parity_check(_write(tmp_path, cells, "direct"), tmp_path / "build", prefect_server)
+    first = refused.text.splitlines()[0]
+    assert not refused.ok and "cell 3 (id=c2): line 1: error: changes the environment" in first, first
+    cells.insert(1, ("def set_offset():\n    os.environ['ETLNB_TEST_OFFSET'] = '10'", ["functions"]))
+    cells[3] = ("set_offset()", [])
     outcome = parity_check(_write(tmp_path, cells), tmp_path / "build", prefect_server)
     assert not outcome.ok
     first = outcome.text.splitlines()[0]
-    assert "cell 5 [transform] id=c4" in first and "`scaled`" in first, outcome.text
+    assert "cell 6 [transform] id=c5" in first and "`scaled`" in first, outcome.text
     assert "item 0" in outcome.text  # a short diff says where
 
 

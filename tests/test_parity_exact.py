@@ -53,6 +53,31 @@ def test_a_missing_value_equals_itself_wherever_it_sits(value):
     assert difference_between(frame, pickle.loads(pickle.dumps(frame))) is None
 
 
+def test_missing_values_inside_object_cells_and_as_dict_keys_are_equal():
+    """pandas' own check calls `[nan]` in an object cell unequal to itself, and each run's NaN key
+    is another object: neither is a difference."""
+    import pickle
+
+    frame = pd.DataFrame({"o": [None, [float("nan")], (pd.NaT, 1)]})
+    assert difference_between(frame, pickle.loads(pickle.dumps(frame))) is None
+    keyed = {float("nan"): [1], "a": 2}
+    assert difference_between(keyed, pickle.loads(pickle.dumps(keyed))) is None
+    assert "key nan" in difference_between({float("nan"): 1}, {float("nan"): 2})
+    assert difference_between(pd.DataFrame({"o": [[float("nan")], [1]]}), pd.DataFrame({"o": [[float("nan")], [2]]}))
+
+
+def test_signed_zero_is_a_difference_in_exact_mode():
+    """The same code gives the same bits: -0.0 prints (and divides) otherwise than 0.0."""
+    assert difference_between(-0.0, 0.0) == "notebook -0.0, flow 0.0"
+    assert difference_between(0.0, 0.0) is None and difference_between(-0.0, -0.0) is None
+    assert "signed zero" in difference_between(np.array([1.0, -0.0]), np.array([1.0, 0.0]))
+    found = difference_between(pd.DataFrame({"z": [1.0, -0.0]}), pd.DataFrame({"z": [1.0, 0.0]}))
+    assert "row 1 column 'z': notebook -0.0, flow 0.0" in found, found
+    assert difference_between(pd.Series([-0.0]), pd.Series([0.0])) is not None
+    with tolerance(1e-9):
+        assert difference_between(-0.0, 0.0) is None
+
+
 def test_missing_is_not_equal_to_a_value_or_to_another_kind_of_missing():
     assert difference_between(np.array([pd.NaT, 1], dtype=object), np.array([pd.NaT, 2], dtype=object)) is not None
     assert difference_between([None], [float("nan")]) is not None  # None and NaN are different values
@@ -137,6 +162,11 @@ def test_archives_whose_bytes_differ_only_in_embedded_timestamps_are_equal(tmp_p
         _zip(sheet, 2020), _zip(dict(sheet, **{"xl/worksheets/sheet1.xml": b"<row>2</row>"}), 2020), "o.xlsx"
     )
     assert detail.startswith("archive member xl/worksheets/sheet1.xml differs"), detail
+    # an archive inside an archive (a .json.gz in a zip): its timestamps are set aside too
+    inner = {"x.json.gz": _gzip(b'{"a": 1}', 1)}
+    assert findings(_zip(inner, 2020), _zip({"x.json.gz": _gzip(b'{"a": 1}', 2)}, 2020), "nested.zip") == []
+    [detail] = findings(_zip(inner, 2020), _zip({"x.json.gz": _gzip(b'{"a": 2}', 1)}, 2020), "nested2.zip")
+    assert detail.startswith("archive member x.json.gz differs: contents differ (decompressed)"), detail
 
 
 def test_paths_that_differ_only_by_each_runs_folder_are_equal(tmp_path):

@@ -21,9 +21,9 @@ KINDS = {
     "pandas.options": "pandas options",
     "pandas.display": "pandas display options",
     "logging": "logging's configuration",
-    "environment": "the environment (`os.environ`)",
+    "environment": "the environment",
     "folder": "the working folder",
-    "sys.path": "the import path (`sys.path`)",
+    "sys.path": "the import path",
     "decimal": "the decimal context",
     "locale": "the locale",
     "file": "a file",
@@ -74,7 +74,9 @@ def dotted(node: ast.AST, imports: dict[str, str]) -> str:
     return ".".join([imports[node.id], *reversed(parts)])
 
 
-def _literal(node: ast.AST | None) -> str:
+def _literal(node: ast.AST | None, values: dict[str, object] | None = None) -> str:
+    if isinstance(node, ast.Name) and values and isinstance(values.get(node.id), str):
+        return str(values[node.id])
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else ""
 
 
@@ -86,12 +88,13 @@ def _short(node: ast.AST) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def changes(stmt: ast.stmt, imports: dict[str, str]) -> list[Change]:
-    """The outside state one statement changes (function and class bodies aside: they run later)."""
+def changes(stmt: ast.stmt, imports: dict[str, str], values: dict[str, object] | None = None) -> list[Change]:
+    """The outside state one statement changes (function and class bodies aside: they run later).
+    `values`: known text values of names (parameters), so `df.to_parquet(dest)` names its file."""
     out: list[Change] = []
     for node in _walk_here(stmt):
         if isinstance(node, ast.Call):
-            out += _call_changes(node, imports)
+            out += _call_changes(node, imports, values or {})
         elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
@@ -112,7 +115,7 @@ def _walk_here(stmt: ast.AST):
                 stack.append(child)
 
 
-def _call_changes(call: ast.Call, imports: dict[str, str]) -> list[Change]:
+def _call_changes(call: ast.Call, imports: dict[str, str], values: dict[str, object]) -> list[Change]:
     name = dotted(call.func, imports)
     line, what = call.lineno, _short(call)
     last = name.rsplit(".", 1)[-1]
@@ -145,7 +148,7 @@ def _call_changes(call: ast.Call, imports: dict[str, str]) -> list[Change]:
     if isinstance(call.func, ast.Attribute) and call.func.attr == "sample" and not name:
         if not any(k.arg == "random_state" for k in call.keywords):  # DataFrame.sample draws from numpy's
             return [Change("numpy.random", line, what)]
-    path = _written_path(call, imports)
+    path = _written_path(call, imports, values)
     if path:
         return [Change("file", line, what, path=path)]
     return []
@@ -154,7 +157,7 @@ def _call_changes(call: ast.Call, imports: dict[str, str]) -> list[Change]:
 _ENV_CHANGERS = {"update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__"}
 
 
-def _written_path(call: ast.Call, imports: dict[str, str]) -> str:
+def _written_path(call: ast.Call, imports: dict[str, str], values: dict[str, object]) -> str:
     """A literal path the call writes: `open("x", "w")`, `df.to_csv("x")`, `Path("x").write_text(...)`."""
     func = call.func
     if isinstance(func, ast.Name) and func.id == "open" and func.id not in imports:
@@ -164,16 +167,16 @@ def _written_path(call: ast.Call, imports: dict[str, str]) -> str:
             else _literal(next((k.value for k in call.keywords if k.arg == "mode"), None))
         )
         if any(c in mode for c in "wax+"):
-            return _literal(call.args[0]) if call.args else ""
+            return _literal(call.args[0], values) if call.args else ""
         return ""
     if isinstance(func, ast.Attribute) and func.attr in _WRITE_METHODS:
         if func.attr in ("write_text", "write_bytes"):
             inner = func.value
             if isinstance(inner, ast.Call) and inner.args and dotted(inner.func, imports).endswith("Path"):
-                return _literal(inner.args[0])
+                return _literal(inner.args[0], values)
             return ""
         for arg in call.args[:2]:
-            text = _literal(arg)
+            text = _literal(arg, values)
             if text and ("." in text or "/" in text):
                 return text
     return ""

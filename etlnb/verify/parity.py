@@ -233,6 +233,18 @@ def _is_float(value: Any) -> bool:
     return isinstance(value, float) or type(value).__name__ in ("float16", "float32", "longdouble")
 
 
+def _same_float(e: Any, a: Any) -> bool:
+    """The same bits, as far as a user can see them: -0.0 is not 0.0 (it prints, and divides, otherwise)."""
+    return e == a and (e != 0 or math.copysign(1.0, e) == math.copysign(1.0, a))
+
+
+def _same_signs(np: Any, e: Any, a: Any) -> bool:
+    """Exact comparison of float arrays: numpy's == takes -0.0 for 0.0."""
+    if not (np.issubdtype(e.dtype, np.floating) and np.issubdtype(a.dtype, np.floating)):
+        return True
+    return bool(np.array_equal(np.signbit(e), np.signbit(a)))
+
+
 def _exact(value: Any) -> str:
     """A float with every digit that tells it apart (repr), not numpy's or pandas' rounded print."""
     try:
@@ -275,7 +287,7 @@ def _compare(e: Any, a: Any) -> tuple[str, str]:
             return EQUAL, ""
         return DIFFERENT, f"notebook {e!r}, flow {a!r} (beyond rtol {_RTOL.get():g})"
     if _is_float(e):
-        return (EQUAL, "") if e == a else (DIFFERENT, f"notebook {_exact(e)}, flow {_exact(a)}")
+        return (EQUAL, "") if _same_float(e, a) else (DIFFERENT, f"notebook {_exact(e)}, flow {_exact(a)}")
     if e is None or e is Ellipsis:  # singletons: identity is their value
         return EQUAL, ""
     if isinstance(e, type) or type(e).__name__ in _BY_NAME:  # pickled by reference: compare the reference
@@ -321,23 +333,41 @@ def _compare_pandas(pd: Any, e: Any, a: Any) -> tuple[str, str]:
             pd.testing.assert_index_equal(e, a, obj="Index", exact=True, **how)
     except AssertionError as exc:
         cells = _differing_cells(pd, e, a)
+        if cells == "":
+            return EQUAL, ""  # every cell equal by parity's rules (NaN inside an object cell's list, ...)
         if cells:
             return DIFFERENT, cells
         text = str(exc).replace("[left]", "[notebook]").replace("[right]", "[flow]")
         return DIFFERENT, _short(text)
+    if not rtol and not isinstance(e, pd.Index) and not _frame_signs_equal(pd, e, a):
+        return DIFFERENT, _differing_cells(pd, e, a) or "signed zeros differ"
     return EQUAL, ""
 
 
-def _differing_cells(pd: Any, e: Any, a: Any, shown: int = 5) -> str:
+def _frame_signs_equal(pd: Any, e: Any, a: Any) -> bool:
+    import numpy as np
+
+    if isinstance(e, pd.Series):
+        e, a = e.to_frame(), a.to_frame()
+    for j in range(e.shape[1]):
+        left, right = e.iloc[:, j], a.iloc[:, j]
+        if np.issubdtype(left.dtype, np.floating) and not _same_signs(np, left.to_numpy(), right.to_numpy()):
+            return False
+    return True
+
+
+def _differing_cells(pd: Any, e: Any, a: Any, shown: int = 5) -> str | None:
     """Same shape, labels and dtypes but other values: the first differing cells with both values
-    and how many differ (pandas' own message prints the rows, rounded, equal ones included)."""
+    and how many differ (pandas' own message prints the rows, rounded, equal ones included); ""
+    when every cell is equal by parity's rules; None when the frames cannot be compared cell by
+    cell (pandas' message then says which labels or dtypes differ)."""
     try:
         if isinstance(e, pd.Index) or e.shape != a.shape or not e.index.equals(a.index):
-            return ""
+            return None
         if isinstance(e, pd.Series):
             e, a = e.to_frame(), a.to_frame()
         if not e.columns.equals(a.columns) or list(e.dtypes) != list(a.dtypes):
-            return ""  # pandas' message says which labels or dtypes differ
+            return None
         found: list[str] = []
         total = 0
         for j, column in enumerate(e.columns):
@@ -350,7 +380,7 @@ def _differing_cells(pd: Any, e: Any, a: Any, shown: int = 5) -> str:
                 if len(found) < shown:
                     found.append(f"row {e.index[i]!r} column {column!r}: notebook {_exact(x)}, flow {_exact(y)}")
     except Exception:
-        return ""
+        return None
     if not total:
         return ""
     cells = e.shape[0] * max(e.shape[1], 1)
@@ -370,6 +400,9 @@ def _compare_arrays(e: Any, a: Any) -> tuple[str, str]:
             np.testing.assert_allclose(e, a, rtol=_RTOL.get(), atol=0.0, equal_nan=True, strict=True)
         else:
             np.testing.assert_array_equal(e, a, strict=True)
+            if not _same_signs(np, e, a):
+                where = tuple(int(i) for i in np.argwhere(np.signbit(e) != np.signbit(a))[0])
+                return DIFFERENT, f"item {where}: notebook {_exact(e[where])}, flow {_exact(a[where])} (signed zero)"
     except AssertionError as exc:
         return DIFFERENT, _short(str(exc).replace("ACTUAL", "notebook").replace("DESIRED", "flow"))
     return EQUAL, ""
@@ -402,6 +435,15 @@ def _compare_sequences(e: Any, a: Any) -> tuple[str, str]:
 def _compare_dicts(e: dict, a: dict, what: str = "key") -> tuple[str, str]:
     only_e = [k for k in e if k not in a]
     only_a = [k for k in a if k not in e]
+    missing_e, missing_a = [k for k in only_e if _is_missing(k)], [k for k in only_a if _is_missing(k)]
+    if missing_e and len(missing_e) == len(missing_a):  # NaN keys: each run's NaN is another object
+        for ke, ka in zip(missing_e, missing_a, strict=True):
+            status, detail = _compare(e[ke], a[ka])
+            if status != EQUAL:
+                return status, f"{what} {ke!r}: {detail}"
+        only_e = [k for k in only_e if k not in missing_e]
+        only_a = [k for k in only_a if k not in missing_a]
+        e = {k: v for k, v in e.items() if not any(k is m for m in missing_e)}
     if only_e or only_a:
         parts = []
         if only_e:
@@ -411,6 +453,8 @@ def _compare_dicts(e: dict, a: dict, what: str = "key") -> tuple[str, str]:
         return DIFFERENT, "; ".join(parts)
     unknown = None
     for key in e:
+        if key not in a:
+            continue
         status, detail = _compare(e[key], a[key])
         label = f"{what} {key!r}" if what == "key" else f"{what} `{key}`"
         if status == DIFFERENT:
@@ -563,9 +607,8 @@ def _archive_difference(a: bytes, b: bytes) -> str | None:
     try:
         if a[:2] == b[:2] == b"\x1f\x8b":
             inner_a, inner_b = gzip.decompress(a), gzip.decompress(b)
-            return (
-                "" if inner_a == inner_b else f"contents differ (decompressed): {_bytes_difference(inner_a, inner_b)}"
-            )
+            inner = _content_difference(inner_a, inner_b)
+            return inner and f"contents differ (decompressed): {inner}"
         if a[:4] == b[:4] == b"PK\x03\x04":
             with zipfile.ZipFile(io.BytesIO(a)) as za, zipfile.ZipFile(io.BytesIO(b)) as zb:
                 names_a, names_b = za.namelist(), zb.namelist()
@@ -574,13 +617,22 @@ def _archive_difference(a: bytes, b: bytes) -> str | None:
                 for member in names_a:
                     if member in _ZIP_METADATA:
                         continue
-                    inner_a, inner_b = za.read(member), zb.read(member)
-                    if inner_a != inner_b:
-                        return f"archive member {member} differs: {_bytes_difference(inner_a, inner_b)}"
+                    inner = _content_difference(za.read(member), zb.read(member))
+                    if inner:
+                        return f"archive member {member} differs: {inner}"
             return ""
     except Exception:  # not a readable archive after all: compare as bytes
         return None
     return None
+
+
+def _content_difference(a: bytes, b: bytes) -> str:
+    """What differs between two archive members ("" when equal): archives inside archives (a
+    .json.gz in a zip) by their content too."""
+    if a == b:
+        return ""
+    nested = _archive_difference(a, b)
+    return nested if nested is not None else _bytes_difference(a, b)
 
 
 def _bytes_difference(a: bytes, b: bytes) -> str:
@@ -734,15 +786,46 @@ def outside_writes(record: dict[str, Any], side_root: Path) -> list[Finding]:
                 continue
             if any(_RUN_TEMP.match(part) for part in Path(path).parts):
                 continue
-            found.append(
-                Finding(
-                    cell["label"],
-                    f"file {path}",
-                    "written outside the notebook's folder: the notebook and the flow would both write this one"
-                    " real file, so parity cannot compare them; in a sample cell, point it to a path under the"
-                    " notebook's folder (each run then writes its own copy, and parity compares the two)",
-                )
-            )
+            found.append(Finding(cell["label"], f"file {path}", _SHARED_FILE))
+        for db in cell.get("sqlite", []):
+            path = db.get("database", "")
+            if db.get("tables_written") and os.path.isabs(path) and not path.startswith(side):
+                found.append(Finding(cell["label"], f"database {path}", _SHARED_FILE))
+    return found
+
+
+_SHARED_FILE = (
+    "written outside the notebook's folder: the notebook and the flow would both write this one"
+    " real file, so parity cannot compare them; in a sample cell, point it to a path under the"
+    " notebook's folder (each run then writes its own copy, and parity compares the two)"
+)
+
+
+def literal_outside_writes(parsed: list[Any], seen: list[Finding], params: dict[str, Any]) -> list[Finding]:
+    """Fixed paths outside the notebook's folder that a step's code writes where the witness cannot
+    see it (pyarrow's `to_parquet`, native libraries): found in the code itself, a literal or a
+    parameter's value."""
+    from etlnb.analyse import outside
+
+    known = {f.name.split(" ", 1)[1] for f in seen}
+    found: list[Finding] = []
+    for pc in parsed:
+        if not pc.ok or not pc.rc.is_step:
+            continue
+        imports: dict[str, str] = {}
+        for st in pc.statements:
+            imports.update(outside.imported_names(st.node))
+        for st in pc.statements:
+            for change in outside.changes(st.node, imports, params):
+                path = os.path.expanduser(change.path) if change.kind == "file" else ""
+                if (
+                    os.path.isabs(path)
+                    and not path.startswith(("/dev/", "/proc/"))
+                    and not any(_RUN_TEMP.match(p) for p in Path(path).parts)
+                    and path not in known
+                ):
+                    known.add(path)
+                    found.append(Finding(pc.rc.label, f"file {path}", _SHARED_FILE))
     return found
 
 

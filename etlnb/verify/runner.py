@@ -306,6 +306,7 @@ def run_parity(compiled, notebook: Path, server: local_server.Server | None, par
         explain,
         exploration_files,
         format_report,
+        literal_outside_writes,
         merge,
         outside_writes,
         rule,
@@ -387,7 +388,9 @@ def run_parity(compiled, notebook: Path, server: local_server.Server | None, par
             )
             for name in sorted(beside)
         ]
-        shared = ParityReport(mismatches=outside_writes(record, nb_dir.parent))
+        shared_files = outside_writes(record, nb_dir.parent)
+        shared_files += literal_outside_writes(analysis.parsed, shared_files, params)
+        shared = ParityReport(mismatches=shared_files)
         report = merge(values, files, *extra, shared)
         sources = {pc.rc.label: pc.rc.cell.source for pc in analysis.parsed}
         outside = {c.get("label"): c.get("outside", []) for c in record.get("cells", [])}

@@ -1118,6 +1118,26 @@ case("verify_writes_outside_folder", "8-verify", "differ",
             "with open(\"/tmp/etlnb-verify-shared/report.json\", \"w\") as f:\n    json.dump(values, f)")],
      says="file /tmp/etlnb-verify-shared/report.json: written outside the notebook's folder")
 
+case("verify_sqlite_outside_folder", "8-verify", "differ",
+     "a load writes an SQLite database at a fixed path outside the folder: one real file both runs share",
+     [("I", "import sqlite3"), ("P", "db_path = \"/tmp/etlnb-verify-outside.db\""), ("E", "rows = [(1, \"a\"), (2, \"b\")]"),
+      ("L", "con = sqlite3.connect(db_path)\ncon.execute(\"CREATE TABLE IF NOT EXISTS t (k INTEGER, v TEXT)\")\n"
+            "con.executemany(\"INSERT INTO t VALUES (?, ?)\", rows)\ncon.commit()\ncon.close()")],
+     says="database /tmp/etlnb-verify-outside.db: written outside the notebook's folder")
+
+case("verify_parquet_parameter_outside_folder", "8-verify", "differ",
+     "to_parquet (pyarrow writes natively, unseen by the witness) to a parameter's absolute path",
+     [("I", "import pandas as pd"), ("P", "dest = \"/tmp/etlnb-verify-outside.parquet\""),
+      ("E", "df = pd.DataFrame({\"v\": [1, 2, 3]})"), ("L", "df.to_parquet(dest)")],
+     says="file /tmp/etlnb-verify-outside.parquet: written outside the notebook's folder")
+
+case("verify_signed_zero", "8-verify", "differ",
+     "a value that is -0.0 in the notebook and 0.0 in the flow: exact parity tells them apart",
+     [("I", "import sys\nimport pandas as pd"),
+      ("E", "z = -0.0 if \"ipykernel\" in sys.modules else 0.0\nframe = pd.DataFrame({\"z\": [1.0, z]})"),
+      ("L", "frame.to_csv(\"frame.csv\", index=False)")],
+     says="notebook -0.0, flow 0.0")
+
 case("verify_unseeded_random_explained", "8-verify", "differ",
      "an unseeded draw differs between notebook and flow: parity says why and what to do",
      [("I", "import json\nimport random"), ("E", "draws = [random.randint(0, 10**9) for _ in range(3)]"),
