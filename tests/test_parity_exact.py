@@ -201,25 +201,57 @@ def test_a_fitted_search_is_compared_without_its_timings():
     assert difference_between(first, third) is not None
 
 
+SEED = "random_state=0"
+
+
 @pytest.mark.parametrize(
-    ("source", "cause"),
+    ("source", "cause", "advice"),
     [
-        ("model = RandomForestClassifier(n_estimators=10)\nmodel.fit(x, y)", "without `random_state`"),
-        ("X_res, y_res = SMOTE().fit_resample(X, y)", "without `random_state`"),
-        ("noise = np.random.randint(0, 10, size=5)", "numpy's global random generator"),
-        ("picked = df.sample(frac=0.5)", "`.sample()` without `random_state`"),
-        ("stamp = datetime.now()", "the clock"),
-        ("run_id = str(uuid.uuid4())", "a random `uuid`"),
+        ("model = RandomForestClassifier(n_estimators=10)\nmodel.fit(x, y)", "without `random_state`", SEED),
+        ("X_res, y_res = SMOTE().fit_resample(X, y)", "without `random_state`", SEED),
+        ("noise = np.random.randint(0, 10, size=5)", "numpy's global random generator", SEED),
+        ("picked = df.sample(frac=0.5)", "`.sample()` without `random_state`", SEED),
+        ("stamp = datetime.now()", "the clock", "pass the time in as a parameter"),
+        ("run_id = str(uuid.uuid4())", "a random `uuid`", "uuid5"),
+        ("names = list(set(words))", "the order of a set", "sorted(...)"),
+        ("token = os.urandom(4).hex()", "random bytes", "derive them from the data"),
     ],
 )
-def test_a_difference_from_unseeded_randomness_or_the_clock_says_why_and_what_to_do(source, cause):
+def test_a_difference_from_unseeded_randomness_or_the_clock_says_why_and_what_to_do(source, cause, advice):
     from etlnb.verify.parity import Finding, explain
 
     found = explain(Finding("cell 4 [transform] id=c3", "`model`", "notebook 1, flow 2"), source, [])
     first, why = found.detail.splitlines()
     assert first == "notebook 1, flow 2"
     assert why.startswith("why: cell 4 [transform] id=c3 reads ") and cause in why, why
-    assert "random_state=0" in why and "parity_ignore" in why
+    assert advice in why and "parity_ignore" in why, why
+    if advice != SEED:
+        assert SEED not in why, why  # no advice that cannot help
+
+
+def test_a_cause_inside_a_notebook_helper_explains_the_step_that_calls_it(tmp_path):
+    from etlnb.analyse.cells import parse_cells
+    from etlnb.analyse.notebook import read_notebook
+    from etlnb.analyse.roles import classify
+    from etlnb.verify.parity import explanation_sources
+
+    text = make_notebook(
+        [
+            ("import random as rnd\nfrom datetime import datetime", ["imports"]),
+            ("def pick(xs):\n    return rnd.choice(xs)\n\n\ndef stamp():\n    return helper_time()", ["functions"]),
+            ("def helper_time():\n    return datetime.now()", ["functions"]),
+            ("chosen = pick([1, 2, 3])\nwhen = stamp()", ["transform"]),
+        ]
+    )
+    (tmp_path / "x.ipynb").write_text(text)
+    cells, _ = classify(read_notebook(tmp_path / "x.ipynb"))
+    parsed, _ = parse_cells("x.ipynb", cells)
+    sources = explanation_sources(parsed)
+    step = next(label for label in sources if "[transform]" in label)
+    from etlnb.verify.parity import Finding, explain
+
+    why = explain(Finding(step, "`chosen`", "notebook 1, flow 2"), sources[step], []).detail
+    assert "the global `random` generator" in why and "the clock" in why, why
 
 
 def test_seeded_code_gets_no_explanation_but_the_witness_can_add_one():

@@ -330,7 +330,13 @@ def _parity_bundle(code: int | None, lines: list[str]) -> dict[str, str]:
         elif found := RECORD_LINE.match(line):
             record = found
     if code == 0 and record is not None and not record["not"]:
-        text = f"parity ok: verified, content {record['key']} (deploy accepts it)"
+        refuses = next((ln for ln in lines if "`etlnb deploy` still refuses it" in ln), "")
+        gate = (
+            "deploy still refuses it: it imports a module from the notebook's folder"
+            if refuses
+            else "deploy accepts it"
+        )
+        text = f"parity ok: verified, content {record['key']} ({gate})"
         return {
             "text/plain": text,
             "text/html": f"<div class='etlnb-parity' style='color:#1a7f37'>&#10003; {text}</div>",

@@ -736,25 +736,81 @@ _CAUSES = [
         "the clock",
     ),
     (re.compile(r"\buuid\.uuid[14]\("), "a random `uuid`"),
+    (re.compile(r"\bos\.urandom\(|\bsecrets\.\w+\("), "the system's random bytes"),
     (re.compile(r"\bhash\("), "`hash()`, which differs between processes for text"),
     (re.compile(r"\bset\(|\bfrozenset\("), "the order of a set, which differs between processes for text"),
 ]
 
 
+_SEED = "seed it (`random.seed(0)`, `np.random.seed(0)`, `random_state=0`)"
+_ADVICE = {
+    "the clock": "pass the time in as a parameter",
+    "a random `uuid`": "derive ids from the data (`uuid.uuid5(...)`)",
+    "the system's random bytes": "derive them from the data",
+    "`hash()`, which differs between processes for text": "sort before you depend on an order (`sorted(...)`)",
+    "the order of a set, which differs between processes for text": "sort it before use (`sorted(...)`)",
+}
+
+
 def explain(finding: Finding, source: str, outside: list[str]) -> Finding:
     """Add why a value can differ between two runs of the same code, and what to do, where the
-    cell's source or the witness shows it (unseeded randomness, the clock, uuids, hash())."""
+    cell's source (with the notebook helpers it calls) or the witness shows it."""
     causes = [what for pattern, what in _CAUSES if pattern.search(source)]
     if "random state" in outside and not any("random" in c or "generator" in c for c in causes):
         causes.insert(0, "the global random generator (the witness saw its state change)")
+    if "os.environ" in outside:
+        causes.append("the environment, which the cell changed (the flow's run has its own)")
     if not causes:
         return finding
+    causes = list(dict.fromkeys(causes))
+    advice = list(dict.fromkeys(_ADVICE.get(c, _SEED if "random" in c or "generator" in c else "") for c in causes))
+    advice = [a for a in advice if a]
+    fix = "; ".join(advice) + ", or " if advice else ""
     why = (
-        f"why: {finding.label} reads {', '.join(dict.fromkeys(causes))}, so the notebook and the flow get different"
-        " values; seed it (`random.seed(0)`, `np.random.seed(0)`, `random_state=0`) or pass the time in as a"
-        f" parameter, or list {finding.name} in metadata.etlnb.parity_ignore if it may differ"
+        f"why: {finding.label} reads {', '.join(causes)}, so the notebook and the flow get different values;"
+        f" {fix}list {finding.name} in metadata.etlnb.parity_ignore if it may differ"
     )
     return Finding(finding.label, finding.name, f"{finding.detail}\n{why}")
+
+
+def explanation_sources(parsed: list[Any]) -> dict[str, str]:
+    """Per cell label, the code whose causes `explain` looks for: the cell, the notebook functions
+    it calls (through the functions they call), with import aliases spelled out (`rnd.` ->
+    `random.`), since a cause in a helper is as much the step's."""
+    import ast
+
+    from etlnb.analyse import outside
+
+    imports: dict[str, str] = {}
+    defs: dict[str, str] = {}
+    for pc in parsed:
+        if not pc.ok:
+            continue
+        for st in pc.statements:
+            imports.update(outside.imported_names(st.node))
+            if isinstance(st.node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                defs[st.node.name] = ast.get_source_segment(pc.source, st.node) or ""
+
+    def spelled(text: str) -> str:
+        for alias, module in imports.items():
+            root = module.split(".")[0]
+            if alias != root and module == root:  # `import random as rnd`
+                text = re.sub(rf"\b{re.escape(alias)}\.", f"{root}.", text)
+            elif "." in module and module.startswith(("random.", "numpy.random.", "uuid.", "time.")):
+                text = re.sub(rf"\b{re.escape(alias)}\(", f"{module}(", text)  # `from random import choice`
+        return text
+
+    sources: dict[str, str] = {}
+    for pc in parsed:
+        text, seen, todo = pc.source, set(), [pc.source]
+        while todo:
+            for called in re.findall(r"\b([A-Za-z_]\w*)\s*\(", todo.pop()):
+                if called in defs and called not in seen:
+                    seen.add(called)
+                    todo.append(defs[called])
+                    text += "\n" + defs[called]
+        sources[pc.rc.label] = spelled(text)
+    return sources
 
 
 def exploration_files(record: dict[str, Any]) -> set[str]:

@@ -304,6 +304,7 @@ def run_parity(compiled, notebook: Path, server: local_server.Server | None, par
         compare_folders,
         compare_runs,
         explain,
+        explanation_sources,
         exploration_files,
         format_report,
         literal_outside_writes,
@@ -392,7 +393,7 @@ def run_parity(compiled, notebook: Path, server: local_server.Server | None, par
         shared_files += literal_outside_writes(analysis.parsed, shared_files, params)
         shared = ParityReport(mismatches=shared_files)
         report = merge(values, files, *extra, shared)
-        sources = {pc.rc.label: pc.rc.cell.source for pc in analysis.parsed}
+        sources = explanation_sources(analysis.parsed)
         outside = {c.get("label"): c.get("outside", []) for c in record.get("cells", [])}
         report.mismatches = [explain(m, sources.get(m.label, ""), outside.get(m.label, [])) for m in report.mismatches]
         text = format_report(report, str(notebook), failure)
@@ -459,6 +460,13 @@ def keep_record(notebook: Path, compiled, ok: bool, summary: dict[str, Any]) -> 
     key = short(content_key(compiled))
     shown = os.path.relpath(path)
     shown = path if shown.startswith("..") else shown
+    from etlnb.pipeline import LOCAL_MODULE
+
+    if ok and any(LOCAL_MODULE in d.message for d in compiled.analysis.diagnostics):
+        return (
+            f"    verified: content {key} (record {shown}); `etlnb deploy` still refuses it: it imports a module"
+            " from the notebook's folder (see the warning above)"
+        )
     if ok:
         return f"    verified: content {key} (record {shown}); `etlnb deploy` accepts it"
     return f"    not verified: content {key} failed parity; `etlnb deploy` refuses it until parity passes"
