@@ -217,6 +217,7 @@ class _Builder:
         self.imports: dict[str, str] = {}  # alias -> dotted module name, from every import so far
         self.seeded: set[str] = set()  # random generators some cell seeded
         self.outside: list[tuple[outside.Change, RoleCell]] = []  # hidden cells' changes of outside state
+        self.fresh: set[str] = set()  # names a hidden cell bound to a new object (a copy, a filtered frame)
         self.diagnostics: list[Diagnostic] = []
         self.module_names: dict[str, RoleCell] = {}
         self.module_lines: dict[str, int] = {}
@@ -300,6 +301,7 @@ class _Builder:
     def _hidden_cell(self, pc: ParsedCell) -> None:
         rc = pc.rc
         for st in pc.statements:
+            before = dict(self.imports)
             self.imports.update(outside.imported_names(st.node))
             for change in outside.changes(st.node, self.imports):
                 if change.seeds:
@@ -317,10 +319,14 @@ class _Builder:
                             f"sample cell sets parameter `{name}` after step cells ran with another value",
                             "move the sample cell above the first step cell (right after the parameters cell)",
                         )
+            reimports = outside.imported_names(st.node) if isinstance(st.node, (ast.Import, ast.ImportFrom)) else {}
             for name in sorted(st.binds | st.code | st.deletes):
                 current = self.defs.get(name)
                 if rc.role == "sample" and current is not None and current.kind == "param":
                     continue  # a sample override of a parameter: the flow gets it as a parameter
+                if current is not None and current.kind == "code" and name in reimports:
+                    if before.get(name) == reimports[name]:
+                        continue  # `import numpy as np` again: the same module under the same name
                 if current is not None and current.kind == "code" and name not in st.binds | st.code:
                     continue
                 self.defs[name] = _Def("hidden", rc)
@@ -332,7 +338,9 @@ class _Builder:
                     if self._call_mutates(callee):
                         changed |= args - {"*args"}
                     changed |= set(self._function_closure(callee)[1])
-            for name in sorted(self._group(changed) - st.binds):
+            # a store into a fresh copy (`preview = df.copy(); preview["x"] = 1`) changes the copy only
+            own = {n for n in changed & self.fresh if n in _direct_targets(st.node)}
+            for name in sorted((self._group(changed - own) | own) - st.binds):
                 current = self.defs.get(name)
                 module_state = (
                     current is not None
@@ -346,6 +354,12 @@ class _Builder:
                     self.defs[name] = _Def("hidden", rc, in_place_line=in_place)
             for name, sources in st.alias_sources.items():
                 self._alias(name, sources)
+            node = st.node
+            for name in st.binds:
+                self.fresh.discard(name)
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                if _fresh_object(node.value):
+                    self.fresh.add(node.targets[0].id)
 
     # -- code cells: imports, functions and steps ----------------------
     def _code_cell(self, pc: ParsedCell) -> None:
@@ -1070,6 +1084,59 @@ _DRAW_HINT = (
     " or move the line into the step that needs it"
 )
 _SETTING_HINT = "move this line into an imports cell (settings belong there), or delete it"
+
+
+# Methods that return a new object (pandas frames, lists, dicts): storing into the result leaves
+# the object it came from as it was.
+_FRESH_RESULT_METHODS = frozenset(
+    "copy head tail query assign drop dropna fillna sort_values sort_index reset_index set_index merge join"
+    " sample astype rename describe drop_duplicates to_frame pivot_table nlargest nsmallest round abs replace"
+    " where mask clip apply agg aggregate value_counts".split()
+)
+_FRESH_RESULT_CALLS = frozenset(
+    "list dict set sorted tuple copy.copy copy.deepcopy deepcopy pd.DataFrame pd.Series pd.concat"
+    " pandas.DataFrame pandas.concat np.array np.copy numpy.array".split()
+)
+
+
+def _fresh_object(value: ast.expr) -> bool:
+    """Whether an expression's value is a new object, never a view of another: a copy, a frame a
+    method returns, a frame filtered by a mask or a list of labels."""
+    if isinstance(value, ast.Call):
+        func = value.func
+        if isinstance(func, ast.Attribute) and func.attr in _FRESH_RESULT_METHODS:
+            return not any(k.arg == "inplace" for k in value.keywords)
+        try:
+            return ast.unparse(func) in _FRESH_RESULT_CALLS
+        except (ValueError, RecursionError):
+            return False
+    if isinstance(value, ast.Subscript):
+        index = value.slice
+        if isinstance(index, ast.Tuple) and index.elts:
+            if not (isinstance(value.value, ast.Attribute) and value.value.attr == "loc"):
+                return False
+            index = index.elts[0]  # .loc[rows, columns]: the rows decide
+        return isinstance(index, (ast.Compare, ast.BoolOp, ast.List)) or (
+            isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.Invert)
+        )
+    return False
+
+
+def _direct_targets(stmt: ast.stmt) -> set[str]:
+    """Names a statement changes as objects of their own (`x[k] = v`, `x.a = v`, `del x[k]`,
+    `x.method(...)`), not through an element (`x[0].append(v)`)."""
+    targets: list[ast.expr] = []
+    if isinstance(stmt, ast.Assign):
+        targets = list(stmt.targets)
+    elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
+        targets = [stmt.target]
+    elif isinstance(stmt, ast.Delete):
+        targets = list(stmt.targets)
+    elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute):
+        targets = [stmt.value.func]
+    return {
+        t.value.id for t in targets if isinstance(t, (ast.Subscript, ast.Attribute)) and isinstance(t.value, ast.Name)
+    }
 
 
 def _calls_only_pure(node: ast.AST) -> bool:

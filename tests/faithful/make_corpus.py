@@ -1351,6 +1351,34 @@ case("pickle_copy_deepcopy_notebook_class", "13-pickle", "parity",
       ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump([box.items, twin.items, clone.items], f)")])
 
 
+# --- 14-exploration-copies: exploration on copies is not hidden state; on the object itself it is --
+
+case("explore_on_copies", "14-exploration-copies", "parity",
+     "exploration stores into a copy, a mask-filtered frame and a .loc selection; steps read the original",
+     [("I", "import pandas as pd"), ("E", "df = pd.DataFrame({\"a\": [1, 2, 3], \"b\": [4, 5, 6]})"),
+      ("U", "preview = df.copy()\npreview[\"x\"] = 1\nbig = df[df.a > 1]\nbig[\"flag\"] = True\n"
+            "sub = df.loc[df.a > 1, [\"a\"]]\nsub[\"c\"] = 0\nmask = df.a > 1\ndf[mask].fillna(0)"),
+      ("T", "out = df.assign(t=df.a + df.b)"), ("L", "out.to_csv(\"out.csv\", index=False)")])
+
+case("explore_reimports_numpy", "14-exploration-copies", "parity",
+     "an exploration cell imports numpy as np again (the same module under the same name)",
+     [("I", "import numpy as np\nimport pandas as pd"), ("E", "df = pd.DataFrame({\"a\": [1.0, 4.0, 9.0]})"),
+      ("U", "import numpy as np\nnp.mean(df.a)"), ("T", "out = df.assign(r=np.sqrt(df.a))"),
+      ("L", "out.to_csv(\"out.csv\", index=False)")])
+
+case("explore_changes_element_through_copy", "14-exploration-copies", "refuse",
+     "a shallow copy's element changed in exploration is the step's element too",
+     [("I", "import json"), ("E", "rows = [[1], [2]]"), ("U", "peek = rows.copy()\npeek[0].append(99)"),
+      ("T", "total = sum(len(r) for r in rows)"), ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(total, f)")],
+     cell=3, says="hidden state")
+
+case("explore_stores_through_plain_alias", "14-exploration-copies", "refuse",
+     "exploration stores a column through another name for the same frame",
+     [("I", "import pandas as pd"), ("E", "df = pd.DataFrame({\"a\": [1, 2]})"), ("U", "view = df\nview[\"x\"] = 1"),
+      ("T", "out = df.assign(b=df.a * 2)"), ("L", "out.to_csv(\"out.csv\", index=False)")],
+     cell=3, says="hidden state")
+
+
 def main() -> None:
     names = [c.name for c in CASES]
     assert len(names) == len(set(names)), "duplicate case names"
