@@ -19,7 +19,7 @@ from typing import Any
 from etlnb.analyse import outside
 from etlnb.analyse.cells import ParsedCell
 from etlnb.analyse.diagnostics import Diagnostic
-from etlnb.analyse.effects import closure
+from etlnb.analyse.effects import MUTATING_MODULE_FUNCTIONS, PURE_MODULES, closure
 from etlnb.analyse.names import FunctionInfo, StatementInfo
 from etlnb.analyse.roles import RoleCell
 
@@ -834,6 +834,8 @@ class _Builder:
                 return False
             seen.add(name)
             info = self.functions.get(name)
+            if info is None and name in self.imports:
+                return not _pure_import(self.imports[name])
             if info is None:
                 return name not in BUILTINS or name in ("next", "setattr", "delattr", "exec", "eval")
             if info.mutates_args:
@@ -971,6 +973,19 @@ class _Builder:
                 if name not in seg.inputs:
                     seg.inputs.append(name)
                     seg.sources[name] = source
+        # From the last step back: a name a step takes only because it may change it through another
+        # name (`combine` holds `test_df`), which its code does not read and no later step takes from
+        # it, is not passed at all: a task's arguments are what it reads or hands on.
+        taken_from: dict[str, set[str]] = {}
+        for seg in reversed(self.segments):
+            code_reads = set(seg.reads) | set(seg.closure_inputs) | ({seg.map.iterable} if seg.map else set())
+            handed_on = taken_from.get(seg.key, set())
+            keep = [n for n in seg.inputs if n in code_reads or n in handed_on or n not in seg.mutates]
+            for name in set(seg.inputs) - set(keep):
+                seg.sources.pop(name, None)
+            seg.inputs = keep
+            for name in seg.inputs:
+                taken_from.setdefault(seg.sources[name], set()).add(name)
         for seg in self.segments:
             for name in seg.inputs:
                 source = seg.sources[name]
@@ -1137,6 +1152,29 @@ def _direct_targets(stmt: ast.stmt) -> set[str]:
     return {
         t.value.id for t in targets if isinstance(t, (ast.Subscript, ast.Attribute)) and isinstance(t.value, ast.Name)
     }
+
+
+# Library functions, imported by name, that leave their arguments as they are: a model's scores,
+# a split into new frames (`from sklearn.metrics import r2_score`, `from numpy import sqrt`).
+_PURE_IMPORT_PREFIXES = (
+    "sklearn.metrics.",
+    "sklearn.model_selection.train_test_split",
+    "sklearn.model_selection.cross_val_score",
+    "sklearn.model_selection.cross_validate",
+    "sklearn.model_selection.cross_val_predict",
+    "scipy.stats.",
+)
+
+
+def _pure_import(dotted: str) -> bool:
+    module, _, name = dotted.rpartition(".")
+    if dotted.startswith(_PURE_IMPORT_PREFIXES):
+        return True
+    root = module.split(".")[0]
+    return bool(module) and root in PURE_MODULES and root not in _IMPURE_ROOTS and name not in MUTATING_MODULE_FUNCTIONS
+
+
+_IMPURE_ROOTS = {"os", "shutil", "subprocess", "sqlite3", "logging", "io", "csv", "copy", "requests", "httpx", "urllib"}
 
 
 def _calls_only_pure(node: ast.AST) -> bool:
