@@ -130,6 +130,17 @@ def test_deploy_requires_a_passing_parity_of_the_current_content(prefect_server,
     _edit(notebook, 2, "rows = 4")
     line = _refusal(_deploy(prefect_server, tmp_path, notebook, "--name", "first"))
     assert "cell 3 [sample] id=c2 changed since the last parity" in line, line
+    _edit(notebook, 2, "rows = 3")
+
+    # the same cells at other places (an exploration cell moved up): the script's cell numbers change
+    nb = json.loads(notebook.read_text())
+    nb["cells"].insert(3, nb["cells"].pop(5))
+    notebook.write_text(json.dumps(nb))
+    line = _refusal(_deploy(prefect_server, tmp_path, notebook, "--name", "first"))
+    assert "cells moved since the last parity (cell 5 [extract] id=c3 and more has a new number)" in line, line
+    nb["cells"].insert(5, nb["cells"].pop(3))
+    notebook.write_text(json.dumps(nb))
+    _edit(notebook, 2, "rows = 4")  # unverified again, for what follows
 
     # --unverified deploys and marks the deployment (tag and description, as the Prefect UI shows them)
     done = _deploy(prefect_server, tmp_path, notebook, "--name", "marked", "--unverified", "--tag", "etl")

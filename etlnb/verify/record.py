@@ -177,6 +177,10 @@ def _changes_since_last(notebook: Path, compiled: Any) -> str:
     what = changed[:3] + ([f"{len(changed) - 3} more cells"] if len(changed) > 3 else [])
     what += [f"{gone} cell(s) removed or retagged"] if gone > 0 else []
     what += [f"setting {', '.join(settings)}"] if settings else []
-    if not what:
+    if not what:  # the same cells at other places: the flow script names each cell by its number
+        position = {c.get("id"): c.get("cell") for c in newest["content"].get("cells", []) if c.get("id")}
+        moved = [c["label"] for c in now["cells"] if c["id"] and position.get(c["id"], c["cell"]) != c["cell"]]
+        if moved:
+            return f"cells moved since the last parity ({moved[0]}{' and more' if len(moved) > 1 else ''} has a new number)"
         return "no parity has run on this content"
     return f"{', '.join(what)} changed since the last parity ({newest.get('written', '?')})"
