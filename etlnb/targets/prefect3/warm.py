@@ -37,7 +37,10 @@ from etlnb.targets import spawn_process
 
 IDLE_SECONDS = 1800
 KEYED_PREFIXES = ("PREFECT_", "PYTHON", "LC_")
-KEYED_NAMES = ("LANG", "LANGUAGE", "TZ", "PATH")
+KEYED_NAMES = ("LANG", "LANGUAGE", "TZ", "PATH", "TMPDIR", "TEMP", "TMP", "HOME")
+# what the daemon itself starts with: the keyed variables and who it runs as; never the caller's
+# other variables (a JupyterLab's runtime folder, a token), which each run brings with it
+DAEMON_NAMES = ("USER", "LOGNAME", "SHELL")
 _HEADER = struct.Struct("!I")
 
 
@@ -140,6 +143,7 @@ def _request(path: Path, manifest: str, env: dict[str, str]) -> WarmProcess | No
 
 def start_daemon(path: Path, env: dict[str, str]) -> None:
     """Detached, its output in a log beside the socket; it must never hold the caller's pipes."""
+    own = {k: v for k, v in env.items() if k.startswith(KEYED_PREFIXES) or k in KEYED_NAMES or k in DAEMON_NAMES}
     with open(path.with_suffix(".log"), "ab") as log:
         subprocess.Popen(
             [
@@ -148,7 +152,7 @@ def start_daemon(path: Path, env: dict[str, str]) -> None:
                 "import sys; from etlnb.targets.prefect3.warm import serve; serve(sys.argv[1])",
                 path,
             ],
-            env=env,
+            env=own,
             cwd="/",
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -208,6 +212,7 @@ def _child(connection: socket.socket, request: dict[str, Any], stdout_fd: int) -
     os.environ.clear()
     os.environ.update(request["env"])
     time.tzset()
+    tempfile.tempdir = None  # found again from this run's TMPDIR
     os.chdir(request["cwd"])
     sys.path[0] = request["cwd"]  # as `python -m` sets it
     sys.argv = [run.__file__, request["manifest"]]
