@@ -76,6 +76,13 @@ def test_signed_zero_is_a_difference_in_exact_mode():
     assert difference_between(pd.Series([-0.0]), pd.Series([0.0])) is not None
     with tolerance(1e-9):
         assert difference_between(-0.0, 0.0) is None
+    # pandas' own dtypes next to float columns: compared, never "comparison failed"
+    strings = pd.DataFrame({"s": pd.array(["a", None], dtype="string"), "n": pd.array([1.5, None], dtype="Float64")})
+    strings["f"] = [0.0, 1.0]
+    assert difference_between(strings, strings.copy()) is None
+    other = strings.copy()
+    other.loc[0, "s"] = "b"
+    assert "row 0 column 's'" in difference_between(strings, other)
 
 
 def test_missing_is_not_equal_to_a_value_or_to_another_kind_of_missing():
