@@ -429,29 +429,24 @@ def test_comprehension_calling_an_untagged_function_is_not_mapped():
     assert "cell 2 [untagged]" in the_error(a).message
 
 
-def test_mapped_function_writing_a_global_is_an_error():
-    a = run(
+def test_a_comprehension_whose_helper_writes_a_global_runs_in_order():
+    """Mapped calls would run at once (and a failed item again): the line runs in order instead."""
+    g = graph_of(
         ("sources = ['a']\ncount = 0", ["parameters"]),
         ("def extract(s):\n    global count\n    count += 1\n    return s", ["functions"]),
         ("x = 1\nraw = [extract(s) for s in sources]", ["extract"]),
     )
-    d = the_error(a)
-    assert d.cell == 2
-    assert d.line == 2
-    assert "`extract`" in d.message
-    assert "`count`" in d.message
+    assert all(s.map is None for s in g.segments)
 
 
-def test_mapped_function_mutating_a_global_is_an_error():
-    a = run(
+def test_a_comprehension_whose_helper_changes_step_data_runs_in_order():
+    g = graph_of(
         ("sources = ['a']", ["parameters"]),
         ("seen = []", ["extract"]),
         ("def extract(s):\n    seen.append(s)\n    return s", ["functions"]),
         ("raw = [extract(s) for s in sources]", ["extract"]),
     )
-    d = the_error(a)
-    assert d.cell == 3
-    assert "`seen`" in d.message
+    assert all(s.map is None for s in g.segments)
 
 
 def test_mapped_function_calling_a_module_function_as_a_statement_is_fine():
@@ -746,3 +741,23 @@ def test_mapped_helper_drawing_random_numbers_or_appending_to_a_file_runs_in_ord
 def test_chained_assignment_binds_one_object_to_both_names():
     g = graph_of(("a = b = []", ["extract"]), ("a.append(1)", ["transform"]), ("print(b)", ["load"]))
     assert "b" in g.segments[1].mutates
+
+
+@pytest.mark.parametrize(
+    ("helper", "mapped"),
+    [
+        ("def work(x):\n    time.sleep(0.01)\n    log.info('item %s', x)\n    return x * 2", True),
+        ("def work(x):\n    LOG.append(x)\n    return x * 2", False),  # lands in completion order
+        ("def work(x):\n    CALLS['n'] += 1\n    return x * 2", False),  # a retry would count twice
+        ("def work(x):\n    x['seen'] = True\n    return 1", False),  # changes its item
+        ("def work(x):\n    return helper(x)\n\n\ndef helper(x):\n    LOG.append(x)\n    return x", False),
+    ],
+)
+def test_a_mapped_line_fans_out_only_when_its_helper_has_no_effects(helper, mapped):
+    graph = graph_of(
+        ("import logging\nimport time\n\nLOG = []\nCALLS = {'n': 0}\nlog = logging.getLogger('etl')", ["imports"]),
+        (helper, ["functions"]),
+        ("items = [{'a': 1}, {'a': 2}]", ["extract"]),
+        ("out = [work(i) for i in items]", ["transform"]),
+    )
+    assert any(s.map is not None for s in graph.segments) is mapped

@@ -581,7 +581,7 @@ class _Builder:
         if func not in self.functions or d is None or d.kind != "code":
             return None  # only module-level helpers can run as mapped tasks
         if self._order_dependent(func):
-            return None  # draws random numbers or appends to a file: item order matters, so it runs in order
+            return None  # random draws, appends, module state, changed items: item order matters, so in order
         it = self.defs.get(gen.iter.id)
         known = gen.iter.id in cell_bound or (it is not None and it.kind in ("param", "step", "code"))
         if not known or gen.iter.id in self.shared:
@@ -794,12 +794,24 @@ class _Builder:
                 seg.iterable_is_list = True
 
     def _order_dependent(self, func: str) -> bool:
-        """Whether running `func` on the items concurrently could change the result: it (or a helper
-        it calls) draws from a shared random generator or appends to a file."""
-        return any(
-            (block := self.def_blocks.get(name)) is not None and _order_dependent_code(block.text)
-            for name in self._reachable(func)
-        )
+        """Whether running `func` on the items concurrently (and a failed item again, on retry) could
+        change the result: it (or a helper it calls) draws from a shared random generator, appends
+        to a file, changes module state (`LOG.append(x)` lands in completion order) or changes its
+        argument in place. Such a line runs in order, as in the notebook."""
+        for name in self._reachable(func):
+            block = self.def_blocks.get(name)
+            if block is not None and _order_dependent_code(block.text):
+                return True
+            info = self.functions.get(name)
+            if info is None:
+                continue
+            # `time.sleep(...)`, `log.info(...)`: calls on a module or a logger change no data
+            state = {
+                n for n in info.mutates if n not in self.imports and "getLogger" not in self.module_text.get(n, "")
+            }
+            if state or info.writes or info.mutates_args:
+                return True
+        return False
 
     def _closure_for_map(self, seg: Segment, helper_reads: dict[str, str]) -> None:
         """A mapped task gets the notebook values its helpers read as arguments, and its own copy of

@@ -1379,6 +1379,29 @@ case("explore_stores_through_plain_alias", "14-exploration-copies", "refuse",
      cell=3, says="hidden state")
 
 
+# --- 15-mapped-order: mapped lines whose helper has effects run in order ---------------------------
+
+case("mapped_helper_appends_module_log", "15-mapped-order", "parity",
+     "a mapped helper appends to a module-level log; slower early items would land last if run at once",
+     [("I", "import json\nimport time\n\nLOG = []"),
+      ("F", "def work(x):\n    time.sleep(0.05 * (3 - x))\n    LOG.append(x)\n    return x * 2"),
+      ("E", "items = [0, 1, 2]"), ("T", "doubled = [work(i) for i in items]"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump([doubled, LOG], f)")])
+
+case("mapped_helper_counts_calls", "15-mapped-order", "parity",
+     "a mapped extract helper counts its calls in a module dict (retries would count twice)",
+     [("I", "import json\n\nCALLS = {\"n\": 0}"),
+      ("F", "def fetch(x):\n    CALLS[\"n\"] += 1\n    return {\"x\": x, \"call\": CALLS[\"n\"]}"),
+      ("E", "sources = [\"a\", \"b\", \"c\"]\nrows = [fetch(s) for s in sources]"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(rows, f)")])
+
+case("mapped_pure_helper_still_maps", "15-mapped-order", "parity",
+     "a mapped helper with no effects still fans out (and its results keep item order)",
+     [("I", "import json\nimport time"), ("F", "def slow_square(x):\n    time.sleep(0.05 * (3 - x))\n    return x * x"),
+      ("E", "items = [0, 1, 2]"), ("T", "squares = [slow_square(i) for i in items]"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(squares, f)")])
+
+
 def main() -> None:
     names = [c.name for c in CASES]
     assert len(names) == len(set(names)), "duplicate case names"
