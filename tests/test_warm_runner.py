@@ -68,6 +68,15 @@ def wait_for_daemon(env: dict[str, str], timeout: float = 60) -> Path:
     return path
 
 
+def warmed(tmp_path: Path, flow_env: dict[str, str]) -> dict[str, str]:
+    """An environment whose daemon is up: one cold run started it."""
+    env = dict(flow_env, PYTHONUNBUFFERED="1")
+    process, _ = start(tmp_path, env, name="warmup")
+    process.wait()
+    wait_for_daemon(env)
+    return env
+
+
 def cmdline(pid: int) -> str:
     return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
 
@@ -103,10 +112,7 @@ def test_a_warm_child_sees_what_a_fresh_process_would(tmp_path, flow_env):
 
 @pytest.mark.integration
 def test_a_warm_child_can_be_stopped(tmp_path, flow_env):
-    env = dict(flow_env, PYTHONUNBUFFERED="1")
-    process, _ = start(tmp_path, env, name="warmup")
-    process.wait()
-    wait_for_daemon(env)
+    env = warmed(tmp_path, flow_env)
     process, _ = start(tmp_path, env, seconds=120, name="long")
     assert isinstance(process, warm.WarmProcess)
     facts(process)
@@ -184,10 +190,7 @@ def test_a_warm_child_dies_with_its_caller(tmp_path, flow_env):
     """Ctrl-C or a kill of `etlnb run` ends the flow it started, as with a cold child."""
     import subprocess
 
-    env = dict(flow_env, PYTHONUNBUFFERED="1")
-    process, _ = start(tmp_path, env, name="warmup")
-    process.wait()
-    wait_for_daemon(env)
+    env = warmed(tmp_path, flow_env)
     code = CALLER.format(tests=str(Path(__file__).parent), tmp=str(tmp_path), env=json.dumps(env))
     caller = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
     kind, pid = caller.stdout.readline().split()
