@@ -218,6 +218,7 @@ class _Builder:
         self.seeded: set[str] = set()  # random generators some cell seeded
         self.outside: list[tuple[outside.Change, RoleCell]] = []  # hidden cells' changes of outside state
         self.fresh: set[str] = set()  # names a hidden cell bound to a new object (a copy, a filtered frame)
+        self.dynamic_globals: list[str] = []  # cells that set names through globals()[...] or globals().update
         self.diagnostics: list[Diagnostic] = []
         self.module_names: dict[str, RoleCell] = {}
         self.module_lines: dict[str, int] = {}
@@ -366,6 +367,8 @@ class _Builder:
         rc = pc.rc
         if rc.is_step:
             self.steps_seen = True
+        if any(_sets_globals_dynamically(st.node) for st in pc.statements):
+            self.dynamic_globals.append(rc.label)
         for st in pc.statements:
             self.imports.update(outside.imported_names(st.node))
             self.seeded |= {c.kind for c in outside.changes(st.node, self.imports) if c.seeds}
@@ -945,6 +948,14 @@ class _Builder:
                 f"`{name}`{via} only exists inside IPython",
                 "use print(), or import it explicitly (from IPython.display import display)",
             )
+        elif self.dynamic_globals:
+            self.error(
+                rc,
+                line,
+                f"`{name}`{via} is read but no earlier tagged cell defines it by name; {self.dynamic_globals[0]}"
+                " sets names through `globals()`, which etlnb cannot follow",
+                f"assign it by name in that cell (`{name} = ...`), or keep the values in a dict and read them from it",
+            )
         else:
             self.error(
                 rc,
@@ -1187,6 +1198,24 @@ def _pure_import(dotted: str) -> bool:
 
 
 _IMPURE_ROOTS = {"os", "shutil", "subprocess", "sqlite3", "logging", "io", "csv", "copy", "requests", "httpx", "urllib"}
+
+
+def _sets_globals_dynamically(stmt: ast.stmt) -> bool:
+    """`globals()[name] = ...`, `globals().update(...)`, `vars()[...] = ...`: names no analysis sees."""
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
+            target = node.value
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("update", "setdefault")
+        ):
+            target = node.func.value
+        else:
+            continue
+        if isinstance(target, ast.Call) and isinstance(target.func, ast.Name) and target.func.id in ("globals", "vars"):
+            return True
+    return False
 
 
 def _calls_only_pure(node: ast.AST) -> bool:

@@ -1402,6 +1402,13 @@ case("mapped_pure_helper_still_maps", "15-mapped-order", "parity",
       ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(squares, f)")])
 
 
+case("prefect_names_set_through_globals", "9-prefect-owns", "refuse",
+     "a step sets names through globals()[...] in a loop; a later step reads them by name",
+     [("I", "import json"), ("P", "n = 3"), ("E", "for k in [\"a\", \"b\"]:\n    globals()[k] = n"),
+      ("T", "vals = [a, b]"), ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(vals, f)")],
+     cell=3, says="sets names through `globals()`")
+
+
 def main() -> None:
     names = [c.name for c in CASES]
     assert len(names) == len(set(names)), "duplicate case names"
