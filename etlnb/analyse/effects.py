@@ -266,12 +266,28 @@ _RECEIVER_ONLY = frozenset(
         "commit",
         "put",
         "send",
+        # a random generator's draws advance its state (`rng.integers(...)`, `r.random()`)
+        "integers",
+        "random",
+        "choice",
+        "standard_normal",
+        "normal",
+        "uniform",
+        "permutation",
+        "randint",
+        "randn",
+        "rand",
+        "poisson",
+        "binomial",
+        "exponential",
+        "gauss",
     }
 )
 # Methods that certainly change their object: what an exploration cell may not call on step data.
 # Beyond the receiver-only ones, these may also keep or change their arguments (`extend(other)`).
 MUTATING_METHODS = _RECEIVER_ONLY | frozenset(
     {
+        "shuffle",  # the generator's state and the sequence it is given
         "extend",
         "clear",
         "update",

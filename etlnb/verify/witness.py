@@ -765,6 +765,15 @@ def _analyse(report: WitnessReport, notebook: str, sources: dict[int, str]) -> N
                     " so it is kept in the witness record as a miss of the static analysis, not an error"
                 )
                 continue
+            if cell["kind"] == "step" and not _read_later(cells, position, name):
+                line = name_line(sources.get(index, ""), name)
+                where = f"{notebook}: {label}: " + (f"line {line}: " if line else "")
+                report.misses.append(
+                    f"{where}warning: changed `{name}` in place, which etlnb's analysis did not predict; no later"
+                    " step reads it, so the flow does not need the change: kept in the witness record as a miss of"
+                    " the static analysis, not an error"
+                )
+                continue
             if cell["kind"] != "step" and not _read_later(cells, position, name):
                 report.notes.append(
                     f"{label} {_HOW.get(change['how'], 'changed `{name}`').format(name=name)}"

@@ -1409,6 +1409,21 @@ case("prefect_names_set_through_globals", "9-prefect-owns", "refuse",
      cell=3, says="sets names through `globals()`")
 
 
+case("explore_draws_from_step_generator", "12-exploration-state", "refuse",
+     "exploration draws from a numpy Generator a step made; a later step draws from it too (real: PDSH 03.03)",
+     [("I", "import json\nimport numpy as np"), ("E", "rng = np.random.default_rng(42)\nfirst = rng.integers(0, 10, 3).tolist()"),
+      ("U", "rng.integers(0, 20, (2, 2))"), ("T", "second = rng.integers(0, 10, 3).tolist()"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump([first, second], f)")],
+     cell=3, says="hidden state")
+
+case("step_changes_unread_name_through_shared_index", "14-exploration-copies", "parity",
+     "a step renames index levels that another frame shares; no later step reads that frame (real: PDSH 03.05)",
+     [("I", "import pandas as pd"),
+      ("E", "pop = pd.Series([1, 2, 3, 4], index=pd.MultiIndex.from_product([[\"a\", \"b\"], [1, 2]]))\n"
+            "pop_df = pd.DataFrame({\"total\": pop, \"under18\": [0, 1, 0, 1]})"),
+      ("T", "pop.index.names = [\"state\", \"year\"]"), ("L", "pop.to_csv(\"pop.csv\")")])
+
+
 def main() -> None:
     names = [c.name for c in CASES]
     assert len(names) == len(set(names)), "duplicate case names"
