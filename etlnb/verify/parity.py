@@ -866,13 +866,14 @@ def literal_outside_writes(parsed: list[Any], seen: list[Finding], params: dict[
     from etlnb.analyse import outside
 
     known = {f.name.split(" ", 1)[1] for f in seen}
+    imports: dict[str, str] = {}  # `Path` or `open` as the notebook imported them, from any cell
+    for pc in parsed:
+        for st in pc.statements if pc.ok else []:
+            imports.update(outside.imported_names(st.node))
     found: list[Finding] = []
     for pc in parsed:
         if not pc.ok or not pc.rc.is_step:
             continue
-        imports: dict[str, str] = {}
-        for st in pc.statements:
-            imports.update(outside.imported_names(st.node))
         for st in pc.statements:
             for change in outside.changes(st.node, imports, params):
                 path = os.path.expanduser(change.path) if change.kind == "file" else ""
