@@ -750,38 +750,31 @@ def _analyse(report: WitnessReport, notebook: str, sources: dict[int, str]) -> N
             name = change["name"]
             if cell["kind"] == "step" and name in predicted:
                 continue
-            # the flow's task gets this very object (it reads the name) and later steps get it too
-            if (
-                cell["kind"] == "step"
-                and change["how"] == "in place"
-                and cell.get("shared")
-                and name in cell.get("reads", [])
-            ):
-                line = name_line(sources.get(index, ""), name)
-                where = f"{notebook}: {label}: " + (f"line {line}: " if line else "")
-                report.misses.append(
-                    f"{where}warning: changed `{name}` in place, which etlnb's analysis did not predict; the flow"
-                    " passes it on (this step runs in the flow's process and later steps get the same object),"
-                    " so it is kept in the witness record as a miss of the static analysis, not an error"
+            line = name_line(sources.get(index, ""), name)
+            where = f"{notebook}: {label}: " + (f"line {line}: " if line else "")
+            # the flow's task gets this very object (it reads the name) and later steps get it too; or no
+            # later step reads it: either way the flow does not need the change passed on
+            if cell["kind"] == "step":
+                shared = change["how"] == "in place" and cell.get("shared") and name in cell.get("reads", [])
+                why = (
+                    "the flow passes it on (this step runs in the flow's process and later steps get the same object)"
+                    if shared
+                    else "no later step reads it, so the flow does not need the change"
+                    if not _read_later(cells, position, name)
+                    else ""
                 )
-                continue
-            if cell["kind"] == "step" and not _read_later(cells, position, name):
-                line = name_line(sources.get(index, ""), name)
-                where = f"{notebook}: {label}: " + (f"line {line}: " if line else "")
-                report.misses.append(
-                    f"{where}warning: changed `{name}` in place, which etlnb's analysis did not predict; no later"
-                    " step reads it, so the flow does not need the change: kept in the witness record as a miss of"
-                    " the static analysis, not an error"
-                )
-                continue
+                if why:
+                    report.misses.append(
+                        f"{where}warning: changed `{name}` in place, which etlnb's analysis did not predict; {why}:"
+                        " kept in the witness record as a miss of the static analysis, not an error"
+                    )
+                    continue
             if cell["kind"] != "step" and not _read_later(cells, position, name):
                 report.notes.append(
                     f"{label} {_HOW.get(change['how'], 'changed `{name}`').format(name=name)}"
                     ", which no later step reads: the flow does not need it"
                 )
                 continue
-            line = name_line(sources.get(index, ""), name)
-            where = f"{notebook}: {label}: " + (f"line {line}: " if line else "")
             what = _HOW.get(change["how"], "changed `{name}`").format(name=name)
             if cell["kind"] == "step":
                 hint = (
