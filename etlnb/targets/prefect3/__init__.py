@@ -12,7 +12,6 @@ from typing import Any
 from etlnb.analyse.diagnostics import CompileError, Diagnostic
 from etlnb.targets import Target
 from etlnb.targets.prefect3 import emit as emitter
-from etlnb.targets.prefect3 import warm
 
 
 def seal(compiled: Any, notebook_dir: Path, emit_version: Any) -> None:
@@ -80,6 +79,13 @@ def deploy_compiled(compiled: Any, notebook: Path, root: Path, progress: Any, ve
     return deploy(compiled, notebook, root, progress, version)
 
 
+def _spawn(command: list[str], env: dict[str, str]) -> Any:
+    """Through the warm runner; imported only by runs (`etlnb compile` never starts a flow)."""
+    from etlnb.targets.prefect3 import warm
+
+    return warm.spawn(command, env)
+
+
 TARGET = Target(
     name="prefect3",
     emit=emitter.emit,
@@ -87,5 +93,5 @@ TARGET = Target(
     seal=seal,
     flow_process=flow_process,
     deploy=deploy_compiled,
-    spawn=warm.spawn,
+    spawn=lambda command, env: _spawn(command, env),
 )
