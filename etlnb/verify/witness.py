@@ -168,6 +168,7 @@ _EVENTS = {
     "shutil.move",
     "shutil.rmtree",
     "sqlite3.connect",
+    "etlnb.native_write",  # raised by _watch_native_writers: files written in native code
 }
 _recording = False  # the audit hook is permanent; this switches it on while an observed cell runs
 _hooked = False
@@ -252,7 +253,7 @@ class _Kernel:
             self.note("written", args[1])
         elif event in ("os.remove", "os.rmdir", "shutil.rmtree"):
             self.note("removed", args[0])
-        elif event == "os.truncate":
+        elif event in ("os.truncate", "etlnb.native_write"):
             self.note("written", args[0])
         elif event in ("os.link", "os.symlink", "shutil.copyfile", "shutil.copytree"):
             self.note("read", args[0])
@@ -439,6 +440,7 @@ def before(ns: dict[str, Any], index: int) -> None:
         if not (cell.get("reuse") and state.snapshot is not None):
             state.snapshot = state.take(ns)
         state.db_before = {path: _tables(path) for path in state.databases}
+        _watch_native_writers()
         state.current = {
             "index": index,
             "id": cell.get("id"),
@@ -455,6 +457,31 @@ def before(ns: dict[str, Any], index: int) -> None:
         state.current = None
         state.internal(f"before cell {index}: {type(exc).__name__}: {exc}")
     state.overhead += time.perf_counter() - started
+
+
+_NATIVE_WRITERS = ("to_parquet", "to_feather", "to_orc")  # pandas methods whose bytes pyarrow writes natively
+
+
+def _watch_native_writers() -> None:
+    """pyarrow opens and writes files in C++, out of the audit hook's sight: pandas' writers that use
+    it say which path they write (an audit event of etlnb's own), once pandas has been imported."""
+    pd = sys.modules.get("pandas")
+    if pd is None or getattr(pd.DataFrame, "_etlnb_watched", False):
+        return
+    for name in _NATIVE_WRITERS:
+        original = getattr(pd.DataFrame, name, None)
+        if original is None:
+            continue
+
+        def watched(self, path=None, *args, _original=original, **kwargs):
+            if isinstance(path, (str, os.PathLike)):
+                sys.audit("etlnb.native_write", path)
+            return _original(self, path, *args, **kwargs)
+
+        watched.__wrapped__ = original  # type: ignore[attr-defined]
+        watched.__doc__, watched.__name__ = original.__doc__, name
+        setattr(pd.DataFrame, name, watched)
+    pd.DataFrame._etlnb_watched = True
 
 
 def after(ns: dict[str, Any], index: int) -> None:

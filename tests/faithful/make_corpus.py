@@ -1131,6 +1131,19 @@ case("verify_parquet_parameter_outside_folder", "8-verify", "differ",
       ("E", "df = pd.DataFrame({\"v\": [1, 2, 3]})"), ("L", "df.to_parquet(dest)")],
      says="file /tmp/etlnb-verify-outside.parquet: written outside the notebook's folder")
 
+case("verify_parquet_outside_through_helper", "8-verify", "differ",
+     "a notebook helper writes parquet files outside the folder, names built in a loop (seen by the witness)",
+     [("I", "import os\nimport pandas as pd"), ("P", "dest_dir = \"/tmp/etlnb-verify-helper\""),
+      ("F", "def save(frame, name):\n    os.makedirs(dest_dir, exist_ok=True)\n    frame.to_parquet(os.path.join(dest_dir, name))"),
+      ("E", "df = pd.DataFrame({\"v\": [1, 2]})"), ("L", "for part in [\"a\", \"b\"]:\n    save(df, part + \".parquet\")")],
+     says="file /tmp/etlnb-verify-helper/a.parquet: written outside the notebook's folder")
+
+case("verify_parquet_outside_through_alias", "8-verify", "differ",
+     "to_parquet through other names for the frame and the path",
+     [("I", "import pandas as pd"), ("P", "target = \"/tmp/etlnb-verify-alias.parquet\""),
+      ("E", "df = pd.DataFrame({\"v\": [1, 2]})"), ("L", "where = target\nout = df\nout.to_parquet(where)")],
+     says="file /tmp/etlnb-verify-alias.parquet: written outside the notebook's folder")
+
 case("verify_signed_zero", "8-verify", "differ",
      "a value that is -0.0 in the notebook and 0.0 in the flow: exact parity tells them apart",
      [("I", "import sys\nimport pandas as pd"),
