@@ -211,8 +211,12 @@ def compile_file(
     tgt = target(settings.target)
     emit_options = tgt.emit_options(options, settings)
 
+    standing: list[tuple[int, str, str]] = []
+
     def emit(options: Any) -> str:
-        return silence_analyst_findings(tgt.emit(analysis.graph, sample, options))
+        script, found = silence_analyst_findings(tgt.emit(analysis.graph, sample, options))
+        standing[:] = found
+        return script
 
     script = emit(emit_options)
     _check_script(script, str(path), analysis)
@@ -222,7 +226,31 @@ def compile_file(
     tgt.seal(compiled, notebook_dir, lambda version: emit(replace(emit_options, version=version)))
     if compiled.script != script:
         _check_script(compiled.script, str(path), analysis)
+    analysis.diagnostics += _lint_warnings(compiled.script, standing, str(path))
     return compiled
+
+
+def _lint_warnings(script: str, standing: list[tuple[int, str, str]], path: str) -> list[Diagnostic]:
+    """ruff findings the script keeps (never silenced: undefined names, redefinitions), named at
+    the notebook cell and line they were copied from."""
+    from etlnb.analyse.where import origin
+
+    out = []
+    for row, code, message in standing:
+        found = origin(script, row)
+        where = (found.cell, found.cell_id, found.line) if found else (None, None, None)
+        out.append(
+            Diagnostic(
+                "warning",
+                f"ruff {code} in the flow script: {message}" + ("" if found else f" (script line {row})"),
+                path,
+                *where,
+                hint="the notebook's own code has this defect: fix it in the cell"
+                if found
+                else "etlnb generated this line: please report it with the notebook",
+            )
+        )
+    return out
 
 
 def _check_script(script: str, path: str, analysis: Analysis) -> None:

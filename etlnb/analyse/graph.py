@@ -49,8 +49,9 @@ class Block:
     start: int
     end: int
     text: str
-    is_import: bool = False
+    is_import: bool = False  # only import statements: the emitter gathers these into one sorted block
     ranges: tuple[tuple[int, int], ...] = ()
+    inert: bool = False  # evaluating it earlier or later changes nothing (imports may move above it)
 
 
 @dataclass
@@ -387,11 +388,21 @@ class _Builder:
         cell_bound: set[str] = set()  # bound by earlier statements of this cell that run in tasks
 
         def flush_module() -> None:
-            if pending_module:
-                block = _joined_block(rc, pc.lines, [extents[id(s)] for s in pending_module])
+            # runs of imports apart from other module code: the emitter sorts imports into one block
+            runs: list[list[StatementInfo]] = []
+            for st in pending_module:
+                is_import = isinstance(st.node, (ast.Import, ast.ImportFrom))
+                if runs and isinstance(runs[-1][0].node, (ast.Import, ast.ImportFrom)) == is_import:
+                    runs[-1].append(st)
+                else:
+                    runs.append([st])
+            for run in runs:
+                block = _joined_block(rc, pc.lines, [extents[id(s)] for s in run])
                 if block.text:
+                    block.is_import = isinstance(run[0].node, (ast.Import, ast.ImportFrom))
+                    block.inert = all(self._inert(s) for s in run)
                     self.module_blocks.append(block)
-                pending_module.clear()
+            pending_module.clear()
 
         for st in pc.statements:
             if self._is_future(st):
@@ -516,11 +527,14 @@ class _Builder:
             return "task"  # a later cell's code runs after the steps above it, as in the notebook
         text = "\n".join(line.rstrip() for line in pc.lines[node.lineno - 1 : node.end_lineno or node.lineno])
         bound = st.code | st.binds
+        # an import is the same again when each name gets the same object (`import json, re`, then
+        # `import json`); any other definition when its text is the same
+        texts = _import_bindings(node) if isinstance(node, (ast.Import, ast.ImportFrom)) else {}
         for name in sorted(bound):
             previous = self.defs.get(name)
             if previous is None:
                 continue
-            if previous.kind == "code" and self.module_text.get(name) == text:
+            if previous.kind == "code" and self.module_text.get(name) == texts.get(name, text):
                 continue  # the same import or definition again: one copy is enough
             if rc.is_step and isinstance(node, (ast.Import, ast.ImportFrom)):
                 return "task"  # `from datetime import datetime` after `import datetime`: from this step on
@@ -534,7 +548,9 @@ class _Builder:
             )
             return "skip"
         if bound and all(
-            self.defs.get(n) is not None and self.module_text.get(n) == text and self.defs[n].kind == "code"
+            self.defs.get(n) is not None
+            and self.module_text.get(n) == texts.get(n, text)
+            and self.defs[n].kind == "code"
             for n in bound
         ):
             return "skip"  # identical repeat: not emitted twice
@@ -542,7 +558,7 @@ class _Builder:
             self.defs[name] = _Def("code", rc)
             self.module_names[name] = rc
             self.module_lines[name] = node.lineno
-            self.module_text[name] = text
+            self.module_text[name] = texts.get(name, text)
         if isinstance(node, _DEFS):
             first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
             block = _block(rc, pc.lines, first, node.end_lineno or node.lineno)
@@ -1254,6 +1270,17 @@ def _not_json(value: Any) -> str | None:
             if bad:
                 return bad
     return None
+
+
+def _import_bindings(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
+    """What each name an import binds refers to (`import a.b` binds `a` to module a)."""
+    if isinstance(node, ast.Import):
+        return {
+            (a.asname or a.name).split(".")[0]: f"import {a.name if a.asname else a.name.split('.')[0]}"
+            for a in node.names
+        }
+    module = "." * node.level + (node.module or "")
+    return {a.asname or a.name: f"from {module} import {a.name}" for a in node.names}
 
 
 def _joined_block(rc: RoleCell, lines: list[str], extents: list[tuple[int, int]]) -> Block:

@@ -2,7 +2,8 @@
 
 Every copied block starts right below a marker comment
 `# cell N [role] id=ID, lines A-B, C-D`; the copied lines follow the ranges
-in order, so a traceback's script line maps back by counting.
+in order, so a traceback's script line maps back by counting. The sorted
+import block at the top says it line by line: `import x  # cell N [role], line L`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from dataclasses import dataclass
 from etlnb.analyse.diagnostics import cell_number
 
 _MARKER = re.compile(r"^\s*# cell (\d+) \[(\w+)\](?: id=(\S+?))?, lines? ([\d, -]+?)(:.*)?$")
+
+
+_TRAILING = re.compile(r"  # (?:.*?, )?cell (\d+) \[(\w+)\], line (\d+)")
 
 
 @dataclass(frozen=True)
@@ -35,11 +39,36 @@ def _ranges(spec: str) -> list[tuple[int, int]]:
     return out
 
 
+def _import_origin(lines: list[str], index: int) -> Origin | bool | None:
+    """The origin a line of the sorted import block names (None: an import etlnb added); False
+    when the line is not in that block."""
+    text = lines[index]
+    if text[:1] in " \t" or text.startswith(")"):  # a member of a wrapped `from m import (...)`
+        first = index
+        while first > 0 and (lines[first][:1] in " \t" or lines[first].startswith(")")):
+            first -= 1
+        head = lines[first]
+        if not head.startswith("from ") or not head.split("  #")[0].rstrip().endswith("("):
+            return False
+        found = _TRAILING.search(text) or _TRAILING.search(head)
+    elif text.startswith(("import ", "from ")):
+        found = _TRAILING.search(text)
+    else:
+        return False
+    if found is None:
+        return None
+    cell, role, number = found.groups()
+    return Origin(int(cell) - 1, role, None, int(number))
+
+
 def origin(script: str, line: int) -> Origin | None:
     """Where script line `line` (1-based) came from; None for generated lines."""
     lines = script.split("\n")
     if not 1 <= line <= len(lines):
         return None
+    imported = _import_origin(lines, line - 1)
+    if imported is not False:
+        return imported or None
     for marker_line in range(line - 1, 0, -1):
         m = _MARKER.match(lines[marker_line - 1])
         if m is None:

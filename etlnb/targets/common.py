@@ -4,6 +4,7 @@ the shape of a mapped task and of a step's copied code. Pure: no I/O."""
 
 from __future__ import annotations
 
+import ast
 import io
 import math
 import tokenize
@@ -130,6 +131,81 @@ def marker(block: Block) -> str:
     return f"# cell {cell_number(rc.cell.index)} [{rc.role}]{ident}, {lines}"
 
 
+IMPORTS_BEGIN = "# etlnb: sort imports"  # lint.py sorts what lies between and removes both lines
+IMPORTS_END = "# etlnb: end imports"
+
+
+def sorted_imports(lines: list[str]) -> str:
+    """Import lines for lint.py to sort into one isort-style block (ruff's own sort)."""
+    return "\n".join([IMPORTS_BEGIN, *lines, IMPORTS_END]) if lines else ""
+
+
+def origin_comment(block: Block, line: int) -> str:
+    """`# cell N [role], line L`: where a line of the sorted import block comes from (`etlnb where`)."""
+    offset = line - 1
+    for start, end in block.ranges or ((block.start, block.end),):
+        if offset <= end - start:
+            return f"# cell {cell_number(block.cell.cell.index)} [{block.cell.role}], line {start + offset}"
+        offset -= end - start + 1
+    return f"# cell {cell_number(block.cell.cell.index)} [{block.cell.role}]"
+
+
+def _names(tree: ast.AST) -> set[str]:
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            out.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(node.name)
+    return out
+
+
+def import_section(blocks: list[Block]) -> tuple[list[str], list[Block]]:
+    """The notebook's imports as one block (one statement per line, each saying where it comes
+    from; lint.py sorts them) and the module blocks left in notebook order.
+
+    An import block joins the sorted block when moving it up changes nothing: it passes only
+    inert blocks (definitions and constants) that neither read nor define a name it binds, and
+    binds no name another gathered import binds differently (sorting would change which wins).
+    The first block that is not so, and everything after it, stay where they are."""
+    lines: list[str] = []
+    rest: list[Block] = []
+    bound: dict[str, str] = {}  # name -> the statement that binds it
+    passed: set[str] = set()  # names read or defined by inert blocks the imports move above
+    written: set[str] = set()  # an identical import in a later cell is the same binding: once
+    stopped = False
+    for block in blocks:
+        if block.is_import and not stopped:
+            tree = ast.parse(block.text)
+            found: list[tuple[str, str, str, int]] = []  # (name, what it is bound to, statement, line)
+            for stmt in tree.body:
+                assert isinstance(stmt, (ast.Import, ast.ImportFrom))
+                if isinstance(stmt, ast.Import):
+                    for a in stmt.names:  # `import a, b`: one line each, as isort writes them
+                        what = f"module {a.name}" if a.asname else f"module {a.name.split('.')[0]}"
+                        text = ast.unparse(ast.Import(names=[a]))
+                        found.append(((a.asname or a.name).split(".")[0], what, text, stmt.lineno))
+                else:
+                    text = ast.unparse(stmt)
+                    module = "." * stmt.level + (stmt.module or "")
+                    found += [(a.asname or a.name, f"{module}:{a.name}", text, stmt.lineno) for a in stmt.names]
+            if any(name == "*" or name in passed or bound.get(name, what) != what for name, what, _, _ in found):
+                stopped = True
+            else:
+                for name, what, text, line in found:
+                    bound[name] = what
+                    if text not in written:
+                        written.add(text)
+                        lines.append(f"{text}  {origin_comment(block, line)}")
+                continue
+        if not block.inert:
+            stopped = True
+        if not stopped:
+            passed |= _names(ast.parse(block.text))
+        rest.append(block)
+    return lines, rest
+
+
 def local_modules_block(notebook_dir: str) -> str:
     """Both targets: run from the notebook's folder, with it on sys.path, when run directly."""
     return (
@@ -187,11 +263,38 @@ def without_globals(seg: Segment) -> str:
     return "\n".join(lines)
 
 
+def _bound_at_top(text: str) -> set[str]:
+    """Names code binds or deletes in its own scope (not inside functions, classes or lambdas)."""
+    out: set[str] = set()
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return out
+    todo: list[ast.AST] = [tree]
+    while todo:
+        node = todo.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                out.add(child.name)
+                continue
+            if isinstance(child, ast.Lambda):
+                continue
+            if isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del)):
+                out.add(child.id)
+            elif isinstance(child, ast.alias):
+                out.add((child.asname or child.name).split(".")[0])
+            todo.append(child)
+    return out
+
+
 def step_preamble(seg: Segment) -> list[str]:
     """What a step task's body starts with so the copied cell means what it meant in the kernel."""
     lines = []
-    if seg.global_names:
-        lines.append(f"{INDENT}global {', '.join(seg.global_names)}  # module globals, as in the notebook")
+    # only names the cell itself binds: a helper that rebinds a global declares it itself, and a
+    # read needs no declaration
+    names = [n for n in seg.global_names if n in _bound_at_top(seg.block.text)]
+    if names:
+        lines.append(f"{INDENT}global {', '.join(names)}  # module globals, as in the notebook")
     if "__name__" in seg.reads:
         lines.append(f'{INDENT}__name__ = "__main__"  # as in the notebook\'s kernel')
     return lines

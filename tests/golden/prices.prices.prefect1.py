@@ -6,20 +6,15 @@ comes from; a traceback line inside a block maps to that cell line.
 Register it with Prefect 1's CLI: `prefect register -p THIS_FILE --project PROJECT`.
 """
 
+import json  # cell 2 [imports], line 1
+import os  # cell 2 [imports], line 2
+import urllib.request  # cell 2 [imports], line 3
+
+import pandas as pd  # cell 2 [imports], line 5
 from prefect import Flow, Parameter, task
 from prefect.executors import LocalExecutor
 from prefect.run_configs import LocalRun
 from prefect.storage import Local
-
-# isort: split
-
-
-# cell 2 [imports] id=e17eab3d, lines 1-5
-import json
-import os
-import urllib.request
-
-import pandas as pd
 
 
 # cell 5 [functions] id=a8b08bed, lines 1-12

@@ -6,22 +6,16 @@ comes from; a traceback line inside a block maps to that cell line.
 Register it with Prefect 1's CLI: `prefect register -p THIS_FILE --project PROJECT`.
 """
 
+import json  # cell 2 [imports], line 1
+import os  # cell 2 [imports], line 2
+import urllib.request  # cell 2 [imports], line 3
 from datetime import timedelta
 
+import pandas as pd  # cell 2 [imports], line 5
 from prefect import Flow, Parameter, task, unmapped
 from prefect.executors import LocalDaskExecutor
 from prefect.run_configs import LocalRun
 from prefect.storage import Local
-
-# isort: split
-
-
-# cell 2 [imports] id=e17eab3d, lines 1-5
-import json
-import os
-import urllib.request
-
-import pandas as pd
 
 
 # cell 5 [extract] id=ffc375c7, lines 1-10

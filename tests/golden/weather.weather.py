@@ -5,19 +5,14 @@ Each block is marked with the notebook cell (index, role, id) and lines it
 comes from; a traceback line inside a block maps to that cell line.
 """
 
+import json  # cell 2 [imports], line 1
+import os  # cell 2 [imports], line 2
+import urllib.request  # cell 2 [imports], line 3
+
+import pandas as pd  # cell 2 [imports], line 5
 from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
-
-# isort: split
-
-
-# cell 2 [imports] id=e17eab3d, lines 1-5
-import json
-import os
-import urllib.request
-
-import pandas as pd
 
 
 # cell 5 [extract] id=ffc375c7, lines 1-10

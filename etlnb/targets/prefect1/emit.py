@@ -140,10 +140,14 @@ class _Emitter:
 
     def render(self) -> str:
         self._refuse_on_dask()
-        parts = [self.header() + "\n\n" + self.imports()]
-        if self.o.local_modules:
-            parts.append(common.local_modules_block(self.o.notebook_dir))
-        parts += [f"{common.marker(b)}\n{b.text}" for b in self.g.module_blocks]
+        notebook_imports, module_blocks = common.import_section(self.g.module_blocks)
+        future = "\n".join(self.g.future_imports) + "\n\n" if self.g.future_imports else ""
+        if self.o.local_modules:  # the notebook's imports need the notebook's folder on sys.path first
+            parts = [self.header() + "\n\n" + future + common.sorted_imports(self.imports())]
+            parts += [common.local_modules_block(self.o.notebook_dir), common.sorted_imports(notebook_imports)]
+        else:
+            parts = [self.header() + "\n\n" + future + common.sorted_imports(self.imports() + notebook_imports)]
+        parts += [f"{common.marker(b)}\n{b.text}" for b in module_blocks]
         if self.g.shared_params:
             parts.append(common.module_globals_block(self.g.shared_params))
             values = ", ".join(f"{n}={arg(n)}" for n in self.g.shared_params)
@@ -152,7 +156,12 @@ class _Emitter:
                 f"def {self.n('set_module_globals')}({', '.join(arg(n) for n in self.g.shared_params)}):\n"
                 f'{INDENT}"""Set the notebook values helper functions read as module globals."""\n'
                 f"{INDENT}globals().update({values})"
-                + (f"\n{INDENT}return dict({values})  # steps set them again where they run" if self.dask else "")
+                + (
+                    f"\n{INDENT}return {{{', '.join(f'{common.flat_literal(n)}: {arg(n)}' for n in self.g.shared_params)}}}"
+                    "  # steps set them again where they run"
+                    if self.dask
+                    else ""
+                )
             )
         if self.typed:
             parts.append(self.restore_types())
@@ -196,23 +205,29 @@ class _Emitter:
             '"""'
         )
 
-    def imports(self) -> str:
+    def imports(self) -> list[str]:
+        """The script's own imports; lint.py sorts them with the notebook's into one block."""
         lines = []
-        if self.g.future_imports:
-            lines += [*self.g.future_imports, ""]
-        std = ["os", "sys"] if self.o.local_modules else ["os"]
-        std = [m for m in std if m not in self.g.code_names or m == "sys"]
+        # the local-modules block runs before the notebook's own imports: it imports what it uses
+        std = ["os", "sys"] if self.o.local_modules else ["os"] if "os" not in self.g.code_names else []
         stdlib = [f"import {m}" for m in std]
         if self.uses_retries or self.schedule_clock == "IntervalClock":
             stdlib.append(self._import("datetime", ["timedelta"]))
-        if stdlib:
-            lines += [*stdlib, ""]
+        lines += stdlib
         if self.kubernetes:  # base_image() reads Prefect's context and config
             lines.append(
                 "import prefect" if "prefect" not in self.alias else f"import prefect as {self.alias['prefect']}"
             )
         lines.append(
-            self._import("prefect", ["Flow", "Parameter", "task", *(["unmapped"] if self.uses_unmapped else [])])
+            self._import(
+                "prefect",
+                [
+                    "Flow",
+                    *(["Parameter"] if self.g.params else []),
+                    "task",
+                    *(["unmapped"] if self.uses_unmapped else []),
+                ],
+            )
         )
         lines.append(self._import("prefect.executors", [self.executor_class]))
         lines.append(self._import("prefect.run_configs", [self.run_config_class]))
@@ -220,8 +235,7 @@ class _Emitter:
             lines.append(self._import("prefect.schedules", ["Schedule"]))
             lines.append(self._import("prefect.schedules.clocks", [self.schedule_clock]))
         lines.append(self._import("prefect.storage", ["S3" if self.s3 else "Local"]))
-        lines += ["", "# isort: split"]
-        return "\n".join(lines)
+        return lines
 
     @property
     def uses_retries(self) -> bool:

@@ -11,6 +11,7 @@ from etlnb.targets.common import (
     EmitOptions,
     flat_literal,
     flow_variable,
+    import_section,
     indent_code,
     local_modules_block,
     mapped_task,
@@ -20,6 +21,7 @@ from etlnb.targets.common import (
     renamed_argument,
     render_literal,
     sample_function,
+    sorted_imports,
     step_preamble,
     without_globals,
 )
@@ -100,11 +102,20 @@ class _Emitter:
 
     # -- sections ------------------------------------------------------
     def render(self) -> str:
-        parts = [self.header() + "\n\n" + self.imports(), self.pickle_by_value()]
-        if self.o.local_modules:
-            parts.append(local_modules_block(self.o.notebook_dir))
+        notebook_imports, module_blocks = import_section(self.g.module_blocks)
+        future = "\n".join(self.g.future_imports) + "\n\n" if self.g.future_imports else ""
+        if self.o.local_modules:  # the notebook's imports need the notebook's folder on sys.path first
+            parts = [self.header() + "\n\n" + future + sorted_imports(self.imports())]
+            parts += [
+                self.pickle_by_value(),
+                local_modules_block(self.o.notebook_dir),
+                sorted_imports(notebook_imports),
+            ]
+        else:
+            parts = [self.header() + "\n\n" + future + sorted_imports(self.imports() + notebook_imports)]
+            parts.append(self.pickle_by_value())
         # module code in notebook order: a `sys.path` change stays before the import that needs it
-        parts += [f"{marker(b)}\n{b.text}" for b in self.g.module_blocks]
+        parts += [f"{marker(b)}\n{b.text}" for b in module_blocks]
         if self.g.shared_params:
             parts.append(module_globals_block(self.g.shared_params))
         parts += [self.task(seg) for seg in self.g.segments]
@@ -137,26 +148,22 @@ class _Emitter:
         """How the script refers to a Prefect name."""
         return self.alias.get(name, name)
 
-    def imports(self) -> str:
+    def imports(self) -> list[str]:
+        """The script's own imports; lint.py sorts them with the notebook's into one block."""
         names = ["flow", "task", *(["unmapped"] if self.uses_unmapped else [])]
-        lines = []
-        if self.g.future_imports:
-            lines += [*self.g.future_imports, ""]
         # the local-modules block runs before the notebook's own imports: it imports what it uses
         std = ["os", "sys"] if self.o.local_modules else ["os"] if "os" not in self.g.code_names else []
         if self.o.dask is not None and "sys" not in std and "sys" not in self.g.code_names:
-            std = sorted([*std, "sys"])
-        if std:
-            lines += [f"import {m}" for m in std] + [""]
-        third_party = [*self._from_prefect(names), f"from prefect.cache_policies import {self._imported('NO_CACHE')}"]
+            std.append("sys")
+        lines = [f"import {m}" for m in std] + self._from_prefect(names)
+        lines.append(f"from prefect.cache_policies import {self._imported('NO_CACHE')}")
         if self.o.dask is None:
-            third_party.append(f"from prefect.task_runners import {self._imported('ThreadPoolTaskRunner')}")
+            lines.append(f"from prefect.task_runners import {self._imported('ThreadPoolTaskRunner')}")
         else:
             if "cloudpickle" not in self.g.code_names:
-                third_party.insert(0, "import cloudpickle")
-            third_party.append(f"from prefect_dask import {self._imported('DaskTaskRunner')}")
-        lines += [*third_party, "", "# isort: split"]
-        return "\n".join(lines)
+                lines.append("import cloudpickle")
+            lines.append(f"from prefect_dask import {self._imported('DaskTaskRunner')}")
+        return lines
 
     def pickle_by_value(self) -> str:
         """Dask workers get each task's function by pickle. By reference they would import this
@@ -206,10 +213,14 @@ class _Emitter:
             default = render_literal(p.value, INDENT)
             hint = annotation(p.value, self.sample.get(p.name), p.name in self.sample)
             line = f"{INDENT}{p.name}: {hint} = {default}," if hint else f"{INDENT}{p.name}={default},"
-            if isinstance(p.value, (list, dict, set)):
-                # Prefect shows the default in its UI; it is passed per run, never mutated.
+            # Prefect shows a list default in its UI; it is passed per run, never mutated (B006).
+            # `int | float`, not `float`: pydantic would turn a 1 into 1.0 (PYI041).
+            noqa = ["B006"] if isinstance(p.value, (list, dict, set)) else []
+            if hint and {"int", "float"} <= set(_split_union(hint)):
+                noqa.append("PYI041")
+            if noqa:
                 first, nl, rest = line.partition("\n")
-                line = first + "  # noqa: B006" + nl + rest
+                line = first + f"  # noqa: {', '.join(noqa)}" + nl + rest
             params.append(line)
         signature = (
             f"def {self.flow_func}(\n" + "\n".join(params) + "\n) -> None:"
