@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from etlnb.analyse import ipython_syntax
 from etlnb.analyse.diagnostics import Diagnostic
-from etlnb.analyse.names import StatementInfo, analyse_module
+from etlnb.analyse.names import StatementInfo, analyse_module, at_names, query_names
 from etlnb.analyse.roles import RoleCell
 
 
@@ -26,10 +26,17 @@ class ParsedCell:
 def parse_cells(path: str, cells: list[RoleCell]) -> tuple[list[ParsedCell], list[Diagnostic]]:
     parsed: list[ParsedCell] = []
     diagnostics: list[Diagnostic] = []
+    trees = []
     for rc in cells:
-        pc, diags = parse_cell(path, rc)
+        pc, tree, diags = _parse_tree(path, rc)
         parsed.append(pc)
+        trees.append(tree)
         diagnostics.extend(diags)
+    # a query string the analysis cannot read (`df.query(rule)`) may name any `@name` the notebook writes
+    with query_names(at_names(t for t in trees if t is not None)):
+        for pc, tree in zip(parsed, trees, strict=True):
+            if tree is not None:
+                diagnostics += _analyse(path, pc, tree)
     return parsed, diagnostics
 
 
@@ -40,6 +47,13 @@ def _diag(
 
 
 def parse_cell(path: str, rc: RoleCell) -> tuple[ParsedCell, list[Diagnostic]]:
+    pc, tree, diagnostics = _parse_tree(path, rc)
+    if tree is not None:
+        diagnostics += _analyse(path, pc, tree)
+    return pc, diagnostics
+
+
+def _parse_tree(path: str, rc: RoleCell) -> tuple[ParsedCell, ast.Module | None, list[Diagnostic]]:
     source = rc.cell.source
     diagnostics: list[Diagnostic] = []
     tree = _try_parse(source)
@@ -57,12 +71,17 @@ def parse_cell(path: str, rc: RoleCell) -> tuple[ParsedCell, list[Diagnostic]]:
         pc.ok = False
         if rc.compiled:
             diagnostics.append(_nesting_diagnostic(path, rc, getattr(deep, "lineno", None)))
-        return pc, diagnostics
+        return pc, None, diagnostics
     if tree is None:
         pc.ok = False
         if rc.compiled:
             diagnostics.append(syntax_diagnostic(path, rc, source))
-        return pc, diagnostics
+    return pc, tree, diagnostics
+
+
+def _analyse(path: str, pc: ParsedCell, tree: ast.Module) -> list[Diagnostic]:
+    rc = pc.rc
+    diagnostics: list[Diagnostic] = []
     pc.statements = analyse_module(tree)
     if rc.compiled:
         for st in pc.statements:
@@ -77,7 +96,7 @@ def parse_cell(path: str, rc: RoleCell) -> tuple[ParsedCell, list[Diagnostic]]:
                     )
                 )
                 pc.ok = False
-    return pc, diagnostics
+    return diagnostics
 
 
 def _try_parse(source: str) -> ast.Module | None:

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from etlnb.analyse import effects
@@ -148,6 +151,30 @@ def _target_names(target: ast.expr) -> list[ast.expr]:
 _AT_NAME = re.compile(r"@([A-Za-z_]\w*)")
 
 
+# `@names` of every string the notebook writes, for a query string the analysis cannot read
+_QUERY_NAMES: ContextVar[tuple[str, ...]] = ContextVar("etlnb_query_names", default=())
+
+
+def at_names(trees: Iterable[ast.AST]) -> tuple[str, ...]:
+    """Every `@name` in the string literals of the notebook's cells."""
+    out: dict[str, None] = {}
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and "@" in node.value:
+                out.update(dict.fromkeys(_AT_NAME.findall(node.value)))
+    return tuple(out)
+
+
+@contextmanager
+def query_names(names: tuple[str, ...]) -> Iterator[None]:
+    """While analysing one notebook: the names `df.query(rule)` with a non-literal `rule` may read."""
+    token = _QUERY_NAMES.set(names)
+    try:
+        yield
+    finally:
+        _QUERY_NAMES.reset(token)
+
+
 def string_reads(call: ast.Call) -> list[str]:
     """Names a call reads through a literal string, which Python's own scoping never sees: pandas'
     `df.query("temp > @min_temp")` and `df.eval(...)` look `@name` up in the caller's scope,
@@ -162,9 +189,14 @@ def string_reads(call: ast.Call) -> list[str]:
         ),
         None,
     )
-    if text is None:
-        return []
     func = call.func
+    if text is None:
+        # `df.query(rule)`, `df.query(f"x > {y}")`: the string is built elsewhere (a constant, a
+        # parameter, a helper); it may read any `@name` a string in the notebook writes
+        given = [*call.args[:1], *(k.value for k in call.keywords if k.arg == "expr")]
+        if given and isinstance(func, ast.Attribute) and func.attr in ("query", "eval"):
+            return list(_QUERY_NAMES.get())
+        return []
     if isinstance(func, ast.Attribute) and func.attr in ("query", "eval"):
         names = _AT_NAME.findall(text)
         if func.attr == "eval" and isinstance(func.value, ast.Name) and func.value.id in ("pd", "pandas"):

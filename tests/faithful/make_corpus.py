@@ -1207,6 +1207,30 @@ case("prefect_param_infinity", "9-prefect-owns", "refuse",
 
 
 
+# --- 16-sorted-imports: one sorted import block must not change what imports do --------------------
+
+case("imports_sorted_across_cells", "16-sorted-imports", "parity",
+     "imports of three cells (one repeated, one after a functions cell) become one sorted block",
+     [("I", "import pandas as pd\nimport os\nimport json, re"),
+      ("F", "def norm(s):\n    return re.sub(r\"\\s+\", \" \", s).strip()"),
+      ("I", "from collections import Counter\nimport json"),
+      ("E", "words = pd.Series([norm(\" a  b \"), \"b\", \"a b\"])"),
+      ("T", "counts = Counter(words)"),
+      ("L", "with open(os.path.join(\".\", \"counts.json\"), \"w\") as f:\n    json.dump(sorted(counts.items()), f)")])
+
+case("imports_after_warning_filter_stay", "16-sorted-imports", "parity",
+     "an import after `warnings.simplefilter` in the imports cell stays after it (importing may warn)",
+     [("I", "import warnings\nimport json\nwarnings.simplefilter(\"ignore\")\nimport fractions"),
+      ("E", "x = fractions.Fraction(1, 3) + fractions.Fraction(1, 6)"),
+      ("L", "with open(\"x.json\", \"w\") as f:\n    json.dump(str(x), f)")])
+
+case("imports_only_exploration_uses_kept", "16-sorted-imports", "parity",
+     "an import only an exploration cell uses is kept (its import may have effects) and marked",
+     [("I", "import json\nimport statistics\nimport decimal"),
+      ("E", "values = [1.5, 2.5, 4.0]"),
+      ("U", "statistics.mean(values)"),
+      ("L", "with open(\"v.json\", \"w\") as f:\n    json.dump(values, f)\nprint(decimal.Decimal(\"1.1\"))")])
+
 # --- 10-unseen-names: names read where Python's scoping does not show them -------------------------
 
 case("unseen_query_eval_at_names", "10-unseen-names", "parity",
@@ -1229,6 +1253,24 @@ case("unseen_class_body_reads_step", "10-unseen-names", "parity",
       ("T", "class Rule:\n    cutoff = limit\n    wide = cutoff + 1\n\n    def ok(self, v):\n"
             "        return v < self.wide\n\n\nkept = [v for v in range(10) if Rule().ok(v)]"),
       ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(kept, f)")])
+
+case("unseen_query_string_in_parameter", "10-unseen-names", "parity",
+     "the query string is a parameter (`rule = 'temp > @min_temp'`): the step still gets `min_temp`",
+     [("I", "import pandas as pd"), ("P", "min_temp = 10\nrule = \"temp > @min_temp\""),
+      ("E", "df = pd.DataFrame({\"temp\": [5, 12, 20]})"), ("T", "hot = df.query(rule)"),
+      ("L", "hot.to_csv(\"hot.csv\", index=False)")])
+
+case("unseen_query_string_from_helper", "10-unseen-names", "parity",
+     "a helper builds the query string (`col + ' < @limit'`): the step still gets `limit`",
+     [("I", "import pandas as pd"), ("P", "limit = 3"),
+      ("F", "def rule_for(col):\n    return col + \" < @limit\""),
+      ("E", "df = pd.DataFrame({\"a\": [1, 5, 2]})"), ("T", "small = df.query(rule_for(\"a\"))"),
+      ("L", "small.to_csv(\"small.csv\", index=False)")])
+
+case("unseen_query_string_in_step_variable", "10-unseen-names", "parity",
+     "a step keeps its query in a variable and reads an earlier step's value through it",
+     [("I", "import pandas as pd"), ("E", "df = pd.DataFrame({\"a\": [1, 5, 2]})\ncut = df[\"a\"].median()"),
+      ("T", "expr = \"a >= @cut\"\nq = df.query(expr)"), ("L", "q.to_csv(\"q.csv\", index=False)")])
 
 case("unseen_builtin_eval", "10-unseen-names", "parity",
      "builtin eval of a literal string reads a parameter and a step value",
