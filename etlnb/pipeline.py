@@ -160,6 +160,9 @@ def analyse(notebook: Notebook, settings: Any = None, strict: bool = False) -> A
 
     diagnostics += sample_syntax_errors(notebook.path, parsed)
     diagnostics += _local_modules(notebook.path, parsed)
+    from etlnb.analyse.processes import fork_pools
+
+    diagnostics += fork_pools(notebook.path, parsed)
     graph, graph_diags = build_graph(notebook.path, parsed, flow_name)
     diagnostics += graph_diags
     from etlnb.analyse.secrets_scan import scan

@@ -70,6 +70,7 @@ REAL = [
     *sorted((REPO / "notebooks").glob("*/*.ipynb")),
     *sorted((REPO / "benchmarks" / "real_notebook").glob("*/*.ipynb")),
     *sorted((REPO / "tests" / "faithful").glob("real_*/*.ipynb")),
+    *sorted((REPO / "tests" / "real").glob("*/*.ipynb")),
 ]
 
 

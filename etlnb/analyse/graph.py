@@ -536,6 +536,8 @@ class _Builder:
                 continue
             if previous.kind == "code" and self.module_text.get(name) == texts.get(name, text):
                 continue  # the same import or definition again: one copy is enough
+            if previous.kind == "code" and previous.cell is rc and not rc.is_step:
+                continue  # `ROOT = Path.cwd()`, then `if ...: ROOT = ROOT.parent`: one cell, run in order
             if rc.is_step and isinstance(node, (ast.Import, ast.ImportFrom)):
                 return "task"  # `from datetime import datetime` after `import datetime`: from this step on
             what = "import" if isinstance(node, (ast.Import, ast.ImportFrom)) else "definition"
@@ -569,8 +571,10 @@ class _Builder:
             self.functions[name] = info
         for name, reads in st.deferred_reads.items():
             self.deferred[name] = set(reads)
-        for name in st.binds:  # `OPS = {"shout": shout}`: calling OPS[...] calls those functions
-            used = {r for r in _uncalled(node) if r in self.functions or r in self.deferred}
+        # `OPS = {"shout": shout}`: calling OPS[...] calls those functions (computed once: a name this
+        # statement binds is not among what it stores)
+        used = {r for r in _uncalled(node) if (r in self.functions or r in self.deferred) and r not in st.binds}
+        for name in st.binds:
             if used:
                 self.deferred[name] = self.deferred.get(name, set()) | used
         return "module"
@@ -627,8 +631,14 @@ class _Builder:
                 self.iterators.add(name)
             for name in st.binds - st.iterator_binds:
                 self.iterators.discard(name)
-            for name in st.binds | st.code:  # a dict of functions carries what those functions read
-                used = {r for r in _uncalled(st.node) if r in self.functions or r in self.deferred}
+            # a dict of functions carries what those functions read; what the statement itself binds
+            # (`with Pool() as pool: a = pool.map(f, xs)`) is not among what it stores
+            used = {
+                r
+                for r in _uncalled(st.node)
+                if (r in self.functions or r in self.deferred) and r not in st.binds - set(st.reads)
+            }
+            for name in st.binds | st.code:
                 if used and name not in st.functions:
                     self.deferred[name] = self.deferred.get(name, set()) | used
             for name in st.reads:

@@ -765,6 +765,20 @@ case("valid_sample_computes_paths", "6-valid", "parity",
       ("L", "with open(\"count.txt\", \"w\") as f:\n    f.write(str(sum(len(p) for p in parts)))")],
      files={"samples/a.csv": "k,v\n1,2\n", "samples/b.csv": "k,v\n3,4\n5,6\n"})
 
+case("valid_same_cell_rebind_in_imports", "6-valid", "parity",
+     "an imports cell sets a constant then adjusts it (`ROOT = ...`, `if ...: ROOT = ...`): one cell, in order",
+     [("I", "import json\nimport os\nROOT = \"data\"\nif not os.path.isdir(ROOT):\n    ROOT = \".\"\nOUT = os.path.join(ROOT, \"out.json\")"),
+      ("E", "values = [1, 2, 3]"),
+      ("L", "with open(OUT, \"w\") as f:\n    json.dump(values, f)")])
+
+case("valid_exploration_reuses_executor_name", "6-valid", "parity",
+     "exploration opens its own executor under the step's name (`ex`); the step's result is a plain list",
+     [("I", "import json\nfrom concurrent.futures import ThreadPoolExecutor"),
+      ("F", "def sq(x):\n    return x * x"),
+      ("T", "with ThreadPoolExecutor(2) as ex:\n    out = list(ex.map(sq, [1, 2, 3]))"),
+      ("U", "with ThreadPoolExecutor(2) as ex:\n    list(ex.map(sq, [9]))"),
+      ("L", "with open(\"out.json\", \"w\") as f:\n    json.dump(out, f)")])
+
 # --- 7-hidden: notebook-only state reaching a step must be refused ---------------------------------
 
 case("hidden_helper_reads_untagged", "7-hidden", "refuse",
