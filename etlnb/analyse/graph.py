@@ -217,6 +217,8 @@ class _Builder:
         self.import_path_changed = False  # a step changed `sys.path`: later imports run in order
         self.imports: dict[str, str] = {}  # alias -> dotted module name, from every import so far
         self.seeded: set[str] = set()  # random generators some cell seeded
+        self.flow_seeded: set[str] = set()  # ... some cell the flow runs seeded
+        self.unseeded_warned: set[str] = set()
         self.outside: list[tuple[outside.Change, RoleCell]] = []  # hidden cells' changes of outside state
         self.fresh: set[str] = set()  # names a hidden cell bound to a new object (a copy, a filtered frame)
         self.dynamic_globals: list[str] = []  # cells that set names through globals()[...] or globals().update
@@ -226,6 +228,26 @@ class _Builder:
 
     def error(self, rc: RoleCell, line: int | None, message: str, hint: str = "") -> None:
         self.diagnostics.append(Diagnostic("error", message, self.path, rc.cell.index, rc.cell.id, line, hint))
+
+    def _warn_unseeded(self, rc: RoleCell, change: outside.Change) -> None:
+        """A step drawing from a global generator nothing in the flow seeded: two runs of the notebook
+        differ already, so the flow cannot match it and parity will say so. Said once per generator."""
+        if change.kind in self.unseeded_warned:
+            return
+        self.unseeded_warned.add(change.kind)
+        seed = "np.random.seed(0)" if change.kind == "numpy.random" else "random.seed(0)"
+        self.diagnostics.append(
+            Diagnostic(
+                "warning",
+                f"`{change.what}` draws from {outside.KINDS[change.kind]}, which no cell the flow runs seeds:"
+                " the notebook and the flow get different values, so parity will report a difference",
+                self.path,
+                rc.cell.index,
+                rc.cell.id,
+                change.line,
+                f"pass `random_state=0` where the call takes it, or seed it in an earlier step ({seed})",
+            )
+        )
 
     # -- cells ---------------------------------------------------------
     def add_cell(self, pc: ParsedCell) -> None:
@@ -372,7 +394,13 @@ class _Builder:
             self.dynamic_globals.append(rc.label)
         for st in pc.statements:
             self.imports.update(outside.imported_names(st.node))
-            self.seeded |= {c.kind for c in outside.changes(st.node, self.imports) if c.seeds}
+            found = outside.changes(st.node, self.imports) + outside.unseeded_estimators(st.node, self.imports)
+            for change in found:
+                if change.seeds:
+                    self.seeded.add(change.kind)
+                    self.flow_seeded.add(change.kind)
+                elif rc.is_step and change.kind in outside.DRAWS and change.kind not in self.flow_seeded:
+                    self._warn_unseeded(rc, change)
         if rc.is_step and self.outside:
             self._outside_state_used(pc)
         extents: dict[int, tuple[int, int]] = {}

@@ -105,6 +105,31 @@ def changes(stmt: ast.stmt, imports: dict[str, str], values: dict[str, object] |
     return out
 
 
+# scikit-learn callables that draw from numpy's global generator when given no `random_state`
+_SKLEARN_RANDOM = {
+    "train_test_split", "ShuffleSplit", "StratifiedShuffleSplit", "RandomizedSearchCV",
+    "RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier", "ExtraTreesRegressor",
+    "GradientBoostingClassifier", "GradientBoostingRegressor", "KMeans", "MiniBatchKMeans",
+    "MLPClassifier", "MLPRegressor", "SGDClassifier", "SGDRegressor", "IsolationForest", "TSNE",
+}  # fmt: skip
+
+
+def unseeded_estimators(stmt: ast.stmt, imports: dict[str, str]) -> list[Change]:
+    """scikit-learn splitters and estimators called without `random_state` (KFold only shuffled)."""
+    out = []
+    for node in _walk_here(stmt):
+        if not isinstance(node, ast.Call) or any(k.arg == "random_state" for k in node.keywords):
+            continue
+        name = dotted(node.func, imports)
+        last = name.rsplit(".", 1)[-1]
+        shuffled = last in ("KFold", "StratifiedKFold") and any(
+            k.arg == "shuffle" and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords
+        )
+        if name.startswith("sklearn.") and (last in _SKLEARN_RANDOM or shuffled):
+            out.append(Change("numpy.random", node.lineno, _short(node)))
+    return out
+
+
 def _walk_here(stmt: ast.AST):
     stack = [stmt]
     while stack:
