@@ -108,14 +108,75 @@ def _kwargs_problem(value: Any, where: str) -> str | None:
     return None
 
 
-def _setting_problem(key: str, value: Any) -> str | None:
-    """Why a setting's value is unusable (after its type was checked); None when it is fine."""
+_TEMPLATE_MARKS = ("{{", "}}", "{%", "%}")
+
+
+def _template_problem(key: str, value: Any) -> str | None:
+    """Settings reach Prefect (deployment, tags, job variables, pull steps, prefect.yaml), which
+    resolves `{{ ... }}` there: `{{ prefect.blocks.secret.x }}` would be stored or logged as the
+    secret. Settings are plain text, so template marks and control characters are refused."""
+    texts: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            texts.append(item)
+        elif isinstance(item, (list, tuple)):
+            stack += list(item)
+        elif isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+    for text in texts:
+        mark = next((m for m in _TEMPLATE_MARKS if m in text), None)
+        if mark is not None:
+            return (
+                f"{key} {shown(text)} contains `{mark}`: Prefect would read it as a template (a secret block or"
+                " variable resolved into the value); settings are plain text"
+            )
+        for char in text:
+            if unicodedata.category(char) == "Cs":
+                return (
+                    f"{key} {shown(text)} is not valid text (an undecodable byte or lone surrogate, U+{ord(char):04X})"
+                )
+            if unicodedata.category(char) in _REFUSED_CATEGORIES or char in "\n\r":
+                return f"{key} {shown(text)} contains the control or invisible character U+{ord(char):04X}"
+    return None
+
+
+def _address_problem(key: str, value: str) -> str | None:
+    """A storage URL or endpoint: parseable, and never with credentials in it (they would be written
+    into the deployment, the Prefect 1 script and logs)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        return f"{key} {shown(value)} is not a valid address ({exc})"
+    if "@" in parts.netloc:
+        masked = parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]).geturl()  # never echoed back
+        return f"{key} {shown(masked)} has credentials in it; etlnb never stores credentials"
+    return None
+
+
+def _name_setting_problem(key: str, value: Any) -> str | None:
     if key in ("deployment", "work_pool"):
         return name_problem("work pool name" if key == "work_pool" else "deployment name", value)
-    if key == "tags":
-        for tag in value:
-            if (problem := name_problem("tag", tag, banned=())) is not None:
-                return problem
+    for tag in value:
+        if (problem := name_problem("tag", tag, banned=())) is not None:
+            return problem
+    return None
+
+
+def _setting_problem(key: str, value: Any) -> str | None:
+    """Why a setting's value is unusable (after its type was checked); None when it is fine."""
+    if key in ("deployment", "work_pool", "tags"):  # names: their own check first, then templates
+        return _name_setting_problem(key, value) or _template_problem(key, value)
+    if (problem := _template_problem(key, value)) is not None:
+        return problem
+    if key in ("storage", "s3_endpoint_url") and (problem := _address_problem(key, value)) is not None:
+        return problem + (
+            ": S3 access uses boto3's standard chain (environment, profile, role)" if "credentials" in problem else ""
+        )
     if key == "retries" and not 0 <= value <= MAX_RETRIES:
         return f"retries must be between 0 and {MAX_RETRIES}, not {value}"
     if key == "schedule":
@@ -424,8 +485,8 @@ def load_settings(notebook: Path, metadata: dict[str, Any], flags: dict[str, Any
     if metadata:
         settings = settings.with_overrides(metadata, f"{notebook} metadata.etlnb")
     env_endpoint = os.environ.get("ETLNB_S3_ENDPOINT_URL")
-    if env_endpoint and not settings.s3_endpoint_url:
-        settings = replace(settings, s3_endpoint_url=env_endpoint)
+    if env_endpoint and not settings.s3_endpoint_url:  # checked like any setting
+        settings = settings.with_overrides({"s3_endpoint_url": env_endpoint}, "ETLNB_S3_ENDPOINT_URL")
     if flags:
         settings = settings.with_overrides({k: v for k, v in flags.items() if v not in (None, [], ())}, "command line")
     return settings

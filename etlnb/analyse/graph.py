@@ -1248,10 +1248,20 @@ def _pure_import(dotted: str) -> bool:
     if dotted.startswith(_PURE_IMPORT_PREFIXES):
         return True
     root = module.split(".")[0]
-    return bool(module) and root in PURE_MODULES and root not in _IMPURE_ROOTS and name not in MUTATING_MODULE_FUNCTIONS
+    return (
+        bool(module)
+        and root in PURE_MODULES
+        and root not in _OUTSIDE_EFFECT_ROOTS
+        and name not in MUTATING_MODULE_FUNCTIONS
+    )
 
 
-_IMPURE_ROOTS = {"os", "shutil", "subprocess", "sqlite3", "logging", "io", "csv", "copy", "requests", "httpx", "urllib"}
+# PURE_MODULES are modules whose functions never change their Python arguments; these among them
+# act on the outside world (files, processes, network, logs) or hand back shared objects, so a name
+# imported from them is not treated as a plain function of its arguments.
+_OUTSIDE_EFFECT_ROOTS = frozenset(
+    {"os", "shutil", "subprocess", "sqlite3", "logging", "io", "csv", "copy", "requests", "httpx", "urllib"}
+)
 
 
 def _sets_globals_dynamically(stmt: ast.stmt) -> bool:

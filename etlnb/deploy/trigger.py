@@ -8,6 +8,7 @@ code folder.
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -55,16 +56,24 @@ def worker_status(pool_name: str) -> tuple[bool, str]:
         except ObjectNotFound:
             return False, f"work pool {pool_name!r} does not exist yet: `etlnb deploy` creates it"
         online = [w.name for w in client.read_workers_for_work_pool(pool_name) if w.status == WorkerStatus.ONLINE]
+    # commands to copy and paste: quoted as a shell reads them, whatever the names hold
     if pool.is_paused:
-        return False, f"work pool {pool_name!r} is paused: resume it with `prefect work-pool resume {pool_name}`"
+        resume = shlex.join(["prefect", "work-pool", "resume", pool_name])
+        return False, f"work pool {pool_name!r} is paused: resume it with `{resume}`"
     if online:
         return True, f"work pool {pool_name!r} is served by {len(online)} worker(s) online: {', '.join(online)}"
-    how = (
-        f"`etlnb worker start --pool {pool_name}`"
-        if pool.type == "process"
-        else f"`prefect worker start --pool {pool_name} --type {pool.type}` where it can reach your cluster"
+    return (
+        False,
+        f"no worker serves work pool {pool_name!r}: runs wait until one does; start one with {start_hint(pool_name, pool.type)}",
     )
-    return False, f"no worker serves work pool {pool_name!r}: runs wait until one does; start one with {how}"
+
+
+def start_hint(pool_name: str, pool_type: str) -> str:
+    """The command that starts a worker for a pool, quoted as a shell reads it (copied and pasted)."""
+    if pool_type == "process":
+        return f"`{shlex.join(['etlnb', 'worker', 'start', '--pool', pool_name])}`"
+    command = shlex.join(["prefect", "worker", "start", "--pool", pool_name, "--type", pool_type])
+    return f"`{command}` where it can reach your cluster"
 
 
 def worker_line(pool: str) -> tuple[bool, str]:
