@@ -101,6 +101,7 @@ EXPECTED: dict[str, Expect] = {
     "name_only_untagged": error("hidden state: step reads `factor`", 4, 1),
     "name_only_sample": error("hidden state: step reads `factor`", 4, 1),
     "parameters_non_literal": error("parameter `limit` is not a literal", 1, 1),
+    "tags_string": error("cell tags must be a list of strings (found \"transform\")", 3),
     # -- fine ------------------------------------------------------------------------------------------
     "source_list": ok("the baseline: a well-formed notebook"),
     "source_string": ok("nbformat allows source as one string or a list of lines"),
@@ -109,7 +110,6 @@ EXPECTED: dict[str, Expect] = {
     "duplicate_ids": ok("ids only decorate messages; cells are located by index"),
     "cell_id_number": ok("a non-string id is ignored like a missing one"),
     "no_source_key": ok("a cell without source is an empty cell"),
-    "tags_string": ok("a string tag is accepted as one tag"),
     "unknown_cell_type": ok("only code cells compile; other cell types are left out like markdown"),
     "raw_cells": ok("raw cells are left out, tags and all"),
     "markdown_tagged": ok("markdown cells are left out, tags and all"),

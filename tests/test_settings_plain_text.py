@@ -100,3 +100,41 @@ def test_worker_hints_quote_the_pool_as_a_shell_reads_it(pool):
         command = start_hint(pool, kind).split("`")[1]
         words = shlex.split(command)
         assert words[words.index("--pool") + 1] == pool
+
+
+def test_nested_settings_are_refused_before_they_reach_the_script(tmp_path):
+    deep = "{a = " * 30 + "1" + "}" * 30
+    done = compile_with(tmp_path, f'task_runner = "dask"\ndask_cluster_kwargs = {deep}\n')
+    assert_refused_in_one_line(done, "dask_cluster_kwargs is nested deeper than")
+    assert "internal error" not in done.stderr
+
+
+@pytest.mark.parametrize("role", ["parameters", "sample"])
+def test_deeply_nested_parameter_values_get_one_line_at_their_cell(tmp_path, role):
+    deep = "[" * 120 + "1" + "]" * 120
+    cells = [CELLS[0], ("deep = 1" if role == "sample" else f"deep = {deep}", ["parameters"])]
+    if role == "sample":
+        cells.append((f"deep = {deep}", ["sample"]))
+    cells += [("x = deep", ["extract"]), ("print(x)", ["load"])]
+    notebook = tmp_path / "deep.ipynb"
+    notebook.write_text(make_notebook(cells))
+    done = subprocess.run(
+        [PYTHON, "-m", "etlnb", "compile", str(notebook), "-o", str(tmp_path / "b")], capture_output=True, text=True
+    )
+    cell = 3 if role == "sample" else 2
+    assert_refused_in_one_line(done, f"cell {cell} (id=c{cell - 1}): line 1: error:", "nested deeper than 50 levels")
+
+
+@pytest.mark.parametrize(
+    ("home", "says"), [("~nouser_xyz/x", "home folder of a user"), ("/tmp/" + "x" * 300 + "/h", "not usable")]
+)
+def test_an_unusable_etlnb_home_is_one_line(tmp_path, home, says):
+    done = subprocess.run(
+        [PYTHON, "-m", "etlnb", "server", "status"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "ETLNB_HOME": home},
+    )
+    assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+    assert says in done.stderr.splitlines()[0]

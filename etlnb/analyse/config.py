@@ -109,6 +109,7 @@ def _kwargs_problem(value: Any, where: str) -> str | None:
 
 
 _TEMPLATE_MARKS = ("{{", "}}", "{%", "%}")
+MAX_NESTING = 20
 
 
 def _template_problem(key: str, value: Any) -> str | None:
@@ -116,15 +117,17 @@ def _template_problem(key: str, value: Any) -> str | None:
     resolves `{{ ... }}` there: `{{ prefect.blocks.secret.x }}` would be stored or logged as the
     secret. Settings are plain text, so template marks and control characters are refused."""
     texts: list[str] = []
-    stack = [value]
+    stack = [(value, 0)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
+        if depth > MAX_NESTING:  # written into the script as a literal: Python's parser has limits
+            return f"{key} is nested deeper than {MAX_NESTING} levels"
         if isinstance(item, str):
             texts.append(item)
         elif isinstance(item, (list, tuple)):
-            stack += list(item)
+            stack += [(v, depth + 1) for v in item]
         elif isinstance(item, dict):
-            stack += [*item.keys(), *item.values()]
+            stack += [(v, depth + 1) for v in (*item.keys(), *item.values())]
     for text in texts:
         mark = next((m for m in _TEMPLATE_MARKS if m in text), None)
         if mark is not None:
@@ -233,12 +236,17 @@ def check_environment() -> str | None:
         return f"ETLNB_SERVER_PORT={shown(port)} is not a TCP port number (1-65535); set it to a free port or unset it"
     home = os.environ.get("ETLNB_HOME")
     if home:
-        path = Path(home).expanduser()
-        for folder in (path, *path.parents):
-            if folder.exists():
-                if not folder.is_dir():
-                    return f"ETLNB_HOME={shown(home)} is not usable: {folder} is not a folder"
-                break
+        try:
+            path = Path(home).expanduser()
+            for folder in (path, *path.parents):
+                if folder.exists():
+                    if not folder.is_dir():
+                        return f"ETLNB_HOME={shown(home)} is not usable: {folder} is not a folder"
+                    break
+        except RuntimeError:  # `~nouser/x`: no such user's home
+            return f"ETLNB_HOME={shown(home)} names the home folder of a user this machine does not know"
+        except (OSError, ValueError) as exc:  # a name too long for the file system, a NUL
+            return f"ETLNB_HOME={shown(home)} is not usable: {getattr(exc, 'strerror', None) or exc}"
     return None
 
 

@@ -307,6 +307,8 @@ class _Builder:
                     f"parameter `{target.id}` holds a {bad}, which a flow parameter cannot carry (parameters travel as JSON)",
                     "use a finite number, None or a str in the parameters cell and convert it in a step"
                     if "float" in bad
+                    else "read such a structure from a file in the extract step"
+                    if "nested" in bad
                     else "use a list (or str) in the parameters cell and convert it in a step, e.g. `set(names)`",
                 )
                 continue
@@ -1300,21 +1302,26 @@ def _calls_only_pure(node: ast.AST) -> bool:
     return True
 
 
-def _not_json(value: Any) -> str | None:
+MAX_PARAMETER_NESTING = 50  # the script writes the value and its type (`list[list[...]]`): Python's parser stops at 200
+
+
+def _not_json(value: Any, depth: int = 0) -> str | None:
     """What in a parameter literal JSON cannot carry (sets, bytes, complex numbers), if anything."""
+    if depth > MAX_PARAMETER_NESTING:
+        return f"value nested deeper than {MAX_PARAMETER_NESTING} levels"
     if isinstance(value, (set, frozenset)):  # travels as a JSON list; the `set[...]` type restores it
-        return next((b for b in map(_not_json, value) if b), None)
+        return next((b for b in (_not_json(v, depth + 1) for v in value) if b), None)
     if isinstance(value, (bytes, complex)):
         return type(value).__name__
     if isinstance(value, float) and not math.isfinite(value):
         return "float infinity or NaN"
     if isinstance(value, (list, tuple)):
-        return next((b for b in map(_not_json, value) if b), None)
+        return next((b for b in (_not_json(v, depth + 1) for v in value) if b), None)
     if isinstance(value, dict):
         for k, v in value.items():
             if not isinstance(k, (str, int, float, bool)) and k is not None:
                 return f"dict key of type {type(k).__name__}"
-            bad = _not_json(v)
+            bad = _not_json(v, depth + 1)
             if bad:
                 return bad
     return None

@@ -167,18 +167,19 @@ def _parse_cell(raw: Any, index: int, name: str) -> Cell:
         # its tags (the cell's role) cannot be read: never guess the cell is untagged
         raise _fail(name, "cell metadata is not a JSON object", cell=index)
     tags_value = meta.get("tags", [])
-    if isinstance(tags_value, str):
-        tags_value = [tags_value]
     if not isinstance(tags_value, list) or not all(isinstance(t, str) for t in tags_value):
+        # a string is refused too: nbformat's schema says list, and `"extract, load"` would be a guess
+        found = f" (found {json.dumps(tags_value)[:60]})" if isinstance(tags_value, str) else ""
+        example = json.dumps([tags_value]) if isinstance(tags_value, str) else '["extract"]'
         raise CompileError(
             [
                 Diagnostic(
                     "error",
-                    "cell tags must be a list of strings",
+                    f"cell tags must be a list of strings{found}",
                     name,
                     cell=index,
                     cell_id=cell_id,
-                    hint="fix the tags in JupyterLab's property inspector",
+                    hint=f'write "tags": {example[:60]} in the cell metadata, or set them in JupyterLab\'s property inspector',
                 )
             ]
         )

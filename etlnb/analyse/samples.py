@@ -132,12 +132,18 @@ def sample_parameters(
             sample_code = SampleCode(prelude, pieces, computed)
     sample = {n: namespace[n] for n in names if n in namespace}
     for name, value in sample.items():
+        too_deep = False
         try:
             json.dumps(value, allow_nan=False, default=_set_as_list)
-        except (TypeError, ValueError):
+            too_deep = _depth(value) > MAX_NESTING  # the script writes it as a literal, with its type
+            if too_deep:
+                raise ValueError
+        except (TypeError, ValueError, RecursionError):
             kind = getattr(value, "type_name", type(value).__name__)
             if isinstance(value, float):
                 kind = "float infinity or NaN"
+            if too_deep:
+                kind = f"value nested deeper than {MAX_NESTING} levels"
             where = _last_binding(parsed, name)
             diagnostics.append(
                 Diagnostic(
@@ -308,6 +314,19 @@ def _marker(pc: ParsedCell, source: str) -> str:
 
 def _cell_diag(pc: ParsedCell, line: int | None, message: str, hint: str) -> Diagnostic:
     return Diagnostic("error", message, "", pc.rc.cell.index, pc.rc.cell.id, line, hint)
+
+
+MAX_NESTING = 50  # as for parameters: Python's parser stops at 200 nested brackets
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    if level > MAX_NESTING:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return max((_depth(v, level + 1) for v in value), default=level + 1)
+    return level
 
 
 def _set_as_list(value: Any) -> Any:

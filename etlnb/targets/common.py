@@ -170,7 +170,7 @@ def import_section(blocks: list[Block]) -> tuple[list[str], list[Block]]:
     The first block that is not so, and everything after it, stay where they are."""
     lines: list[str] = []
     rest: list[Block] = []
-    bound: dict[str, str] = {}  # name -> the statement that binds it
+    bound: dict[str, str] = {}  # name -> what it refers to (a module, or `module:name`)
     passed: set[str] = set()  # names read or defined by inert blocks the imports move above
     written: set[str] = set()  # an identical import in a later cell is the same binding: once
     stopped = False
