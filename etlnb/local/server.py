@@ -226,11 +226,32 @@ def process_record(pid: int, command: list[str]) -> dict[str, Any]:
     return {"pid": pid, "started": identity[0] if identity else None, "command": command}
 
 
-def verified_pid(record: Any, launched: list[str]) -> int | None:
+def process_home(pid: int) -> Path | None:
+    """The PREFECT_HOME in a live process's environment (/proc/<pid>/environ, else psutil's);
+    None when it has none or it cannot be read."""
+    try:
+        raw = Path(f"/proc/{pid}/environ").read_bytes()
+        env = dict(item.split(b"=", 1) for item in raw.split(b"\0") if b"=" in item)
+        home = env.get(b"PREFECT_HOME")
+        return Path(home.decode(errors="surrogateescape")) if home else None
+    except OSError:
+        pass
+    try:
+        import psutil
+
+        home = psutil.Process(pid).environ().get("PREFECT_HOME")
+    except Exception:  # psutil missing, or the process gone or not ours to read
+        return None
+    return Path(home) if home else None
+
+
+def verified_pid(record: Any, launched: list[str], home: Path | None = None) -> int | None:
     """The recorded pid if that process still runs and is the one etlnb started: the recorded
     command is the one etlnb launches (ends with LAUNCHED), the live process has the recorded
     start time and that command line (or its tail: a script's shebang interpreter comes
-    first), and it leads its own process group."""
+    first), and it leads its own process group. With HOME, it must also run for that
+    PREFECT_HOME: a record copied with its project folder (`cp -a A B`) names A's process,
+    which B must neither claim nor stop."""
     if not isinstance(record, dict):
         return None
     pid, started, command = record.get("pid"), record.get("started"), record.get("command")
@@ -246,6 +267,10 @@ def verified_pid(record: Any, launched: list[str]) -> int | None:
             return None
     except OSError:
         return None
+    if home is not None:
+        running_for = process_home(pid)
+        if running_for is None or not _same_folder(running_for, home):
+            return None
     return pid
 
 
@@ -301,9 +326,35 @@ def _server_args(server: Server) -> list[str]:
 
 def _running_pid(server: Server) -> int | None:
     try:
-        return verified_pid(read_record(server.state_file), _server_args(server))
+        return verified_pid(read_record(server.state_file), _server_args(server), server.prefect_home)
     except ValueError:
         return None
+
+
+def _recorded_port(server: Server) -> int | None:
+    """The port of this project's server when its record names a live server of this project on
+    another port than SERVER's (ETLNB_SERVER_PORT changed while it runs); None otherwise."""
+    try:
+        record = read_record(server.state_file)
+    except ValueError:
+        return None
+    command = record.get("command") if isinstance(record, dict) else None
+    if not isinstance(command, list) or len(command) < 6 or command[-6:-1] != _server_args(server)[:-1]:
+        return None
+    port = command[-1]
+    if not (isinstance(port, str) and port.isdigit()) or int(port) == server.port:
+        return None
+    if verified_pid(record, _server_args(Server(server.home, int(port))), server.prefect_home) is None:
+        return None
+    return int(port)
+
+
+def _moved_port(server: Server, recorded: int) -> str:
+    return (
+        f"this project's server runs on port {recorded} (its record, {server.state_file}), but"
+        f" ETLNB_SERVER_PORT says {server.port}: stop it first with `ETLNB_SERVER_PORT={recorded} etlnb server stop`,"
+        f" or set ETLNB_SERVER_PORT={recorded}"
+    )
 
 
 def status(server: Server) -> str:
@@ -313,14 +364,15 @@ def status(server: Server) -> str:
         return f"running at {server.url} (pid {ours}, home {server.home})"
     if ours is not None:
         return f"starting at {server.url} (pid {ours}, not answering yet)"
-    if pid is not None:
-        return f"stopped (stale pid file for pid {pid} in {server.state_file})"
+    if (recorded := _recorded_port(server)) is not None:
+        return f"running on another port: {_moved_port(server, recorded)}"
+    stale = f"; stale record for pid {pid} in {server.state_file}" if pid is not None else ""
     if healthy(server):
         held = foreign(server)
         if held is not None:
-            return f"not running here: {held}"
-        return f"running at {server.url} (home {server.home}; started without a record here, pid unknown)"
-    return "stopped"
+            return f"not running here: {held}{stale}"
+        return f"running at {server.url} (home {server.home}; started without a record here, pid unknown){stale}"
+    return "stopped" if not stale else f"stopped (stale pid file for pid {pid} in {server.state_file})"
 
 
 @contextmanager
@@ -342,6 +394,8 @@ def ensure(server: Server | None = None, quiet: bool = False) -> Server:
 def _ensure_locked(server: Server, quiet: bool) -> Server:
     if _running_pid(server) is not None and healthy(server):
         return server
+    if (recorded := _recorded_port(server)) is not None:
+        raise ServerError(_moved_port(server, recorded))  # its record stays: it is how it is stopped
     if server.state_file.exists() and _running_pid(server) is None:
         server.state_file.unlink(missing_ok=True)  # stale: not a live server of ours (nothing is signalled)
     if _port_in_use(server.port):
@@ -460,8 +514,10 @@ def stop(server: Server) -> bool:
         ) from None
     if record is None:
         return False
-    pid = verified_pid(record, _server_args(server))
+    pid = verified_pid(record, _server_args(server), server.prefect_home)
     if pid is None:
+        if (port := _recorded_port(server)) is not None:
+            raise ServerError(_moved_port(server, port).replace("stop it first with", "stop it with"))
         recorded = recorded_pid(record)
         if recorded is not None and recorded > 1 and process_identity(recorded) is None:
             server.state_file.unlink(missing_ok=True)  # the process has exited: a stale record

@@ -27,7 +27,7 @@ def _worker_args(pool: str) -> list[str]:
 def worker_pid(server: Server, pool: str) -> int | None:
     """The pid of the worker etlnb started for POOL, if that very process still runs."""
     try:
-        return verified_pid(read_record(_state(server, pool)), _worker_args(pool))
+        return verified_pid(read_record(_state(server, pool)), _worker_args(pool), server.prefect_home)
     except ValueError:
         return None
 
@@ -42,7 +42,7 @@ def ensure_worker(server: Server, pool: str, quiet: bool = False) -> int:
         os.environ,
         PREFECT_API_URL=server.api_url,
         PREFECT_WORKER_QUERY_SECONDS="2",
-        PREFECT_HOME=str(server.home / "prefect"),
+        PREFECT_HOME=os.path.abspath(server.prefect_home),  # absolute: its record is checked against it
     )
     command = prefect_command(*_worker_args(pool))
     with open(server.home / f"worker-{pool}.log", "ab") as log:
