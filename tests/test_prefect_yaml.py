@@ -66,7 +66,7 @@ def test_prefect_yaml_reads_back_every_hostile_string_unchanged(text):
         project=text,
         deployment=text,
         entrypoint=f"{text}.py:flow",
-        pull_step=pull,
+        pull_steps=[pull],
         work_pool=text,
         job_variables={"image": text, text: [text, {text: text}]},
         schedule=text,

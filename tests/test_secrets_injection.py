@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from etlnb.analyse.diagnostics import CompileError
 from etlnb.pipeline import compile_file
 
 from .conftest import PYTHON, make_notebook
@@ -90,7 +91,10 @@ def test_parameter_values_and_names_are_rendered_as_data(tmp_path):
             meta,
         )
     )
-    compiled = compile_file(nb, tmp_path / "build", {"schedule": None, "image": EVIL})
+    with pytest.raises(CompileError) as refused:  # a line break in a setting never reaches Prefect
+        compile_file(nb, tmp_path / "build", {"schedule": None, "image": EVIL})
+    assert "control or invisible character" in refused.value.diagnostics[0].message
+    compiled = compile_file(nb, tmp_path / "build", {"schedule": None, "image": EVIL_NAME})
     tree = ast.parse(compiled.script)
     sample = next(
         n for n in tree.body if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "SAMPLE_PARAMETERS"

@@ -150,6 +150,10 @@ def test_rollback_accepts_only_a_complete_stored_version(tmp_path, prefect_serve
     with _client(prefect_server) as client:
         assert client.read_deployment_by_name(f"{FLOW}/{PROJECT}").version == v1
     listing = _etlnb(prefect_server, tmp_path, "versions", notebook, "--storage", tmp_path / "store")
-    assert listing.returncode == 0, listing.stderr
-    assert v1 in listing.stdout and "f" * 16 not in listing.stdout and "e" * 16 not in listing.stdout
+    # the empty folder holds nothing stored; the partial one is named like a version but is not one:
+    # listed as tampered (issue 26: storage never changes silently), and the listing exits 1
+    assert listing.returncode == 1, listing.stderr
+    assert v1 in listing.stdout and "f" * 16 not in listing.stdout
+    (partial_line,) = [ln for ln in listing.stdout.splitlines() if "e" * 16 in ln]
+    assert "TAMPERED" in partial_line and "TAMPERED" not in next(ln for ln in listing.stdout.splitlines() if v1 in ln)
     assert not (tmp_path / "pwned").exists()

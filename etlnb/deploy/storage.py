@@ -36,6 +36,7 @@ class Version:
     sha: str
     created: datetime
     location: str  # the folder URL of this version
+    tampered: str = ""  # why a folder named like a version is not that version (edited, added to)
 
 
 # a deployment's pull step names its folder through this variable, which the deployment
@@ -81,6 +82,22 @@ def verify(sha: str, files: dict[str, bytes], target: str = "prefect3") -> bool:
         return False
     unsealed = {n: d.replace(sha.encode(), VERSION_PLACEHOLDER.encode()) for n, d in files.items()}
     return version_sha(unsealed) == sha
+
+
+def folder_state(folder: Path, sha: str, target: str = "prefect3") -> str:
+    """ "intact" when FOLDER holds exactly version SHA's files and nothing else; else what is wrong.
+    Code storage is read-only for runs: anything added (an output a run wrote, a subfolder) counts."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return "missing"
+    extra = sorted(e.name for e in entries if not e.is_file() or e.name.startswith("."))
+    if extra:
+        return f"altered (holds {', '.join(extra[:3])}{', ...' if len(extra) > 3 else ''} beside its own files)"
+    files = {e.name: e.read_bytes() for e in entries}
+    if not verify(sha, files, target):
+        return "altered (its files do not hash to its name)"
+    return "intact"
 
 
 class LocalStorage:
@@ -131,24 +148,34 @@ class LocalStorage:
         """The files of stored version `sha`; StorageError unless they are complete and hash to it."""
         folder = self.root / project / flow / sha
         files = self._files(folder) if is_version(sha) else {}
-        if not verify(sha, files, target):
+        if not is_version(sha) or folder_state(folder, sha, target) != "intact":
             raise StorageError(_not_stored(sha, project, flow, self.url, bool(files)))
         return files
 
     def versions(self, project: str, flow: str, target: str = "prefect3") -> list[Version]:
+        """Every folder named like a version, oldest first; one that is not intact says so."""
         folder = self.root / project / flow
         if not folder.is_dir():
             return []
         out = []
         for child in folder.iterdir():
-            if child.is_dir() and verify(child.name, self._files(child), target):
+            if child.is_dir() and is_version(child.name):
+                state = folder_state(child, child.name, target)
+                if state == "missing" or (state != "intact" and not self._files(child)):
+                    continue  # an empty folder: nothing was stored there
                 created = datetime.fromtimestamp(child.stat().st_mtime, UTC)
-                out.append(Version(child.name, created, str(child)))
+                out.append(Version(child.name, created, str(child), "" if state == "intact" else state))
         return sorted(out, key=lambda v: (v.created, v.sha))
 
-    def pull_step(self, project: str, flow: str) -> dict:
+    def pull_steps(self, project: str, flow: str) -> list[dict]:
+        """Run in the version's folder (the entrypoint is relative to it), after checking that the
+        folder is exactly that version: an edit to stored code never runs."""
         folder = str(self.root / project / flow / ("{{ $" + VERSION_ENV + " }}"))
-        return {"prefect.deployments.steps.set_working_directory": {"directory": folder}}
+        version = "{{ $" + VERSION_ENV + " }}"
+        return [
+            {"prefect.deployments.steps.set_working_directory": {"directory": folder}},
+            {"etlnb.deploy.pull.verify_stored_code": {"directory": folder, "version": version}},
+        ]
 
 
 class S3Storage:
@@ -246,12 +273,12 @@ class S3Storage:
             complete.append(Version(sha, created, self.folder(project, flow, sha)))
         return sorted(complete, key=lambda v: (v.created, v.sha))
 
-    def pull_step(self, project: str, flow: str) -> dict:
+    def pull_steps(self, project: str, flow: str) -> list[dict]:
         folder = self.key(project, flow, "{{ $" + VERSION_ENV + " }}")
         step: dict = {"requires": "prefect-aws", "bucket": self.bucket, "folder": folder}
         if self.endpoint_url:
             step["client_parameters"] = {"endpoint_url": self.endpoint_url}
-        return {"prefect_aws.deployments.steps.pull_from_s3": step}
+        return [{"prefect_aws.deployments.steps.pull_from_s3": step}]
 
 
 def _not_stored(sha: str, project: str, flow: str, where: str, partial: bool) -> str:

@@ -196,7 +196,8 @@ def run_deployed(
         print(f"etlnb run: no deployment {flow}/{deployment}; run `etlnb deploy {notebook}` first", file=sys.stderr)
         return 1
     started_worker = False
-    if pool is not None and pool.type == "process" and api_url == local_server.default_server().api_url:
+    local_worker = pool is not None and pool.type == "process" and api_url == local_server.default_server().api_url
+    if local_worker:
         from etlnb.local.worker import ensure_worker, worker_pid
 
         started_worker = worker_pid(local_server.default_server(), pool.name) is None
@@ -219,6 +220,46 @@ def run_deployed(
         print(f"  | {line}")
     if not (run.state and run.state.is_completed()):
         message = run.state.message if run.state else "no state"
-        print(f"etlnb run: the deployed run ended {state}: {message}", file=sys.stderr)
+        cause = _first_error(str(run.id))
+        if cause is None and local_worker:
+            cause = _worker_cause(local_server.default_server().home / f"worker-{pool.name}.log", str(run.id))
+        print(f"etlnb run: the deployed run ended {state}: {cause or message}", file=sys.stderr)
         return 1
     return 0
+
+
+def _worker_cause(log: Path, flow_run_id: str) -> str | None:
+    """An etlnb line the local worker logged for the run before it crashed: a pull step fails in
+    the run's process before it can log to the API (the stored-code check), so only the worker's
+    log says why."""
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return None
+    end = text.rfind(f"'{flow_run_id}'")
+    if end < 0:
+        return None
+    lines = text[:end].splitlines()[-200:]
+    found = [line for line in lines if "etlnb: " in line]
+    return found[-1][found[-1].index("etlnb: ") + len("etlnb: ") :].strip() if found else None
+
+
+def _first_error(flow_run_id: str) -> str | None:
+    """The first line of the first error the run's own process logged (a failed pull step, an
+    exception before any task): what the worker's "exited with status code 1" does not say."""
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId, LogFilterLevel
+
+    from etlnb.targets.prefect3.api import prefect_client
+
+    with prefect_client() as client:
+        logs = client.read_logs(
+            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id]), level=LogFilterLevel(ge_=40))
+        )
+    for log in sorted(logs, key=lambda entry: entry.timestamp):
+        lines = [line.strip() for line in log.message.splitlines() if line.strip()]
+        etlnb_lines = [line for line in lines if "etlnb: " in line]
+        if etlnb_lines:
+            return etlnb_lines[-1][etlnb_lines[-1].index("etlnb: ") + len("etlnb: ") :]
+        if lines:
+            return lines[-1] if lines[-1].count(":") else lines[0]
+    return None

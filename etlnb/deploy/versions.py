@@ -52,5 +52,13 @@ def main(notebook: Path, flags: dict[str, Any]) -> int:
     print(f"versions of {project}/{flow} in {storage.url} (oldest first):")
     for v in versions:
         mark = "  <- live" if v.sha == live else ""
+        if v.tampered:
+            mark += f"  TAMPERED: {v.tampered}; runs of it fail, rollback refuses it"
         print(f"  {v.sha}  {v.created:%Y-%m-%d %H:%M:%S} UTC  {v.location}{mark}")
-    return 0
+    for v in versions:
+        if v.tampered:
+            print(
+                f"etlnb versions: stored version {v.sha} is {v.tampered}: deploy again to store it anew",
+                file=sys.stderr,
+            )
+    return 1 if any(v.tampered for v in versions) else 0

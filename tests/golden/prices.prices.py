@@ -93,6 +93,8 @@ def prices_flow(
     target_currency: str = "EUR",
 ) -> None:
     """Steps run one at a time, in notebook order; mapped steps fan out over the task runner."""
+    if "ETLNB_RUN_DIR" in os.environ:  # set by the deployment: never write into stored code
+        os.chdir(os.environ["ETLNB_RUN_DIR"])
     globals().update(target_currency=target_currency)  # helper functions read these as module globals
     prices = extract_prices(prices_url)
     rates = extract_rates(rates_url)

@@ -112,6 +112,8 @@ def weather_flow(
     min_valid_temp_c: float = -60.0,
 ) -> None:
     """Steps run one at a time, in notebook order; mapped steps fan out over the task runner."""
+    if "ETLNB_RUN_DIR" in os.environ:  # set by the deployment: never write into stored code
+        os.chdir(os.environ["ETLNB_RUN_DIR"])
     globals().update(min_valid_temp_c=min_valid_temp_c)  # helper functions read these as module globals
     raw_data = extract_raw_data.map(sources).result()
     clean_data = transform_clean_data.map(raw_data, min_valid_temp_c=unmapped(min_valid_temp_c)).result()

@@ -19,7 +19,7 @@ def seal(compiled: Any, notebook_dir: Path, emit_version: Any) -> None:
     and the live deployment can only agree. Storage settings written into prefect.yaml are
     refused here, before anything is written."""
     from etlnb.analyse.paths import project_root
-    from etlnb.deploy.storage import StorageError, open_storage
+    from etlnb.deploy.storage import LocalStorage, StorageError, open_storage
     from etlnb.deploy.storage import seal as seal_files
     from etlnb.targets.prefect3 import prefect_yaml
 
@@ -32,14 +32,19 @@ def seal(compiled: Any, notebook_dir: Path, emit_version: Any) -> None:
         analysis.diagnostics.append(Diagnostic("error", str(exc), str(analysis.notebook.path), hint=hint))
         raise CompileError(analysis.diagnostics) from None
 
+    # a process worker beside local storage runs on this machine: runs work in the notebook's folder,
+    # as local runs do, never in the stored code's (elsewhere: the folder the code was pulled to)
+    local = isinstance(storage, LocalStorage) and settings.work_pool_type == "process"
+    run_dir = str(notebook_dir.resolve()) if local else None
+
     def render(version: str) -> str:
         return prefect_yaml.render(
             project=analysis.project,
             deployment=settings.deployment_name(analysis.project),
             entrypoint=compiled.entrypoint,
-            pull_step=storage.pull_step(analysis.project, analysis.flow_name),
+            pull_steps=storage.pull_steps(analysis.project, analysis.flow_name),
             work_pool=settings.work_pool,
-            job_variables=job_variables(settings, analysis.project, None, version),
+            job_variables=job_variables(settings, analysis.project, None, version, run_dir),
             schedule=settings.schedule,
             tags=list(settings.tags),
             version=version,
@@ -51,7 +56,9 @@ def seal(compiled: Any, notebook_dir: Path, emit_version: Any) -> None:
     compiled.sha, compiled.prefect_yaml = sha, files["prefect.yaml"].decode()
 
 
-def job_variables(settings: Any, project: str, image: str | None, version: str) -> dict[str, Any]:
+def job_variables(
+    settings: Any, project: str, image: str | None, version: str, run_dir: str | None = None
+) -> dict[str, Any]:
     """Per-pool job variables; never credentials. The code version travels as an environment
     variable the pull step reads; Kubernetes also gets the base image."""
     from etlnb.deploy.storage import VERSION_ENV
@@ -63,6 +70,8 @@ def job_variables(settings: Any, project: str, image: str | None, version: str) 
         if settings.namespace:
             values["namespace"] = settings.namespace
     values["env"] = {VERSION_ENV: version}
+    if run_dir is not None:
+        values["env"][emitter.RUN_DIR_ENV] = run_dir
     return values
 
 

@@ -90,6 +90,9 @@ def annotation(default: Any, sample: Any = None, has_sample: bool = False) -> st
     return union(python_type(v) for v in values)
 
 
+RUN_DIR_ENV = "ETLNB_RUN_DIR"  # a deployed run's working folder (etlnb/targets/prefect3/__init__.py sets it)
+
+
 class _Emitter:
     def __init__(self, graph: FlowGraph, sample: dict[str, Any], options: EmitOptions):
         self.g = graph
@@ -228,6 +231,11 @@ class _Emitter:
             else f"def {self.flow_func}() -> None:"
         )
         body = [f'{INDENT}"""Steps run one at a time, in notebook order; mapped steps fan out over the task runner."""']
+        # a deployed run starts in its stored code's folder: it works where the notebook does instead
+        body += [
+            f'{INDENT}if "{RUN_DIR_ENV}" in os.environ:  # set by the deployment: never write into stored code',
+            f'{INDENT * 2}os.chdir(os.environ["{RUN_DIR_ENV}"])',
+        ]
         shared = self.g.shared_params
         if shared:
             values = ", ".join(f"{n}={n}" for n in shared)

@@ -12,7 +12,7 @@ def render(
     project: str,
     deployment: str,
     entrypoint: str,
-    pull_step: dict[str, Any],
+    pull_steps: list[dict[str, Any]],
     work_pool: str,
     job_variables: dict[str, Any],
     schedule: str | int | None,
@@ -37,7 +37,7 @@ def render(
         "prefect-version": prefect_version,
         "build": None,
         "push": None,
-        "pull": [pull_step],
+        "pull": pull_steps,
         "deployments": [spec],
     }
     header = (
