@@ -101,7 +101,7 @@ EXPECTED: dict[str, Expect] = {
     "name_only_untagged": error("hidden state: step reads `factor`", 4, 1),
     "name_only_sample": error("hidden state: step reads `factor`", 4, 1),
     "parameters_non_literal": error("parameter `limit` is not a literal", 1, 1),
-    "tags_string": error("cell tags must be a list of strings (found \"transform\")", 3),
+    "tags_string": error('cell tags must be a list of strings (found "transform")', 3),
     # -- fine ------------------------------------------------------------------------------------------
     "source_list": ok("the baseline: a well-formed notebook"),
     "source_string": ok("nbformat allows source as one string or a list of lines"),

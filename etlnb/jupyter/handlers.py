@@ -1,7 +1,24 @@
 """Handlers under /etlnb/...: authenticated jupyter_server APIHandlers (token or cookie, XSRF
 as JupyterLab sends it). They act on the saved notebook, resolved inside the server's root.
 
-Errors are one JSON `{"message": ...}` line the panel shows as it is, never a traceback.
+Every handler method is `@authorized` as jupyter_server's own handlers are, so the server's
+Authorizer decides, with the resources and actions of Jupyter's REST API:
+
+    GET  /etlnb/check            contents: read     (static analysis, runs nothing)
+    GET  /etlnb/deploy/settings  contents: read     (the "verified" line runs the sample cells, so
+                                                      it is only computed with kernels: execute)
+    POST /etlnb/run              kernels: execute + contents: write   (runs the notebook's code,
+                                                      writes build/ and the parity record)
+    POST /etlnb/deploy           kernels: execute + contents: write   (runs the sample cells, writes
+                                                      build/, registers code a worker will run)
+    POST /etlnb/flow-run         kernels: execute   (starts a run of deployed code)
+    GET  /etlnb/jobs/<id>        kernels: read      (the output of code a run or deploy ran)
+
+Notebook paths follow the contents manager's rules: a hidden file, or one in a hidden folder, is
+404 as under /api/contents unless `ContentsManager.allow_hidden` is set.
+
+Errors are one JSON `{"message": ...}` line the panel shows as it is, never a traceback, and they
+name files relative to the server's root (as JupyterLab does), never by the root's absolute path.
 """
 
 from __future__ import annotations
@@ -11,18 +28,25 @@ import json
 import os
 import re
 import sys
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jupyter_core.utils import ensure_async
+from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
-from tornado import web
+from tornado import httputil, web
 
+from etlnb.analyse.config import shown as quoted
 from etlnb.analyse.diagnostics import printable
 from etlnb.deploy.progress import STEPS
 from etlnb.verify.parity import MISMATCH_LINE, RECORD_LINE
+
+# Linux's PATH_MAX and NAME_MAX (bytes): longer is no file name, whatever the request says
+MAX_PATH, MAX_NAME = 4096, 255
 
 
 class Problem(Exception):
@@ -33,28 +57,100 @@ class Problem(Exception):
         self.status = status
 
 
+def refused(action: str, resource: str, what: str) -> str:
+    """The 403 message of an `@authorized` method: what was refused and the permission it needs."""
+    return f"not allowed: {what} needs permission to {action} {resource} on this Jupyter server"
+
+
+def one_line(text: str) -> str:
+    lines = [ln.strip() for ln in str(text).splitlines() if ln.strip()]
+    return lines[0] if lines else ""
+
+
+def hide_root(value: Any, roots: list[str]) -> Any:
+    """`value` with the server root's absolute path taken out of every string: a path under the
+    root becomes relative to it (as JupyterLab names files), the root itself `.`."""
+    if isinstance(value, str):
+        for root in roots:
+            if root in value:
+                value = re.sub(re.escape(root) + r"(?:(/)|(?![\w.-]))", lambda m: "" if m.group(1) else ".", value)
+        return value
+    if isinstance(value, dict):
+        return {k: hide_root(v, roots) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [hide_root(v, roots) for v in value]
+    return value
+
+
 class EtlnbHandler(APIHandler):
+    auth_resource = "contents"  # each method names its own with @authorized
+
     @property
     def root(self) -> Path:
         return Path(self.settings.get("server_root_dir") or os.getcwd()).expanduser().resolve()
 
-    def notebook(self, path: str | None) -> Path:
+    @property
+    def roots(self) -> list[str]:
+        """The root's absolute path as the server may spell it (configured, resolved), longest first."""
+        configured = os.path.abspath(os.path.expanduser(self.settings.get("server_root_dir") or os.getcwd()))
+        found = {str(self.root), configured, getattr(self.contents_manager, "root_dir", None) or configured}
+        return sorted((r.rstrip("/") for r in found if r.rstrip("/")), key=len, reverse=True)
+
+    def hide_root(self, value: Any) -> Any:
+        return hide_root(value, self.roots)
+
+    def view(self, job: Job) -> dict[str, Any]:
+        """A job as the panel polls it: its lines and message name files as the lab does; its result
+        is kept whole (commands to copy into a terminal need their absolute paths)."""
+        seen = job.view()
+        return {**self.hide_root({k: v for k, v in seen.items() if k != "result"}), "result": seen["result"]}
+
+    async def allowed(self, action: str, resource: str) -> bool:
+        """What `@authorized(action, resource)` would decide, for what a handler only does when allowed."""
+        user = self.current_user
+        return bool(user) and bool(await ensure_async(self.authorizer.is_authorized(self, user, action, resource)))
+
+    async def notebook(self, path: Any) -> Path:
         """The saved notebook at `path` (relative to the server root, as JupyterLab names it)."""
-        if not path:
+        if path is None or path == "":
             raise Problem("no notebook given: open a notebook first")
+        if not isinstance(path, str):
+            raise Problem(
+                f"path must be a string (the notebook's path as JupyterLab names it), not {type(path).__name__}"
+            )
+        if any(unicodedata.category(c) in ("Cc", "Cs") for c in path):
+            raise Problem(f"path {quoted(path)} holds control characters: no file has that name")
+        size = len(path.encode("utf-8"))
+        if size > MAX_PATH or any(len(part.encode("utf-8")) > MAX_NAME for part in path.split("/")):
+            raise Problem(
+                f"path {quoted(path)} is too long ({size} bytes): a path has at most {MAX_PATH} bytes,"
+                f" a file or folder name at most {MAX_NAME}"
+            )
+        named = path if len(path) <= 120 else quoted(path)  # a message stays a line one can read
         if not path.endswith(".ipynb"):
-            raise Problem(f"{path} is not a notebook (.ipynb)")
-        full = (self.root / path.lstrip("/")).resolve()
-        if not full.is_relative_to(self.root):
-            raise Problem(f"{path} is outside the folder Jupyter serves", 403)
-        if not full.is_file():
-            raise Problem(f"{path} is not saved yet: save it (Ctrl+S) and try again", 404)
+            raise Problem(f"{named} is not a notebook (.ipynb)")
+        missing = Problem(f"{named} is not saved yet: save it (Ctrl+S) and try again", 404)
+        api_path = path.strip("/")
+        try:
+            full = (self.root / api_path).resolve()
+            if not full.is_relative_to(self.root):
+                raise Problem(f"{named} is outside the folder Jupyter serves", 403)
+            cm = self.contents_manager
+            # Jupyter's rule, as /api/contents applies it: hidden is missing (the same 404)
+            if not cm.allow_hidden and await ensure_async(cm.is_hidden(api_path)):
+                raise missing
+            if not full.is_file():
+                raise missing
+        except ValueError:  # the lexical path leaves the root where the resolved one does not
+            raise Problem(f"{named} is outside the folder Jupyter serves", 403) from None
+        except OSError as exc:
+            raise Problem(f"{named} cannot be read: {exc.strerror or type(exc).__name__}") from None
         return full
 
     def body(self) -> dict[str, Any]:
         try:
             data = json.loads(self.request.body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):
             raise Problem("the request body is not JSON") from None
         if not isinstance(data, dict):
             raise Problem("the request body is not a JSON object")
@@ -62,7 +158,22 @@ class EtlnbHandler(APIHandler):
 
     def fail(self, message: str, status: int = 400) -> None:
         self.set_status(status)
-        self.finish(json.dumps({"message": message}))
+        self.finish(json.dumps({"message": self.hide_root(one_line(message))}))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Errors outside `guarded` (refused by the authorizer, a method not allowed, a bad query
+        argument): the same one line, never a traceback."""
+        message = httputil.responses.get(status_code, "error")
+        exc = (kwargs.get("exc_info") or (None, None, None))[1]
+        if isinstance(exc, web.HTTPError) and exc.log_message:
+            try:
+                message = exc.log_message % exc.args if exc.args else exc.log_message
+            except (TypeError, ValueError):
+                message = exc.log_message
+        elif exc is not None and not isinstance(exc, web.HTTPError):
+            message = f"etlnb: {type(exc).__name__}"
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"message": self.hide_root(one_line(message)) or str(status_code)}))
 
     async def guarded(self, action) -> None:
         try:
@@ -73,9 +184,7 @@ class EtlnbHandler(APIHandler):
             raise
         except Exception as exc:  # the panel shows one line, never a traceback
             self.log.exception("etlnb handler failed")
-            self.fail(
-                f"etlnb: {type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}", 500
-            )
+            self.fail(f"etlnb: {type(exc).__name__}: {one_line(str(exc))}", 500)
         else:
             self.finish(json.dumps(result))
 
@@ -160,12 +269,18 @@ def _diag(d: Any, shown: str) -> dict[str, Any]:
 
 
 class CheckHandler(EtlnbHandler):
+    """GET ?path=: roles, names, diagnostics and graph of the saved notebook (static: runs none of its code)."""
+
+    auth_resource = "contents"
+
     @web.authenticated
+    @authorized("read", resource="contents", message=refused("read", "contents", "checking a notebook"))
     async def get(self) -> None:
         async def action():
             shown = self.get_argument("path", "")
-            path = self.notebook(shown)
-            return await asyncio.get_running_loop().run_in_executor(None, check_payload, path, shown)
+            path = await self.notebook(shown)
+            payload = await asyncio.get_running_loop().run_in_executor(None, check_payload, path, shown)
+            return self.hide_root(payload)
 
         await self.guarded(action)
 
@@ -326,16 +441,21 @@ def build_dir(notebook: Path) -> Path:
 
 
 class RunHandler(EtlnbHandler):
-    """POST {path, mode: "flow" | "parity" | "sample"}: `etlnb run` in a child process."""
+    """POST {path, mode: "flow" | "parity" | "sample"}: `etlnb run` in a child process. It runs the
+    notebook's code (a kernel's permission) and writes build/ and the parity record (contents)."""
+
+    auth_resource = "kernels"
 
     @web.authenticated
+    @authorized("execute", resource="kernels", message=refused("execute", "kernels", "running the notebook's code"))
+    @authorized("write", resource="contents", message=refused("write", "contents", "a run (it writes build/)"))
     async def post(self) -> None:
         async def action():
             data = self.body()
-            path = self.notebook(data.get("path"))
+            path = await self.notebook(data.get("path"))
             mode = data.get("mode", "flow")
-            if mode not in ("flow", "parity", "sample"):
-                raise Problem(f"unknown run mode {mode!r}: flow, parity or sample")
+            if not isinstance(mode, str) or mode not in ("flow", "parity", "sample"):
+                raise Problem(f"unknown run mode {quoted(mode)}: flow, parity or sample")
             payload = await asyncio.get_running_loop().run_in_executor(None, check_payload, path, data["path"])
             if not payload["ok"]:
                 first = next((d for d in payload["diagnostics"] if d["severity"] == "error"), None)
@@ -343,19 +463,24 @@ class RunHandler(EtlnbHandler):
             steps = [key for cell in payload["cells"] for key in cell["tasks"]]
             command = [sys.executable, "-m", "etlnb", "run", str(path), f"--{mode}", "-o", str(build_dir(path))]
             cells = {cell["index"]: cell["tasks"] for cell in payload["cells"]} if mode == "parity" else None
-            return start_job(f"run-{mode}", command, path.parent, steps, cells).view()
+            return self.view(start_job(f"run-{mode}", command, path.parent, steps, cells))
 
         await self.guarded(action)
 
 
 class JobHandler(EtlnbHandler):
+    """GET: a job's progress and output (the output of code a run or deploy ran, as a kernel's is)."""
+
+    auth_resource = "kernels"
+
     @web.authenticated
+    @authorized("read", resource="kernels", message=refused("read", "kernels", "following a run or deploy"))
     async def get(self, job_id: str) -> None:
         async def action():
             job = JOBS.get(job_id)
             if job is None:
-                raise Problem(f"no such job {job_id} (the server was restarted?)", 404)
-            return job.view()
+                raise Problem(f"no such job {quoted(job_id)} (the server was restarted?)", 404)
+            return self.view(job)
 
         await self.guarded(action)
 
@@ -363,9 +488,17 @@ class JobHandler(EtlnbHandler):
 # -- deploy ----------------------------------------------------------------------------------------------------------
 
 
-def deploy_fields(path: Path) -> dict[str, Any]:
+NOT_CHECKED = {
+    "verified": False,
+    "verification": "not checked: whether this content is verified is known by running its sample cells,"
+    " which needs permission to execute kernels on this Jupyter server",
+}
+
+
+def deploy_fields(path: Path, verify: bool = True) -> dict[str, Any]:
     """Today's %etl_deploy panel fields, prefilled from config and notebook metadata (and the target:
-    a Prefect 1 flow has no work pool; the panel shows its run config instead)."""
+    a Prefect 1 flow has no work pool; the panel shows its run config instead). `verify`: whether this
+    content passed parity, which compiles it and so runs its sample cells."""
     from etlnb.analyse.config import load_settings
     from etlnb.analyse.notebook import read_notebook
     from etlnb.pipeline import names_for
@@ -395,7 +528,7 @@ def deploy_fields(path: Path) -> dict[str, Any]:
         "schedule": "" if settings.schedule is None else str(settings.schedule),
         "storage": settings.storage or "",
         "storage_placeholder": storage_placeholder,
-        **verification(path),
+        **(verification(path) if verify else NOT_CHECKED),
     }
 
 
@@ -414,35 +547,57 @@ def verification(path: Path) -> dict[str, Any]:
 
 
 class DeploySettingsHandler(EtlnbHandler):
+    """GET ?path=: the deploy form's fields. Reading them is reading contents; the "verified" line
+    compiles the notebook, which runs its sample cells: only for whom may execute kernels."""
+
+    auth_resource = "contents"
+
     @web.authenticated
+    @authorized("read", resource="contents", message=refused("read", "contents", "reading deploy settings"))
     async def get(self) -> None:
         async def action():
-            path = self.notebook(self.get_argument("path", ""))
-            return await asyncio.get_running_loop().run_in_executor(None, _fields_or_problem, path)
+            path = await self.notebook(self.get_argument("path", ""))
+            verify = await self.allowed("execute", "kernels")
+            fields = await asyncio.get_running_loop().run_in_executor(None, _fields_or_problem, path, verify)
+            return self.hide_root(fields)
 
         await self.guarded(action)
 
 
-def _fields_or_problem(path: Path) -> dict[str, Any]:
+def _fields_or_problem(path: Path, verify: bool) -> dict[str, Any]:
     from etlnb.analyse.diagnostics import CompileError
 
     try:
-        return deploy_fields(path)
+        return deploy_fields(path, verify)
     except CompileError as exc:
         raise Problem(str(exc).splitlines()[0]) from None
     except ValueError as exc:  # a config error is one line already
         raise Problem(str(exc).splitlines()[0]) from None
 
 
+DEPLOY_FIELDS = ("work_pool", "work_pool_type", "image", "schedule", "storage")
+
+
 class DeployHandler(EtlnbHandler):
     """POST {path, work_pool, work_pool_type, image, schedule, storage, unverified}: compile, verify, check,
-    upload, register in a child process (etlnb.jupyter.job), with progress per step and the worker status after."""
+    upload, register in a child process (etlnb.jupyter.job), with progress per step and the worker status after.
+    It writes build/ (contents) and runs the sample cells, then registers code a worker runs (kernels)."""
+
+    auth_resource = "contents"
 
     @web.authenticated
+    @authorized("write", resource="contents", message=refused("write", "contents", "deploying (it writes build/)"))
+    @authorized("execute", resource="kernels", message=refused("execute", "kernels", "deploying the notebook's code"))
     async def post(self) -> None:
         async def action():
             data = self.body()
-            path = self.notebook(data.get("path"))
+            path = await self.notebook(data.get("path"))
+            for key in DEPLOY_FIELDS:
+                value = data.get(key)
+                if value is not None and not (isinstance(value, str) or (key == "schedule" and type(value) is int)):
+                    raise Problem(f"deploy: {key} must be a string, not {type(value).__name__} ({quoted(value)})")
+            if (unverified := data.get("unverified")) is not None and not isinstance(unverified, bool):
+                raise Problem(f"deploy: unverified must be true or false, not {quoted(unverified)}")
             schedule = str(data.get("schedule") or "").strip()
             flags = {
                 "work_pool": str(data.get("work_pool") or "").strip() or None,
@@ -464,21 +619,27 @@ class DeployHandler(EtlnbHandler):
                 }
             )
             command = [sys.executable, "-m", "etlnb.jupyter.job", "deploy", spec]
-            return start_job("deploy", command, path.parent, list(STEPS)).view()
+            return self.view(start_job("deploy", command, path.parent, list(STEPS)))
 
         await self.guarded(action)
 
 
 class FlowRunHandler(EtlnbHandler):
-    """POST {deployment_id}: start a flow run of the deployment (child process); the job's result has its UI link."""
+    """POST {deployment_id}: start a flow run of the deployment (child process); the job's result has its UI link.
+    A worker runs the deployed code: a kernel's permission."""
+
+    auth_resource = "kernels"
 
     @web.authenticated
+    @authorized("execute", resource="kernels", message=refused("execute", "kernels", "starting a flow run"))
     async def post(self) -> None:
         async def action():
             data = self.body()
-            deployment_id = str(data.get("deployment_id") or "")
-            if not re.fullmatch(r"[0-9a-fA-F-]{36}", deployment_id):
+            deployment_id = data.get("deployment_id")
+            if deployment_id in (None, ""):
                 raise Problem("no deployment to run: deploy first")
+            if not isinstance(deployment_id, str) or not re.fullmatch(r"[0-9a-fA-F-]{36}", deployment_id):
+                raise Problem(f"deployment_id {quoted(deployment_id)} is not a deployment's id (a UUID): deploy first")
             command = [
                 sys.executable,
                 "-m",
@@ -486,7 +647,7 @@ class FlowRunHandler(EtlnbHandler):
                 "flow-run",
                 json.dumps({"deployment_id": deployment_id}),
             ]
-            return start_job("flow-run", command, self.root, []).view()
+            return self.view(start_job("flow-run", command, self.root, []))
 
         await self.guarded(action)
 
@@ -501,6 +662,6 @@ def setup_handlers(web_app: Any) -> None:
             (url_path_join(base, "deploy", "settings"), DeploySettingsHandler),
             (url_path_join(base, "deploy"), DeployHandler),
             (url_path_join(base, "flow-run"), FlowRunHandler),
-            (url_path_join(base, "jobs", r"([0-9a-f]{32})"), JobHandler),
+            (url_path_join(base, "jobs", r"([^/]+)"), JobHandler),  # an unknown id: one line, 404
         ],
     )
