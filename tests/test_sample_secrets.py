@@ -114,3 +114,41 @@ def test_deploy_and_deployed_run_carry_no_computed_sample_value(tmp_path, prefec
     finally:
         os.environ.pop("PREFECT_API_URL", None)
         stop_worker(prefect_server, POOL)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("mode", ["--flow", "--parity"])
+def test_local_runs_never_send_a_computed_sample_value_to_prefect(tmp_path, prefect_server, mode):
+    """`etlnb run --flow/--parity` (also behind %etl_run and the panel): the run's process computes
+    the value again and the flow run records it masked; the run still uses the real value."""
+    from etlnb.targets.prefect3.api import prefect_client
+
+    notebook = _project(tmp_path)
+    env = _env(ETLNB_HOME=str(prefect_server.home), ETLNB_SERVER_PORT=str(prefect_server.port))
+    ran = subprocess.run(
+        [PYTHON, "-m", "etlnb", "run", str(notebook), mode, "-o", str(tmp_path / "build")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=400,
+    )
+    assert ran.returncode == 0, ran.stdout[-2000:] + ran.stderr[-2000:]
+    expected = len(f"postgresql://etl:{SECRET}@db/x")
+    if mode == "--flow":
+        assert json.dumps({"rows": [expected, 3]}) in ran.stdout + ran.stderr  # the real value was used
+    assert SECRET not in ran.stdout + ran.stderr
+    _no_secret_under(tmp_path / "build", tmp_path / "envproj")
+    try:
+        os.environ["PREFECT_API_URL"] = prefect_server.api_url
+        with prefect_client() as client:
+            runs = [r for r in client.read_flow_runs() if r.parameters.get("limit") == 3 and "db_url" in r.parameters]
+            assert runs
+            for run in runs:
+                assert SECRET not in json.dumps(run.parameters), run.parameters
+                assert run.parameters["db_url"].startswith("<computed")
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+    # and the API's database file holds no trace of it
+    for database in prefect_server.prefect_home.glob("prefect.db*"):  # the database and its WAL
+        assert SECRET.encode() not in database.read_bytes(), database

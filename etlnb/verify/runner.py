@@ -106,10 +106,16 @@ class FlowProcess:
 
         self.compiled, self.echo = compiled, echo
         work = Path(tempfile.mkdtemp(prefix="etlnb-flow-"))
+        # sample values the sample cells compute (`os.environ["DB_URL"]`) are never written to the
+        # manifest nor stored by Prefect: the run's process computes them again with the script's
+        # sample_parameters(), and the flow run records them masked
+        computed = getattr(compiled, "computed", frozenset())
+        recompute = sorted(n for n in computed if n in params and params[n] == compiled.sample.get(n))
         manifest = {
             "script": str(compiled.path.resolve()),
             "flow_function": f"{compiled.analysis.flow_name}_flow",
-            "parameters": params,
+            "parameters": {k: v for k, v in params.items() if k not in recompute},
+            "recompute": recompute,
             "cwd": str((cwd or notebook.parent).resolve()),
             "capture": str(capture.resolve()) if capture else None,
             "segments": segments_manifest(compiled.analysis.graph),

@@ -29,6 +29,19 @@ from etlnb.targets.flowrun import (
 )
 from etlnb.verify import capture
 
+MASKED = "<computed by the sample cells: not stored>"
+
+
+def mask_parameters(flow: Any, names: set[str]) -> None:
+    """The flow run Prefect creates records NAMES masked (its API serves run parameters to anyone
+    who can read the server); the flow function still gets the real values in this process."""
+    serialize = flow.serialize_parameters
+
+    def masked(parameters: dict[str, Any]) -> dict[str, Any]:
+        return {k: (MASKED if k in names else v) for k, v in serialize(parameters).items()}
+
+    flow.serialize_parameters = masked
+
 
 class MappedItems:
     """Each mapped item's returned value, keyed by task run id, put in item order through the
@@ -140,6 +153,11 @@ def main(manifest_path: str) -> int:
     module = load_module(Path(manifest["script"]))
     flow = getattr(module, manifest["flow_function"])
     parameters = manifest["parameters"]
+    recompute = manifest.get("recompute") or []
+    if recompute:
+        fresh = module.sample_parameters()  # the sample cells' code, run here as the notebook ran it
+        parameters = {**parameters, **{name: fresh[name] for name in recompute}}
+        mask_parameters(flow, set(recompute))
     relative: dict[str, str] = {}
     remote = on_dask(flow)
     if remote:
