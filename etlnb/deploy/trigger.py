@@ -193,7 +193,10 @@ def run_deployed(
             registered = client.read_deployment_by_name(f"{flow}/{deployment}")
             pool = client.read_work_pool(registered.work_pool_name) if registered.work_pool_name else None
     except ObjectNotFound:
-        print(f"etlnb run: no deployment {flow}/{deployment}; run `etlnb deploy {notebook}` first", file=sys.stderr)
+        print(
+            f"etlnb run: no deployment {flow}/{deployment}; run `{shlex.join(['etlnb', 'deploy', str(notebook)])}` first",
+            file=sys.stderr,
+        )
         return 1
     started_worker = False
     local_worker = pool is not None and pool.type == "process" and api_url == local_server.default_server().api_url

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shlex
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,7 +139,7 @@ def _read(path: Path) -> dict[str, Any] | str:
 def verdict(notebook: Path, compiled: Any) -> Verdict:
     """Whether a passing parity of exactly this content is on record, said in one line."""
     key = content_key(compiled)
-    run = f"run `etlnb run {notebook} --parity`"
+    run = f"run `{shlex.join(['etlnb', 'run', str(notebook), '--parity'])}`"  # copied into a shell
     path = folder(notebook) / f"{key}.json"
     if not path.exists():
         changed = _changes_since_last(notebook, compiled)
