@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from etlnb import events
 from etlnb.analyse.diagnostics import CompileError, Diagnostic, format_diagnostics
 
 
@@ -186,6 +187,7 @@ def run_locally(notebook: Path, out_dir: Path, mode: str, params: list[str], fla
     if mode == "flow":
         run = run_compiled_flow(compiled, notebook, server, values)
         print(format_flow_report(run, server))
+        _emit_tasks(run)
         if not run.ok:
             print(f"etlnb run: flow {analysis.flow_name} failed", file=sys.stderr)
             if run.origin:
@@ -208,9 +210,18 @@ def run_locally(notebook: Path, out_dir: Path, mode: str, params: list[str], fla
             return 1
         if run is not None:
             print(format_flow_report(run, server))
+            _emit_tasks(run)
         print(outcome.text)
+        events.emit(parity=outcome.text)
         status = 0 if outcome.ok else 1
     return status
+
+
+def _emit_tasks(run) -> None:
+    """The flow's task runs as Prefect recorded them, to the Jupyter server's job (if a job): the
+    steps' final states, out of band, whatever the flow printed (etlnb.events)."""
+    if "tasks" in run.report and "report_error" not in run.report:
+        events.emit(tasks=[{"task": t["task"], "state": t["state"]} for t in run.report["tasks"]])
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -443,6 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    events.take()  # a job of etlnb's Jupyter server: its progress channel, kept from what this runs
     args = build_parser().parse_args(argv)
     if args.command in ("compile", "check", "graph"):
         import gc

@@ -43,6 +43,7 @@ from tornado import httputil, web
 from etlnb.analyse.config import shown as quoted
 from etlnb.analyse.diagnostics import printable
 from etlnb.deploy.progress import STEPS
+from etlnb.events import ENV as EVENTS_ENV
 from etlnb.verify.parity import MISMATCH_LINE, RECORD_LINE
 
 # Linux's PATH_MAX and NAME_MAX (bytes): longer is no file name, whatever the request says
@@ -299,6 +300,7 @@ class Job:
     result: dict[str, Any] = field(default_factory=dict)
     cells: dict[int, list[str]] = field(default_factory=dict)  # parity: cell index -> its tasks
     details: dict[str, dict[str, Any]] = field(default_factory=dict)  # step -> its first difference and cell
+    settled: bool = False  # the steps' final states came as an event: output no longer moves them
 
     def view(self) -> dict[str, Any]:
         return {
@@ -321,27 +323,52 @@ TASK_START = re.compile(r"Task run '([A-Za-z_][A-Za-z0-9_]*)-[^']*' - ")
 # (a mapped item is "Task 'extract_raw_data[2]': ...", not a step)
 TASK1_DONE = re.compile(r"Task '([A-Za-z_][A-Za-z0-9_]*)': Finished task run for task with final state: '(\w+)'")
 TASK1_START = re.compile(r"Task '([A-Za-z_][A-Za-z0-9_]*)': Starting task run")
-EVENT = "@@etlnb "  # lines of etlnb.jupyter.job meant for the panel
+# A task's final state as Prefect reports it (etlnb.targets.*.run, in the run's "tasks" event)
+TASK_OK = {"Completed", "Cached", "Success", "Mapped"}
+TASK_NOT_YET = {"NotRun", "Scheduled", "Pending", "Late", "Paused", "AwaitingRetry"}
+TASK_RUNNING = {"Running", "Retrying"}
+TASK_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:$|-|\[)")  # Prefect 3's "load-3f1", Prefect 1's "load"
+EVENTS_WAIT = 5.0  # seconds the events may outlast the child (a process it forked still holds the pipe)
 
 
 async def _run_job(job: Job, command: list[str], cwd: Path) -> None:
+    """The child's output is text for the job's log (Prefect's task lines move its steps as they
+    go); its progress comes as events on a pipe of the job's own (etlnb.events says why a pipe)."""
     env = dict(os.environ, PYTHONUNBUFFERED="1", NO_COLOR="1", PREFECT_LOGGING_COLORS="false")
+    read_end, write_end = os.pipe()  # both close-on-exec: only this job's child gets the write end
+    env[EVENTS_ENV] = str(write_end)
+    reader: asyncio.Task | None = None
     try:
-        process = await asyncio.create_subprocess_exec(
-            *command,
-            cwd=cwd,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            limit=2**22,  # a long output line (a big repr) must not end the job
-        )
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *command,
+                cwd=cwd,
+                env=env,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                limit=2**22,  # a long output line (a big repr) must not end the job
+                pass_fds=(write_end,),
+            )
+        finally:
+            os.close(write_end)  # the child has its own: the pipe ends when the child does
+        reader = asyncio.get_running_loop().create_task(_read_events(job, read_end))
+        read_end = -1  # the reader closes it
         assert process.stdout is not None
         async for raw in process.stdout:
             _line(job, raw.decode("utf-8", "replace").rstrip("\n"))
         code = await process.wait()
+        try:
+            await asyncio.wait_for(reader, EVENTS_WAIT)
+        except TimeoutError:  # a process the child forked holds the pipe: what the child wrote is read
+            pass
     except Exception as exc:
         job.status, job.message = "failed", f"etlnb: the {job.kind} process failed: {type(exc).__name__}: {exc}"
         return
+    finally:
+        if read_end >= 0:
+            os.close(read_end)
+        if reader is not None and not reader.done():
+            reader.cancel()
     if job.status == "running":
         job.status = "ok" if code == 0 else "failed"
     if job.status == "failed" and job.result.get("mismatches"):
@@ -367,24 +394,73 @@ async def _run_job(job: Job, command: list[str], cwd: Path) -> None:
             job.message = said[0] if said else (lines or [f"exited with status {code}"])[-1]
 
 
-def _line(job: Job, line: str) -> None:
-    event = None
-    if line.startswith(EVENT):
-        try:
-            event = json.loads(line[len(EVENT) :])
-        except ValueError:
-            event = None
-    if isinstance(event, dict):
-        if "step" in event:
-            job.steps[event["step"]] = event["status"]
-        if "error" in event:
-            job.status, job.message = "failed", event["error"]
-        if "result" in event:
-            job.result = event["result"]
+async def _read_events(job: Job, fd: int) -> None:
+    """The job's events, one JSON object a line, until the child (and whatever it forked) closes the pipe."""
+    loop = asyncio.get_running_loop()
+    stream = asyncio.StreamReader(limit=2**22)
+    pipe = os.fdopen(fd, "rb", buffering=0)
+    try:
+        transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stream), pipe)
+    except BaseException:
+        pipe.close()
+        raise
+    try:
+        async for raw in stream:
+            _event(job, raw)
+    except ValueError:  # an event longer than the limit: etlnb's own bug, never the notebook's output
+        job.status, job.message = "failed", "etlnb: a progress event of the job was too long to read"
+    finally:
+        transport.close()
+
+
+def _event(job: Job, raw: bytes) -> None:
+    try:
+        event = json.loads(raw)
+    except ValueError:
         return
+    if not isinstance(event, dict):
+        return
+    if isinstance(event.get("step"), str):  # a deploy step: running, ok or failed
+        job.steps[event["step"]] = str(event.get("status", ""))
+    if "error" in event:
+        job.status, job.message = "failed", str(event["error"])
+    if "result" in event:
+        job.result = event["result"]
+    if isinstance(event.get("tasks"), list):  # a flow's task runs as Prefect recorded them: the steps' states
+        _task_states(job, event["tasks"])
+    if isinstance(event.get("parity"), str):  # parity's report, as `etlnb run --parity` printed it
+        for line in event["parity"].splitlines():
+            _parity_line(job, line)
+
+
+def _task_states(job: Job, tasks: list[Any]) -> None:
+    """Each step's state from its task runs (a mapped step's items together); a step with none did not run."""
+    found: dict[str, set[str]] = {}
+    for row in tasks:
+        name = TASK_NAME.match(str(row.get("task", ""))) if isinstance(row, dict) else None
+        if name and name.group(1) in job.steps:
+            state = str(row.get("state", ""))
+            found.setdefault(name.group(1), set()).add(
+                "ok"
+                if state in TASK_OK
+                else "pending"
+                if state in TASK_NOT_YET
+                else "running"
+                if state in TASK_RUNNING
+                else "failed"
+            )
+    for step in job.steps:
+        states = found.get(step, {"pending"})
+        job.steps[step] = next(s for s in ("failed", "running", "pending", "ok") if s in states)
+    job.settled = True
+
+
+def _line(job: Job, line: str) -> None:
+    """A line of the child's output: text for the log. Prefect's task lines move the steps while the
+    flow runs (a hint the run's "tasks" event replaces at its end); nothing in it is an event."""
     job.lines.append(line)
     del job.lines[:-MAX_LINES]
-    if job.cells and _parity_line(job, line):
+    if job.settled:
         return
     done = TASK_DONE.search(line) or TASK1_DONE.search(line)
     if done and done.group(1) in job.steps:
@@ -463,7 +539,9 @@ class RunHandler(EtlnbHandler):
             steps = [key for cell in payload["cells"] for key in cell["tasks"]]
             command = [sys.executable, "-m", "etlnb", "run", str(path), f"--{mode}", "-o", str(build_dir(path))]
             cells = {cell["index"]: cell["tasks"] for cell in payload["cells"]} if mode == "parity" else None
-            return self.view(start_job(f"run-{mode}", command, path.parent, steps, cells))
+            job = start_job(f"run-{mode}", command, path.parent, steps, cells)
+            job.settled = mode == "sample"  # no flow runs: nothing it prints is a task's line
+            return self.view(job)
 
         await self.guarded(action)
 

@@ -1,8 +1,9 @@
 """Child process of the etlnb server extension: deploy, start a flow run, read a pool's workers.
 
-`python -m etlnb.jupyter.job KIND JSON` prints `@@etlnb {...}` event lines the handler turns into
-progress (step status, one error message, the result). A child process keeps Prefect out of the
-Jupyter server and every failure down to one line.
+`python -m etlnb.jupyter.job KIND JSON` sends the handler its progress (step status, one error
+message, the result) as events on the channel the handler gave it (etlnb.events), never on stdout:
+its output is only text for the job's log. A child process keeps Prefect out of the Jupyter server
+and every failure down to one line.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-EVENT = "@@etlnb "
+from etlnb import events
 
 
 def emit(**event: Any) -> None:
-    print(EVENT + json.dumps(event), flush=True)
+    """To the handler, out of band; run by hand (no channel), to stderr for whoever reads it."""
+    if not events.emit(**event):
+        print(json.dumps(event), file=sys.stderr, flush=True)
 
 
 def workers(pool: str) -> dict[str, Any]:
@@ -111,6 +114,7 @@ def flow_run(deployment_id: str) -> None:
 
 
 def main(argv: list[str]) -> int:
+    events.take()  # before anything runs: no program this job starts gets the channel
     if len(argv) != 2:
         emit(error="usage: python -m etlnb.jupyter.job deploy|flow-run|workers JSON")
         return 2

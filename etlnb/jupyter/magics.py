@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import copy
 import html
+import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
+from etlnb import events
 from etlnb.analyse.diagnostics import CompileError, Diagnostic, cell_number
 from etlnb.jupyter.shared import (
     LEFT,
@@ -222,18 +225,29 @@ class EtlMagics(Magics):
             command += ["--param", pair]
         if args.target:
             command += ["--target", args.target]
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        # parity's verdict comes out of band (etlnb.events), never from the run's output: a step that
+        # prints a line like the verdict's must not change what is shown
+        read_end, write_end = os.pipe()
+        env = dict(os.environ, PYTHONUNBUFFERED="1", **{events.ENV: str(write_end)})
         # parity's verdict goes at the top, above the streamed lines, once it is known
         verdict = display(_parity_bundle(None, []), raw=True, display_id=True) if args.parity else None
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        try:
+            process = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, pass_fds=(write_end,)
+            )
+        finally:
+            os.close(write_end)
+        received: list[bytes] = []
+        reader = threading.Thread(target=lambda: received.append(_read_all(read_end)), daemon=True)
+        reader.start()
         assert process.stdout is not None
-        lines: list[str] = []
         for out_line in process.stdout:  # live: each line as it comes
             print(out_line, end="")
-            lines.append(out_line.rstrip("\n"))
         code = process.wait()
+        reader.join(5)
+        parity = [e["parity"] for e in _events(b"".join(received)) if isinstance(e.get("parity"), str)]
         if verdict is not None:
-            verdict.update(_parity_bundle(code, lines), raw=True)
+            verdict.update(_parity_bundle(code, parity[-1].splitlines() if parity else []), raw=True)
         if code:
             raise MagicError(f"%etl_run: the run failed (exit {process.returncode}); see above")
 
@@ -311,6 +325,23 @@ def _diagnostics_bundle(path: Path, diagnostics: list[Diagnostic], tasks: int) -
     head = "".join(f"<th style='{LEFT}'>{h}</th>" for h in ("severity", "cell", "line", "problem", "what to do"))
     table = f"<table class='etlnb-check' style='{LEFT}'><tr>{head}</tr>" + "".join(rows) + "</table>"
     return {"text/html": table, "text/plain": "\n".join(d.format() for d in diagnostics)}
+
+
+def _read_all(fd: int) -> bytes:
+    with os.fdopen(fd, "rb") as pipe:
+        return pipe.read()
+
+
+def _events(data: bytes) -> list[dict]:
+    out = []
+    for line in data.decode("utf-8", "replace").splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict):
+            out.append(event)
+    return out
 
 
 def _parity_bundle(code: int | None, lines: list[str]) -> dict[str, str]:

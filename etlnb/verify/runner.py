@@ -219,6 +219,7 @@ def format_flow_report(run: FlowRun, server: local_server.Server | None) -> str:
             report = dict(report, tasks=final_task_report(report["flow_run_id"], server.api_url))
         except Exception:  # the table is a courtesy; the run's result stands
             pass
+        run.report = report  # the final states, for what reports them on (`etlnb run` to a Jupyter job)
     lines = [f"flow run {server.url}/runs/flow-run/{report['flow_run_id']}: {report['state']}"]
     if report.get("tasks"):
         width = max(len(t["task"]) for t in report["tasks"])
