@@ -105,7 +105,11 @@ def test_a_folder_that_does_not_hash_to_its_name_is_not_a_version(tmp_path, dama
     sha, files = _version(b"print(1)\n")
     storage.upload("p", "f", sha, files)
     damage(tmp_path / "store" / "p" / "f" / sha)
-    assert storage.versions("p", "f") == []  # not listed as deployable
+    listed = storage.versions("p", "f")
+    assert [v for v in listed if not v.tampered] == []  # not listed as deployable
+    folder = tmp_path / "store" / "p" / "f" / sha
+    assert [v.sha for v in listed] == ([sha] if folder.exists() and any(folder.iterdir()) else [])
+    assert all("altered" in v.tampered for v in listed)  # listed as tampered, never silently gone
     with pytest.raises(StorageError, match=r"incomplete or altered|is not stored"):
         storage.verified("p", "f", sha)
     # uploading the real version again repairs it

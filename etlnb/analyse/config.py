@@ -174,8 +174,8 @@ def _setting_problem(key: str, value: Any) -> str | None:
     """Why a setting's value is unusable (after its type was checked); None when it is fine."""
     if key in ("deployment", "work_pool", "tags"):  # names: their own check first, then templates
         return _name_setting_problem(key, value) or _template_problem(key, value)
-    if (problem := _template_problem(key, value)) is not None:
-        return problem
+    if key != "image_variable" and (problem := _template_problem(key, value)) is not None:
+        return problem  # image_variable has its own, stricter check: a Prefect Variable name
     if key in ("storage", "s3_endpoint_url") and (problem := _address_problem(key, value)) is not None:
         return problem + (
             ": S3 access uses boto3's standard chain (environment, profile, role)" if "credentials" in problem else ""

@@ -163,6 +163,9 @@ class LocalStorage:
                 state = folder_state(child, child.name, target)
                 if state == "missing" or (state != "intact" and not self._files(child)):
                     continue  # an empty folder: nothing was stored there
+                other = "prefect1" if target == "prefect3" else "prefect3"
+                if state != "intact" and folder_state(child, child.name, other) == "intact":
+                    continue  # the other target's version (one storage may hold both): not this one's
                 created = datetime.fromtimestamp(child.stat().st_mtime, UTC)
                 out.append(Version(child.name, created, str(child), "" if state == "intact" else state))
         return sorted(out, key=lambda v: (v.created, v.sha))
