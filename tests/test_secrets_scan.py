@@ -104,6 +104,21 @@ def test_the_readme_connection_pattern_and_the_aws_example_key_pass_check_strict
         ((CORPUS / "true" / "split_token.py").read_text(), 1, "(`token`)"),
         # does not parse: the line patterns still see it, and the syntax error is reported too
         ('db_password = "Tr0ub4dor&3"\nif x', 1, "(`db_password`)"),
+        # issue 26 class 9: the line of the password itself, the call or name that takes it
+        ((CORPUS / "true" / "auth_tuple_multiline.py").read_text(), 5, "(`auth`)"),
+        ((CORPUS / "true" / "smtp_login.py").read_text(), 5, "(argument 2 of `server.login`)"),
+        ((CORPUS / "true" / "connect_positional_multiline.py").read_text(), 4, "(argument 3 of `pymysql.connect`)"),
+        ((CORPUS / "true" / "comment_block.py").read_text(), 3, "(`password`)"),
+        ('n = 1\nauth = HTTPBasicAuth("etl", "Hb4@nQ8sLm")', 2, "(argument 2 of `HTTPBasicAuth`)"),
+        ('n = 1\nheaders = {"Authorization": "Basic ZXRsOkJhNWljUHchN3E="}', 2, "a Basic auth header"),
+        ('n = 1\nheaders = {"Authorization": "Token 9944b09199c62bcf"}', 2, "(`Authorization`)"),
+        ('engine = create_engine(\n    "postgresql://etl:Cc8#nPw4Lz" "@db/x",\n)', 2, "credentials in a URL"),
+        ("conn = connect(host, user, pw)  # pw: Tr41l!ngPw", 1, "(`pw`)"),
+        ('n = 1\n# ftp.login("etl", "C0mm3nt!Pw")', 2, "(argument 2 of `ftp.login`)"),
+        ('n = 1\nconfig = {"user": "etl", "pass": "D1ctP4ss!x"}', 2, "(`pass`)"),
+        ('conn = psycopg2.connect("host=db user=etl password=Lp9q!Dsn4w")', 1, "a password in a connection string"),
+        # does not parse: each line holding a call is parsed on its own
+        ('if x\nconn = pymysql.connect("db", "etl", "My5ql!Pw8r", "wh")', 2, "(argument 3 of `pymysql.connect`)"),
     ],
 )
 def test_the_diagnostic_names_cell_line_and_kind(tmp_path, source, line, what):
@@ -129,3 +144,66 @@ def test_compile_strict_refuses_a_service_account_dict_before_writing_anything(t
     assert first.startswith(f"{nb}: cell 1 (id=c0): line 4: error: this line looks like it holds a Google service")
     assert not out.exists()
     assert "MIIEvQIBADAN" not in done.stderr and "5f0c5c785edb83f3a16dbac6ae0913bc32592f20" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # a `#` in a string starts no comment; a word, a name or a call after `password:` is no password
+        'url = "https://example.com/#password=Reset2024"',
+        "x = 1  # password: from the environment",
+        "# pw: see the vault, password = getpass()",
+        "# conn = connect(host, user, password=db_password)",
+        # anonymous FTP, a port (not a user) before the user, drivers whose third argument is no password
+        'ftp.login("anonymous", "guest@")',
+        'ssh.connect("bastion", 22, "deploy")',
+        'conn = sqlite3.connect("f.db", 5, 0, "DEFERRED")',
+        'conn = duckdb.connect("f.duckdb", False, {"threads": 4})',
+        # pairs and headers that are names, not credentials
+        'fields = {"aws-credentials": ["aws_access_key_id", "aws_secret_access_key"]}',
+        'pipe = {"pass": "passthrough"}',
+        'AUTH_HEADER = "X-Auth-Token"',
+        'types = {"AWS::Redshift::EndpointAuthorization": "e72be424d109da1d"}',
+        # documentation examples (RFC 7617's Aladdin) and stand-ins
+        'headers = {"Authorization": "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="}',
+        "!mysql --user=etl --password=$MYSQL_PWD warehouse",
+        # keyword arguments are no space-separated connection string
+        "conn = connect(user=user, password=password, database=database)",
+        'password = enforce_bytes(auth[1], name="auth")',
+        # joining happens between literals only: not `sep=" "`, `" ".join`
+        'sep = " "; url = "https://api.example.com/" + path',
+    ],
+)
+def test_issue_26_lookalikes_are_quiet(source):
+    from etlnb.analyse.secrets_scan import scan_cell
+
+    try:
+        nodes = ast.parse(source).body
+    except SyntaxError:
+        nodes = None
+    assert scan_cell(source, nodes) == []
+
+
+def test_the_comment_call_and_joining_rules_stay_linear_on_long_lines():
+    """Each rule added for issue 26 runs once a line or once a call: 100k-item lines take well under a second."""
+    import time
+
+    from etlnb.analyse.secrets_scan import scan_cell
+
+    calls = "\n".join('c = pymysql.connect("h", "u", pw, "db")  # auth: none' for _ in range(10_000))
+    sources = [
+        "# " + "pw=x " * 100_000,  # name=value pairs, none a password
+        "# password: " + "a " * 100_000,  # prose after a secret name
+        'x = ("https://e.com/" ' + '"a" ' * 100_000 + ")",  # adjacent literals on one line
+        '"' + "a=b " * 100_000 + 'password=x"',  # a long connection string
+        calls,
+    ]
+    for source in sources:
+        try:
+            nodes = ast.parse(source).body
+        except (SyntaxError, RecursionError):
+            nodes = None
+        started = time.perf_counter()
+        assert scan_cell(source, nodes) == []
+        took = time.perf_counter() - started
+        assert took < 5, f"{took:.1f}s on {source[:40]!r}"

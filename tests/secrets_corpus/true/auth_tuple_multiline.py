@@ -1,0 +1,7 @@
+resp = requests.post(
+    "https://api.example.com/export",
+    auth=(
+        "etl",
+        "Mu1t!L1nePw",
+    ),
+)
