@@ -162,7 +162,7 @@ def silence_analyst_findings(script: str) -> tuple[str, list[tuple[int, str, str
     standing = [(row + shift(row - 1), code, message) for row, code, message in standing]
     if stale_noqa:
         # a range suppression cannot cover RUF100 itself, and the notebook's comments stay as written
-        end = next(i for i, line in enumerate(lines) if i > 0 and line.rstrip().endswith('"""'))
+        end = next((i for i, line in enumerate(lines) if i > 0 and line.rstrip().endswith('"""')), 0)
         lines.insert(end + 1, "# ruff: noqa: RUF100 - the notebook's own noqa comments name rules ruff's defaults skip")
         standing = [(row + (row - 1 > end), code, message) for row, code, message in standing]
     return "\n".join(lines), standing
