@@ -155,7 +155,8 @@ def test_compile_writes_prefect_yaml_for_the_same_deployment(tmp_path):
         },
     }
     assert deployment["schedules"] == [{"cron": "0 6 * * *"}]
-    (pull,) = doc["pull"]
+    pull, check = doc["pull"]  # pull the version, then check it where it runs (issue 26)
+    assert check["prefect.deployments.steps.run_shell_script"]["script"].startswith("python3 -c ")
     step = pull["prefect_aws.deployments.steps.pull_from_s3"]
     assert step["bucket"] == "code" and step["folder"] == "flows/cfgdemo/cfgflow/{{ $ETLNB_CODE_VERSION }}"
     assert step["client_parameters"] == {"endpoint_url": "http://minio:9000"}

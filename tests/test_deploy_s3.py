@@ -198,8 +198,11 @@ def test_deploy_versions_and_rollback_through_s3(tmp_path, s3, cli_env, prefect_
     deployment = read_deployment(prefect_server.api_url, f"{flow}/{project}")
     assert deployment.version == v1
     assert deployment.entrypoint == f"{flow}.py:{flow}_flow"
-    (step,) = deployment.pull_steps
+    step, check = deployment.pull_steps
     assert list(step) == [PULL_FROM_S3], deployment.pull_steps
+    # then the pulled files are checked where they run (issue 26): Prefect's own shell step
+    assert list(check) == ["prefect.deployments.steps.run_shell_script"], deployment.pull_steps
+    assert check["prefect.deployments.steps.run_shell_script"]["script"].startswith("python3 -c ")
     assert step[PULL_FROM_S3]["bucket"] == BUCKET
     # the pull step names the version through the run's environment: a run pulls what it records
     assert step[PULL_FROM_S3]["folder"] == code_key(project, flow, "{{ $ETLNB_CODE_VERSION }}")
@@ -274,6 +277,17 @@ def test_process_worker_pulls_from_s3_and_loads_what_the_notebook_loads(
     assert result.read_bytes() == expected
     # what the load step printed is shown to the user
     assert "| loaded total=14 scaled=[21, 7, 14]" in done.stdout, done.stdout
+
+    # stored code edited in the bucket never runs: the pulled files are checked before loading
+    key = code_key(project, flow, sha, f"{flow}.py")
+    evil = tmp_path / "evil-ran"
+    edited = s3.read(key) + f"\nopen({str(evil)!r}, 'w').close()\n".encode()
+    s3.client.put_object(Bucket=BUCKET, Key=key, Body=edited)
+    result.unlink()
+    done = etlnb("run", notebook, "--deployed", env=cli_env, cwd=tmp_path, timeout=240)
+    assert done.returncode != 0
+    assert "is altered" in done.stderr and "the run stops before loading it" in done.stderr, done.stdout + done.stderr
+    assert not evil.exists() and not result.exists()
 
 
 # -- faults: a clear error, and the previous deployment untouched ----------------

@@ -734,7 +734,10 @@ def test_versions_are_kept_listed_and_rolled_back(tmp_path, p1_python, s3, stub)
     s3.client.put_object(Bucket=BUCKET, Key=v_key(v2), Body=s3.read(v_key(v2)).replace(b"'two'", b"'evil'"))
     refused("--version", v2, match="incomplete or altered")
     listing = etlnb_cli("versions", str(notebook), env=env, cwd=tmp_path)
-    assert v1 in listing.stdout and v2 not in listing.stdout  # an altered version is not listed
+    # an altered version is listed as tampered (issue 26: never silently gone), and the listing exits 1
+    assert listing.returncode == 1 and v1 in listing.stdout
+    (altered,) = [ln for ln in listing.stdout.splitlines() if v2 in ln]
+    assert "TAMPERED" in altered and "TAMPERED" not in next(ln for ln in listing.stdout.splitlines() if v1 in ln)
 
     # no backend: the stored script is downloaded and the commands printed; build/ stays as it is
     done = deploy("--version", v1, env=p1_env(tmp_path))

@@ -268,20 +268,54 @@ class S3Storage:
 
         self._call(f"list {prefix}", scan)
         complete = []
+        other = "prefect1" if target == "prefect3" else "prefect3"
         for sha, created in found.items():
+            tampered = ""
             try:
                 self.verified(project, flow, sha, target)
             except StorageError:
-                continue  # incomplete or altered: not deployable, not listed
-            complete.append(Version(sha, created, self.folder(project, flow, sha)))
+                if not is_version(sha):
+                    continue
+                try:
+                    self.verified(project, flow, sha, other)
+                    continue  # the other target's version (one prefix may hold both): not this one's
+                except StorageError:
+                    tampered = "altered (its files do not hash to its name)"  # listed, never silently gone
+            complete.append(Version(sha, created, self.folder(project, flow, sha), tampered))
         return sorted(complete, key=lambda v: (v.created, v.sha))
 
     def pull_steps(self, project: str, flow: str) -> list[dict]:
+        """Pull the version's files from S3, then check them there, before any is loaded: a worker's
+        image has prefect and prefect-aws but not etlnb, so the check is a few lines of Python run by
+        Prefect's own shell step (standard library only, the same hash as `version_sha`)."""
         folder = self.key(project, flow, "{{ $" + VERSION_ENV + " }}")
         step: dict = {"requires": "prefect-aws", "bucket": self.bucket, "folder": folder}
         if self.endpoint_url:
             step["client_parameters"] = {"endpoint_url": self.endpoint_url}
-        return [{"prefect_aws.deployments.steps.pull_from_s3": step}]
+        return [
+            {"prefect_aws.deployments.steps.pull_from_s3": step},
+            {"prefect.deployments.steps.run_shell_script": {"script": check_command([f"{flow}.py", "prefect.yaml"])}},
+        ]
+
+
+def check_command(names: list[str]) -> str:
+    """`python3 -c '...'`: exit 0 when the files NAMES in the working folder are exactly the version
+    the run records (VERSION_ENV), else one `etlnb: ...` line and exit 1. One shell line (Prefect
+    splits the script by lines and each with shlex), no backslashes, no single quotes inside."""
+    code = (
+        "import hashlib,os,sys;"
+        f'v=os.environ.get("{VERSION_ENV}","");'
+        "h=hashlib.sha256();"
+        'fs=sorted((n,open(n,"rb").read().replace(v.encode(),b"0"*16)) for n in '
+        + repr(sorted(names)).replace("'", '"')
+        + " if os.path.isfile(n));"
+        '[h.update(b"%s%c%d%c"%(n.encode(),0,len(d),0)+d) for n,d in fs];'
+        f"ok=len(fs)=={len(names)} and len(v)==16 and h.hexdigest()[:16]==v;"
+        'sys.exit(0 if ok else "etlnb: stored code pulled for version "+v+" is altered (its files do not hash'
+        ' to its name), not the version deployed; the run stops before loading it")'
+    )
+    assert "'" not in code and "\\" not in code
+    return f"python3 -c '{code}'"
 
 
 def _not_stored(sha: str, project: str, flow: str, where: str, partial: bool) -> str:
