@@ -101,7 +101,12 @@ def main(manifest_path: str) -> int:
         elif capture_to:
             run = steps.wrap(seg["key"], run, seg["writes"])
         task.run = _logging_errors(run)
-    state = flow.run(parameters=manifest["parameters"], run_on_schedule=False)
+    parameters = dict(manifest["parameters"])
+    recompute = manifest.get("recompute") or []
+    if recompute:  # computed sample values never travel in the manifest: the sample cells' code, run here
+        fresh = module.sample_parameters()
+        parameters.update({name: fresh[name] for name in recompute})
+    state = flow.run(parameters=parameters, run_on_schedule=False)
     results = state.result if isinstance(state.result, dict) else {}
     rows = []
     for task in flow.sorted_tasks():
