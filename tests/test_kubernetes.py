@@ -330,6 +330,9 @@ def test_after_prefect_variable_set_deploy_succeeds_with_that_image(deployed):
     assert deployed.deployment.job_variables["image"] == deployed.image
     assert deployed.deployment.job_variables.get("namespace") == deployed.namespace
     assert [p.name for p in deployed.storage.rglob("*.py")] == [f"{deployed.flow}.py"]
+    # a pod has no etlnb: the stored code is checked by Prefect's shell step with plain Python
+    steps = [next(iter(step)) for step in deployed.deployment.pull_steps]
+    assert steps == ["prefect.deployments.steps.set_working_directory", "prefect.deployments.steps.run_shell_script"]
 
 
 def test_deployment_holds_no_credentials(deployed):

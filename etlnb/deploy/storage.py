@@ -170,15 +170,21 @@ class LocalStorage:
                 out.append(Version(child.name, created, str(child), "" if state == "intact" else state))
         return sorted(out, key=lambda v: (v.created, v.sha))
 
-    def pull_steps(self, project: str, flow: str) -> list[dict]:
+    def pull_steps(self, project: str, flow: str, etlnb_on_worker: bool = True) -> list[dict]:
         """Run in the version's folder (the entrypoint is relative to it), after checking that the
-        folder is exactly that version: an edit to stored code never runs."""
+        folder is exactly that version: an edit to stored code never runs. A process worker beside
+        local storage runs etlnb's own check (nothing added to the folder either); elsewhere (a
+        Kubernetes pod has no etlnb) the standard-library check S3 uses."""
         folder = str(self.root / project / flow / ("{{ $" + VERSION_ENV + " }}"))
         version = "{{ $" + VERSION_ENV + " }}"
-        return [
-            {"prefect.deployments.steps.set_working_directory": {"directory": folder}},
-            {"etlnb.deploy.pull.verify_stored_code": {"directory": folder, "version": version}},
-        ]
+        check = (
+            {"etlnb.deploy.pull.verify_stored_code": {"directory": folder, "version": version}}
+            if etlnb_on_worker
+            else {
+                "prefect.deployments.steps.run_shell_script": {"script": check_command([f"{flow}.py", "prefect.yaml"])}
+            }
+        )
+        return [{"prefect.deployments.steps.set_working_directory": {"directory": folder}}, check]
 
 
 class S3Storage:
@@ -284,7 +290,7 @@ class S3Storage:
             complete.append(Version(sha, created, self.folder(project, flow, sha), tampered))
         return sorted(complete, key=lambda v: (v.created, v.sha))
 
-    def pull_steps(self, project: str, flow: str) -> list[dict]:
+    def pull_steps(self, project: str, flow: str, etlnb_on_worker: bool = False) -> list[dict]:
         """Pull the version's files from S3, then check them there, before any is loaded: a worker's
         image has prefect and prefect-aws but not etlnb, so the check is a few lines of Python run by
         Prefect's own shell step (standard library only, the same hash as `version_sha`)."""

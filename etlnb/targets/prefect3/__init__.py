@@ -42,7 +42,7 @@ def seal(compiled: Any, notebook_dir: Path, emit_version: Any) -> None:
             project=analysis.project,
             deployment=settings.deployment_name(analysis.project),
             entrypoint=compiled.entrypoint,
-            pull_steps=storage.pull_steps(analysis.project, analysis.flow_name),
+            pull_steps=storage.pull_steps(analysis.project, analysis.flow_name, local),
             work_pool=settings.work_pool,
             job_variables=job_variables(settings, analysis.project, None, version, run_dir),
             schedule=settings.schedule,
