@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 
+from etlnb.analyse import outside
 from etlnb.analyse.cells import ParsedCell
 from etlnb.analyse.diagnostics import Diagnostic
 
@@ -24,20 +25,10 @@ _STARTERS = {
 _SAFE_METHODS = ("spawn", "forkserver")  # these pickle the work by reference: never the notebook's own
 
 
-def _dotted(node: ast.AST) -> str | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    return ".".join([node.id, *reversed(parts)])
-
-
 def _sets_safe_method(tree: ast.AST) -> bool:
     """`multiprocessing.set_start_method("spawn")` anywhere: every pool after it is safe."""
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and (_dotted(node.func) or "").endswith("set_start_method"):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "set_start_method":
             method = node.args[0] if node.args else None
             if isinstance(method, ast.Constant) and method.value in _SAFE_METHODS:
                 return True
@@ -46,29 +37,22 @@ def _sets_safe_method(tree: ast.AST) -> bool:
 
 def fork_pools(path: str, parsed: list[ParsedCell]) -> list[Diagnostic]:
     """A warning at each call in a compiled cell that starts processes by fork."""
-    aliases: dict[str, str] = {}  # local name -> dotted origin (`mp` -> `multiprocessing`)
+    imports: dict[str, str] = {}  # local name -> dotted origin (`mp` -> `multiprocessing`)
     out: list[Diagnostic] = []
     if any(_sets_safe_method(st.node) for pc in parsed for st in pc.statements):
         return out
     for pc in parsed:
         for st in pc.statements:
-            for node in ast.walk(st.node):
-                if isinstance(node, ast.Import):
-                    for a in node.names:
-                        aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
-                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                    for a in node.names:
-                        aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+            imports.update(outside.imported_names(st.node))
             if not pc.rc.compiled:
                 continue
             for node in ast.walk(st.node):
                 if not isinstance(node, ast.Call) or any(k.arg == "mp_context" for k in node.keywords):
                     continue
-                dotted = _dotted(node.func)
-                if dotted is None:
+                full = outside.dotted(node.func, imports)
+                if not full:
                     continue
-                head, _, rest = dotted.partition(".")
-                full = aliases.get(head, head) + (f".{rest}" if rest else "")
+                dotted = ast.unparse(node.func)
                 module, _, name = full.rpartition(".")
                 if name not in _STARTERS.get(module, ()):
                     continue
