@@ -559,7 +559,7 @@ class _Builder:
         bound = st.code | st.binds
         # an import is the same again when each name gets the same object (`import json, re`, then
         # `import json`); any other definition when its text is the same
-        texts = _import_bindings(node) if isinstance(node, (ast.Import, ast.ImportFrom)) else {}
+        texts = import_bindings(node) if isinstance(node, (ast.Import, ast.ImportFrom)) else {}
         for name in sorted(bound):
             previous = self.defs.get(name)
             if previous is None:
@@ -1327,7 +1327,7 @@ def _not_json(value: Any, depth: int = 0) -> str | None:
     return None
 
 
-def _import_bindings(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
+def import_bindings(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
     """What each name an import binds refers to (`import a.b` binds `a` to module a)."""
     if isinstance(node, ast.Import):
         return {

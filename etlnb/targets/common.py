@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from etlnb.analyse.diagnostics import cell_number
-from etlnb.analyse.graph import Block, FlowGraph, Segment
+from etlnb.analyse.graph import Block, FlowGraph, Segment, import_bindings
 
 INDENT = "    "
 
@@ -180,15 +180,11 @@ def import_section(blocks: list[Block]) -> tuple[list[str], list[Block]]:
             found: list[tuple[str, str, str, int]] = []  # (name, what it is bound to, statement, line)
             for stmt in tree.body:
                 assert isinstance(stmt, (ast.Import, ast.ImportFrom))
-                if isinstance(stmt, ast.Import):
-                    for a in stmt.names:  # `import a, b`: one line each, as isort writes them
-                        what = f"module {a.name}" if a.asname else f"module {a.name.split('.')[0]}"
-                        text = ast.unparse(ast.Import(names=[a]))
-                        found.append(((a.asname or a.name).split(".")[0], what, text, stmt.lineno))
-                else:
-                    text = ast.unparse(stmt)
-                    module = "." * stmt.level + (stmt.module or "")
-                    found += [(a.asname or a.name, f"{module}:{a.name}", text, stmt.lineno) for a in stmt.names]
+                # `import a, b`: one line each, as isort writes them
+                parts = [ast.Import(names=[a]) for a in stmt.names] if isinstance(stmt, ast.Import) else [stmt]
+                for part in parts:
+                    text = ast.unparse(part)
+                    found += [(name, what, text, stmt.lineno) for name, what in import_bindings(part).items()]
             if any(name == "*" or name in passed or bound.get(name, what) != what for name, what, _, _ in found):
                 stopped = True
             else:
